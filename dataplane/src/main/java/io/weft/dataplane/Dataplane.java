@@ -1,0 +1,30 @@
+package io.weft.dataplane;
+
+/**
+ * The kernel's networking state of one network namespace, as Weft changes it: a handle in the sense of
+ * vishvananda/netlink's {@code Handle}.
+ *
+ * <p>Contract: a handle is owned by one thread at a time (it holds one request socket and does not lock).
+ * {@link #events()} is the exception: a subscription has its own socket and its own thread. Closing the
+ * handle closes its sockets and every event subscription it opened.
+ */
+public interface Dataplane extends AutoCloseable {
+
+  RouteTable routes();
+
+  Links links();
+
+  Addresses addresses();
+
+  Sysctls sysctls();
+
+  /**
+   * The change stream of this namespace. Each call opens a new subscription (its own socket, its own
+   * thread once a listener is added); close it, or close the handle.
+   */
+  NetworkEvents events();
+
+  /** Closes the sockets; never throws. */
+  @Override
+  void close();
+}

@@ -1,0 +1,44 @@
+package io.weft.dataplane;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The network interfaces of one namespace. Names are kernel interface names (at most 15 bytes). */
+public interface Links {
+
+  Optional<Link> byName(String name);
+
+  Optional<Link> byIndex(int index);
+
+  List<Link> list();
+
+  /**
+   * Creates bridge {@code name} with this MTU, or accepts an existing bridge of that name (its MTU is
+   * then left as it is), and returns the kernel's view of it. An existing link of another kind is an
+   * {@link AlreadyExistsException}. The bridge is not set up.
+   */
+  Link ensureBridge(String name, int mtu);
+
+  /**
+   * Creates veth pair {@code name} (here) and {@code peerName}; the peer is created directly in the
+   * namespace at {@code peerNetns} (a path like {@code /var/run/netns/X} or {@code /proc/PID/ns/net}),
+   * or here when it is null. Both ends are down.
+   */
+  void createVeth(String name, String peerName, Path peerNetns, int mtu);
+
+  void setUp(String name);
+
+  void setDown(String name);
+
+  void setMtu(String name, int mtu);
+
+  /** Enslaves {@code name} to bridge {@code bridge}; a null bridge frees it. */
+  void setMaster(String name, String bridge);
+
+  /** Hairpin mode of a bridge port (traffic may leave through the port it came in by). */
+  void setHairpin(String name, boolean on);
+
+  /** Deletes the link (a veth's peer goes with it); {@link NoSuchDeviceException} when it is missing. */
+  void delete(String name);
+}

@@ -1,0 +1,19 @@
+package io.weft.dataplane;
+
+/**
+ * Receives kernel changes. Callbacks run on the subscription's events thread, one at a time, in kernel
+ * order; they must not block (hand the event to the owning thread's queue).
+ */
+public interface NetworkEventListener {
+
+  /** A route was added, changed or deleted (any protocol: the listener decides what it cares about). */
+  void onRouteChanged(RouteEvent event);
+
+  void onLinkChanged(LinkEvent event);
+
+  /**
+   * Events were lost (the kernel reported ENOBUFS) or the stream broke: the listener's view may be stale
+   * and it should re-read the kernel state.
+   */
+  void onResyncNeeded(String reason);
+}

@@ -1,0 +1,9 @@
+package io.weft.dataplane;
+
+/** What became of one {@link RouteOp}: {@code error} is null when the kernel acknowledged it. */
+public record RouteOpResult(RouteOp op, NetlinkException error) {
+
+  public boolean ok() {
+    return error == null;
+  }
+}
