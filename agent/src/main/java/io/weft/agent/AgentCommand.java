@@ -1,0 +1,334 @@
+package io.weft.agent;
+
+import io.weft.core.net.Cidr;
+import io.weft.core.net.IpAddresses;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code weft-agent}: the flags of SPEC.md, each with its {@code WEFT_*} environment twin (see
+ * {@link EnvDefaults}; flags win), turned into an {@link AgentConfig} or refused with a one-line
+ * {@link ConfigException} naming the value and why.
+ */
+@Command(
+    name = "weft-agent",
+    mixinStandardHelpOptions = true,
+    versionProvider = WeftVersion.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+        "The Weft node agent: joins the mesh, keeps this node's pod subnet, and routes every other node's",
+        "pod subnet via that node's IP (kernel routes with protocol 87 \"weft\"; no NAT, no overlay).",
+        "Every flag has an environment twin: --node-ip <-> WEFT_NODE_IP, --peer <-> WEFT_PEER (comma list). Flags win.",
+        ""},
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  Start a new mesh on the first node:",
+        "    weft-agent --node-ip 192.168.1.11",
+        "  Join it from another node (routes appear on both within seconds):",
+        "    weft-agent --node-ip 192.168.1.12 --peer 192.168.1.11",
+        "  Pin this node's pod subnet and authenticate the mesh:",
+        "    weft-agent --pod-subnet 10.244.7.0/24 --secret-file /etc/weft/secret",
+        "  The same from the environment (e.g. a DaemonSet):",
+        "    WEFT_PEER=192.168.1.11,192.168.1.12 WEFT_SECRET_FILE=/etc/weft/secret weft-agent",
+        "  Remove everything Weft put on this node:",
+        "    weft-agent cleanup",
+        "",
+        "Exit codes: 0 clean stop (SIGTERM keeps the routes), 2 bad configuration, 1 anything else.",
+        "Inspect a running agent with: meshctl status"})
+public final class AgentCommand implements Callable<Integer> {
+
+  /** Starts the agent with a validated configuration and returns its exit code when it stops. */
+  @FunctionalInterface
+  public interface Runner {
+    int run(AgentConfig config) throws Exception;
+  }
+
+  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?");
+  private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+
+  private final HostFacts host;
+  private final Runner runner;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--node-name", paramLabel = "NAME", description = "Unique node name in the mesh (default: hostname).")
+  String nodeName;
+
+  @Option(names = "--node-ip", paramLabel = "IP",
+      description = "External IPv4: peers route pod traffic here; gossip binds here (default: the address of the interface holding the default route).")
+  String nodeIp;
+
+  @Option(names = "--peer", paramLabel = "HOST[:PORT]", split = ",",
+      description = "Seed peer to join through; repeat or give a comma list (default: none, start a new mesh).")
+  List<String> peers = new ArrayList<>();
+
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "6783", description = "Mesh TCP port (default: ${DEFAULT-VALUE}).")
+  String port;
+
+  @Option(names = "--cluster-cidr", paramLabel = "CIDR", defaultValue = "10.244.0.0/16", description = "The pod network (default: ${DEFAULT-VALUE}).")
+  String clusterCidr;
+
+  @Option(names = "--pod-subnet", paramLabel = "CIDR",
+      description = "This node's /24 inside the cluster CIDR (default: allocated by the mesh, then kept in the state dir).")
+  String podSubnet;
+
+  @Option(names = "--bridge", paramLabel = "NAME", defaultValue = "v-net-0", description = "Node bridge; its address is the pod subnet's first (default: ${DEFAULT-VALUE}).")
+  String bridge;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/weft", description = "Subnet lease and IPAM allocations (default: ${DEFAULT-VALUE}).")
+  String stateDir;
+
+  @Option(names = "--api-socket", paramLabel = "PATH", defaultValue = "/run/weft/weft.sock", description = "Local API for meshctl and the CNI plugin (default: ${DEFAULT-VALUE}).")
+  String apiSocket;
+
+  @Option(names = "--metrics-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:6782", description = "Serves /metrics, /healthz, /readyz (default: ${DEFAULT-VALUE}).")
+  String metricsAddress;
+
+  @Option(names = "--secret-file", paramLabel = "FILE", description = "Shared mesh secret, at least 16 bytes (default: none; the mesh is unauthenticated).")
+  String secretFile;
+
+  @Option(names = "--peer-grace", paramLabel = "DURATION", defaultValue = "120s", description = "How long routes to a peer that went down are kept (default: ${DEFAULT-VALUE}).")
+  String peerGrace;
+
+  @Option(names = "--lease-time", paramLabel = "DURATION", defaultValue = "24h", description = "How long a down peer's subnet stays reserved for it (default: ${DEFAULT-VALUE}).")
+  String leaseTime;
+
+  @Option(names = "--adopt-grace", paramLabel = "DURATION", defaultValue = "60s",
+      description = "At start, routes of ours that no peer claims are kept until the mesh view settles, at most this long (default: ${DEFAULT-VALUE}).")
+  String adoptGrace;
+
+  @Option(names = "--resync-interval", paramLabel = "DURATION", defaultValue = "30s", description = "Full re-read of the kernel's routes (default: ${DEFAULT-VALUE}).")
+  String resyncInterval;
+
+  @Option(names = "--rt-protos-dir", paramLabel = "DIR", defaultValue = "/etc/iproute2/rt_protos.d",
+      description = "Where weft.conf names protocol 87 for `ip route`; written only if the parent directory exists; 'none' skips it (default: ${DEFAULT-VALUE}).")
+  String rtProtosDir;
+
+  public AgentCommand(HostFacts host, Runner runner) {
+    this.host = host;
+    this.runner = runner;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    return runner.run(toConfig());
+  }
+
+  /** Validates every value; the first bad one is a {@link ConfigException}. */
+  AgentConfig toConfig() {
+    String hostname = host.hostname();
+    String name = nodeName == null ? hostname : nodeName.trim();
+    if (!NODE_NAME.matcher(name).matches()) {
+      throw bad("--node-name", name, nodeName == null
+          ? "the hostname is not a usable node name (letters, digits, '.', '_', '-'; at most 63); give --node-name"
+          : "use letters, digits, '.', '_' and '-' (at most 63, starting and ending with a letter or digit)");
+    }
+    Inet4Address ip = nodeIp();
+    int meshPort = port("--port", port, 1);
+    Cidr cluster = clusterCidr();
+    Optional<Cidr> subnet = podSubnet(cluster);
+    if (cluster.contains(ip)) {
+      throw bad("--node-ip", ip.getHostAddress(), "inside the cluster CIDR " + cluster + "; use the node's external address");
+    }
+    if (!IFNAME.matcher(bridge).matches()) {
+      throw bad("--bridge", bridge, "not an interface name (1-15 of letters, digits, '_', '.', '-')");
+    }
+    Path state = path("--state-dir", stateDir);
+    if (Files.exists(state) && !Files.isDirectory(state)) {
+      throw bad("--state-dir", stateDir, "exists and is not a directory");
+    }
+    Path socket = path("--api-socket", apiSocket);
+    if (Files.isDirectory(socket)) {
+      throw bad("--api-socket", apiSocket, "is a directory; give the socket's file path");
+    }
+    Optional<Path> rtProtos = "none".equals(rtProtosDir) ? Optional.empty() : Optional.of(path("--rt-protos-dir", rtProtosDir));
+    return new AgentConfig(name, hostname, ip, seeds(meshPort), meshPort, cluster, subnet, bridge, state, socket,
+        metricsAddress(), secret(), duration("--peer-grace", peerGrace, false),
+        duration("--lease-time", leaseTime, true), duration("--adopt-grace", adoptGrace, false),
+        duration("--resync-interval", resyncInterval, true), rtProtos);
+  }
+
+  private Inet4Address nodeIp() {
+    if (nodeIp == null) {
+      return host.defaultRouteIpv4().orElseThrow(() -> new ConfigException(
+          "--node-ip: not given and no interface holds a default route to take it from; give --node-ip"));
+    }
+    Inet4Address ip;
+    try {
+      ip = IpAddresses.parseV4(nodeIp);
+    } catch (IllegalArgumentException e) {
+      throw bad("--node-ip", nodeIp, "not an IPv4 address");
+    }
+    if (!host.ipv4Addresses().contains(ip)) {
+      throw bad("--node-ip", nodeIp, "not an address of this host (it has " + host.ipv4Addresses().stream()
+          .map(InetAddress::getHostAddress).sorted().toList() + ")");
+    }
+    return ip;
+  }
+
+  private Cidr clusterCidr() {
+    Cidr cluster;
+    try {
+      cluster = Cidr.parse(clusterCidr);
+    } catch (IllegalArgumentException e) {
+      throw bad("--cluster-cidr", clusterCidr, e.getMessage());
+    }
+    if (!cluster.isIpv4() || cluster.prefixLength() >= AgentConfig.SUBNET_PREFIX || cluster.prefixLength() < 8) {
+      throw bad("--cluster-cidr", clusterCidr, "must be an IPv4 prefix from /8 to /23 (it is split into /24 node subnets)");
+    }
+    return cluster;
+  }
+
+  private Optional<Cidr> podSubnet(Cidr cluster) {
+    if (podSubnet == null) {
+      return Optional.empty();
+    }
+    Cidr s;
+    try {
+      s = Cidr.parse(podSubnet);
+    } catch (IllegalArgumentException e) {
+      throw bad("--pod-subnet", podSubnet, e.getMessage());
+    }
+    if (s.prefixLength() != AgentConfig.SUBNET_PREFIX) {
+      throw bad("--pod-subnet", podSubnet, "must be a /" + AgentConfig.SUBNET_PREFIX);
+    }
+    if (!cluster.contains(s)) {
+      throw bad("--pod-subnet", podSubnet, "not inside --cluster-cidr " + cluster);
+    }
+    return Optional.of(s);
+  }
+
+  private List<InetSocketAddress> seeds(int defaultPort) {
+    List<InetSocketAddress> seeds = new ArrayList<>();
+    for (String raw : peers) {
+      String p = raw.trim();
+      if (p.isEmpty()) {
+        continue;
+      }
+      String hostPart = p;
+      int seedPort = defaultPort;
+      int colon = p.lastIndexOf(':');
+      if (colon >= 0 && p.indexOf(':') == colon) {
+        hostPart = p.substring(0, colon);
+        seedPort = port("--peer", p.substring(colon + 1), 1);
+      }
+      if (hostPart.isEmpty()) {
+        throw bad("--peer", raw, "missing host (use HOST or HOST:PORT)");
+      }
+      InetSocketAddress a = new InetSocketAddress(hostPart, seedPort);
+      if (a.isUnresolved()) {
+        throw bad("--peer", raw, "cannot resolve host '" + hostPart + "'");
+      }
+      seeds.add(a);
+    }
+    return seeds;
+  }
+
+  private InetSocketAddress metricsAddress() {
+    int colon = metricsAddress.lastIndexOf(':');
+    if (colon <= 0) {
+      throw bad("--metrics-address", metricsAddress, "use IP:PORT, e.g. 127.0.0.1:6782");
+    }
+    InetAddress ip;
+    try {
+      ip = IpAddresses.parse(metricsAddress.substring(0, colon).replace("[", "").replace("]", ""));
+    } catch (IllegalArgumentException e) {
+      throw bad("--metrics-address", metricsAddress, "not an IP address before the port");
+    }
+    return new InetSocketAddress(ip, port("--metrics-address", metricsAddress.substring(colon + 1), 0));
+  }
+
+  private Optional<byte[]> secret() {
+    if (secretFile == null || secretFile.isBlank()) {
+      return Optional.empty();
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(path("--secret-file", secretFile));
+    } catch (NoSuchFileException e) {
+      throw bad("--secret-file", secretFile, "no such file");
+    } catch (AccessDeniedException e) {
+      throw bad("--secret-file", secretFile, "not readable (permission denied)");
+    } catch (IOException e) {
+      throw bad("--secret-file", secretFile, "cannot read: " + e.getMessage());
+    }
+    // A trailing newline from `echo` or an editor is not part of the secret.
+    int end = bytes.length;
+    while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
+      end--;
+    }
+    if (end < 16) {
+      throw bad("--secret-file", secretFile, "holds " + end
+          + " bytes; use at least 16 random bytes (e.g. head -c 32 /dev/urandom | base64 > FILE)");
+    }
+    return Optional.of(Arrays.copyOf(bytes, end));
+  }
+
+  private int port(String flag, String text, int min) {
+    try {
+      int p = Integer.parseInt(text.trim());
+      if (p >= min && p <= 65535) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw bad(flag, text, "not a port (" + min + "-65535)");
+  }
+
+  private Duration duration(String flag, String text, boolean positive) {
+    Duration d;
+    try {
+      d = Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw bad(flag, text, e.getMessage());
+    }
+    if (d.isNegative() || (positive && d.isZero())) {
+      throw bad(flag, text, positive ? "must be more than zero" : "must not be negative");
+    }
+    return d;
+  }
+
+  private Path path(String flag, String text) {
+    try {
+      if (text.isBlank()) {
+        throw bad(flag, text, "empty path");
+      }
+      return Path.of(text);
+    } catch (InvalidPathException e) {
+      throw bad(flag, text, "not a path: " + e.getReason());
+    }
+  }
+
+  /** Names the value as the user gave it: the flag, or its environment twin when that is where it came from. */
+  private ConfigException bad(String flag, String value, String why) {
+    String source = flag;
+    if (spec != null && !spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+      String env = EnvDefaults.envName(flag);
+      if (spec.defaultValueProvider() instanceof EnvDefaults e && e.has(env)) {
+        source = env;
+      }
+    }
+    return new ConfigException(source + " " + value + ": " + why);
+  }
+}

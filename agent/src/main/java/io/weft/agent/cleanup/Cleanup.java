@@ -1,0 +1,87 @@
+package io.weft.agent.cleanup;
+
+import io.weft.core.model.Route;
+import io.weft.dataplane.Dataplane;
+import io.weft.dataplane.Link;
+import io.weft.dataplane.NetlinkException;
+import io.weft.dataplane.RouteFilter;
+import io.weft.dataplane.RouteOp;
+import io.weft.dataplane.RouteOpResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Removes what Weft put on a node, and nothing else: routes with protocol 87 (any table), the node
+ * bridge (only if it is a bridge), and the CNI files. Everything already gone counts as done.
+ */
+public final class Cleanup {
+
+  /**
+   * What was removed, what was left and why, and what failed.
+   *
+   * @param routesRemoved protocol-87 routes deleted
+   * @param bridgeRemoved the bridge was deleted
+   * @param filesRemoved  CNI files deleted
+   * @param notes         things left alone on purpose (e.g. a link of that name that is not a bridge)
+   * @param errors        failures, one line each
+   */
+  public record Result(List<Route> routesRemoved, boolean bridgeRemoved, List<Path> filesRemoved, List<String> notes,
+      List<String> errors) {
+    public Result {
+      routesRemoved = List.copyOf(routesRemoved);
+      filesRemoved = List.copyOf(filesRemoved);
+      notes = List.copyOf(notes);
+      errors = List.copyOf(errors);
+    }
+  }
+
+  private Cleanup() {}
+
+  public static Result run(Dataplane dataplane, String bridge, List<Path> cniFiles) {
+    List<Route> removed = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+
+    List<Route> ours = dataplane.routes().list(RouteFilter.weft());
+    List<RouteOp> deletes = ours.stream().filter(Route::isWeft).map(RouteOp::delete).toList();
+    for (RouteOpResult r : deletes.isEmpty() ? List.<RouteOpResult>of() : dataplane.routes().apply(deletes)) {
+      if (r.ok()) {
+        removed.add(r.op().route());
+      } else if (!(r.error() instanceof io.weft.dataplane.NotFoundException)) {
+        errors.add(r.error().getMessage());
+      }
+    }
+
+    boolean bridgeRemoved = false;
+    Optional<Link> link = dataplane.links().byName(bridge);
+    if (link.isPresent() && !"bridge".equals(link.get().kind())) {
+      notes.add("link " + bridge + " is a " + (link.get().kind() == null ? "device" : link.get().kind())
+          + ", not a bridge; left alone");
+    } else if (link.isPresent()) {
+      try {
+        dataplane.links().delete(bridge);
+        bridgeRemoved = true;
+      } catch (io.weft.dataplane.NoSuchDeviceException gone) {
+        // deleted meanwhile: done
+      } catch (NetlinkException e) {
+        errors.add(e.getMessage());
+      }
+    }
+
+    List<Path> files = new ArrayList<>();
+    for (Path f : cniFiles) {
+      try {
+        if (Files.deleteIfExists(f)) {
+          files.add(f);
+        }
+      } catch (IOException e) {
+        errors.add("could not remove " + f + ": " + e.getMessage());
+      }
+    }
+    return new Result(removed, bridgeRemoved, files, notes, errors);
+  }
+}

@@ -1,0 +1,86 @@
+package io.weft.agent.cleanup;
+
+import io.weft.dataplane.Dataplane;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code weft-agent cleanup}: see {@link Cleanup}. Refuses while an agent still answers on the API socket. */
+@Command(
+    name = "cleanup",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Removes everything Weft put on this node and nothing else: routes with protocol 87 (weft),",
+        "the node bridge, and the CNI files. Stop weft-agent first (it would put them back).", ""},
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  weft-agent cleanup",
+        "  weft-agent cleanup --bridge v-net-0 --cni-conf-file /etc/cni/net.d/10-weft.conflist"})
+public final class CleanupCommand implements Callable<Integer> {
+  private final Supplier<Dataplane> dataplane;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--bridge", paramLabel = "NAME", defaultValue = "v-net-0", description = "Node bridge to remove (default: ${DEFAULT-VALUE}).")
+  String bridge;
+
+  @Option(names = "--cni-conf-file", paramLabel = "FILE", defaultValue = "/etc/cni/net.d/10-weft.conflist",
+      description = "CNI network config to remove (default: ${DEFAULT-VALUE}).")
+  Path cniConf;
+
+  @Option(names = "--cni-bin-file", paramLabel = "FILE", defaultValue = "/opt/cni/bin/weft",
+      description = "CNI plugin executable to remove (default: ${DEFAULT-VALUE}).")
+  Path cniBin;
+
+  @Option(names = "--api-socket", paramLabel = "PATH", defaultValue = "/run/weft/weft.sock",
+      description = "A running agent's socket: cleanup refuses while it answers (default: ${DEFAULT-VALUE}).")
+  Path apiSocket;
+
+  /** @param dataplane opens the handle of this node's namespace */
+  public CleanupCommand(Supplier<Dataplane> dataplane) {
+    this.dataplane = dataplane;
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (agentAnswers(apiSocket)) {
+      err.println("weft-agent cleanup: an agent is running (it answers on " + apiSocket + "); stop it first, "
+          + "or it puts the routes and the bridge back");
+      return 1;
+    }
+    Cleanup.Result r;
+    try (Dataplane dp = dataplane.get()) {
+      r = Cleanup.run(dp, bridge, List.of(cniConf, cniBin));
+    }
+    r.routesRemoved().forEach(route -> out.println("removed route " + route));
+    out.println(r.bridgeRemoved() ? "removed bridge " + bridge : "bridge " + bridge + " not present");
+    r.filesRemoved().forEach(f -> out.println("removed " + f));
+    r.notes().forEach(n -> out.println("note: " + n));
+    r.errors().forEach(e -> err.println("weft-agent cleanup: " + e));
+    out.flush();
+    return r.errors().isEmpty() ? 0 : 1;
+  }
+
+  private static boolean agentAnswers(Path socket) {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(socket));
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+}

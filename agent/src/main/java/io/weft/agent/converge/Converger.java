@@ -1,0 +1,464 @@
+package io.weft.agent.converge;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.Peer;
+import io.weft.core.model.PeerState;
+import io.weft.core.model.Route;
+import io.weft.core.model.Route.RouteKey;
+import io.weft.core.net.Cidr;
+import io.weft.core.plan.RouteConflict;
+import io.weft.core.plan.RouteDiff;
+import io.weft.core.plan.RoutePlan;
+import io.weft.core.plan.RoutePlanner;
+import io.weft.core.plan.RouteStatus;
+import io.weft.core.plan.SkippedPeer;
+import io.weft.dataplane.Dataplane;
+import io.weft.dataplane.InterfaceAddress;
+import io.weft.dataplane.LinkEvent;
+import io.weft.dataplane.NetworkEventListener;
+import io.weft.dataplane.NetworkEvents;
+import io.weft.dataplane.RouteEvent;
+import io.weft.dataplane.RouteFilter;
+import io.weft.dataplane.RouteOp;
+import io.weft.dataplane.RouteOpResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The convergence loop: an actor on one thread that owns the route table.
+ *
+ * <p>Inputs (mesh changes, kernel route and link events, the periodic resync, retries, grace deadlines)
+ * only mark the loop dirty and schedule a reconcile a few milliseconds out, so a storm of inputs is one
+ * reconcile. A reconcile reads the mesh view and the kernel's main table, plans the desired routes
+ * ({@link RoutePlanner}), diffs them ({@link RouteDiff}: only protocol 87 is ours, a foreign route is a
+ * conflict left alone), applies the diff in one batch and publishes a {@link ReconcileReport}.
+ *
+ * <p>Failed changes are retried with exponential backoff; inputs during the backoff wait for it. The
+ * loop never flushes routes: at start, routes of ours that no peer claims are adopted and kept until the
+ * mesh view settles or the adoption grace ends, so an agent restart does not interrupt pod traffic.
+ */
+public final class Converger implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Converger.class);
+  /** rtm_protocol of the routes the kernel adds for a connected network (RTPROT_KERNEL). */
+  private static final int PROTOCOL_KERNEL = 2;
+  /** Pod veth host ends: their churn never changes a route decision. */
+  private static final String POD_VETH_PREFIX = "weft";
+
+  private final MeshView mesh;
+  private final Dataplane dataplane;
+  private final ConvergeSettings settings;
+  private final LongSupplier nowMillis;
+  private final ReconcileObserver observer;
+  private final SelfNodeHook selfHook;
+  private final RoutePlanner planner;
+  private final Backoff backoff;
+  private final ScheduledExecutorService loop;
+
+  private volatile ReconcileReport latest = ReconcileReport.initial();
+  private volatile boolean closed;
+
+  // ---- owned by the loop thread ----
+  private NetworkEvents events;
+  private ScheduledFuture<?> pending;
+  private long pendingAt = Long.MAX_VALUE;
+  private final Set<String> triggers = new LinkedHashSet<>();
+  private long inputSinceMillis = -1;
+  private long number;
+  private long adoptUntil;
+  private boolean adopting = true;
+  private long adoptionEndedAt;
+  private String adoptionEndReason = "";
+  private int failures;
+  private long retryAt;
+  private Cidr selfSubnet;
+  private Map<RouteKey, Route> desired = Map.of();
+  private Set<RouteKey> installedBefore = Set.of();
+  private final Map<RouteKey, Long> waitingSince = new HashMap<>();
+  private Set<RouteConflict> reportedConflicts = Set.of();
+  private Set<String> reportedSkips = Set.of();
+
+  /**
+   * @param mesh      the mesh view to plan from
+   * @param dataplane the kernel handle; the loop thread becomes its only user
+   * @param settings  graces and timings
+   * @param nowMillis wall clock, epoch millis (peer grace is measured against the mesh's down-since times)
+   * @param observer  told about every reconcile (metrics)
+   * @param selfHook  told when this node's subnet first appears or moves (bridge address)
+   */
+  public Converger(MeshView mesh, Dataplane dataplane, ConvergeSettings settings, LongSupplier nowMillis,
+      ReconcileObserver observer, SelfNodeHook selfHook) {
+    this.mesh = Objects.requireNonNull(mesh, "mesh");
+    this.dataplane = Objects.requireNonNull(dataplane, "dataplane");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.nowMillis = Objects.requireNonNull(nowMillis, "nowMillis");
+    this.observer = Objects.requireNonNull(observer, "observer");
+    this.selfHook = Objects.requireNonNull(selfHook, "selfHook");
+    this.planner = new RoutePlanner(settings.clusterCidr(), settings.peerGrace());
+    this.backoff = new Backoff(settings.retryMin(), settings.retryMax());
+    this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "weft-converge");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Subscribes to the kernel and the mesh and runs the first reconcile. */
+  public void start() {
+    post(() -> {
+      adoptUntil = nowMillis.getAsLong() + settings.adoptGrace().toMillis();
+      events = dataplane.events();
+      events.subscribe(new KernelListener());
+      mesh.subscribe(() -> post(() -> input("mesh changed")));
+      input("start");
+    });
+  }
+
+  /** Asks for a reconcile soon (e.g. after {@code forget}); any thread. */
+  public void requestReconcile(String reason) {
+    post(() -> input(reason));
+  }
+
+  /** The latest report; any thread. */
+  public ReconcileReport latest() {
+    return latest;
+  }
+
+  /** Stops the loop. The routes stay in the kernel (graceful restart). */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    try {
+      loop.submit(() -> {
+        closed = true;
+        if (events != null) {
+          events.close();
+        }
+      }).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("convergence loop did not stop cleanly: {}", e.toString());
+    }
+    closed = true;
+    loop.shutdownNow();
+  }
+
+  private void post(Runnable task) {
+    if (closed) {
+      return;
+    }
+    try {
+      loop.execute(() -> {
+        if (!closed) {
+          task.run();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // Closing: inputs after close are dropped on purpose.
+    }
+  }
+
+  // ---- inputs (loop thread) ----
+
+  private void input(String reason) {
+    long now = nowMillis.getAsLong();
+    if (triggers.size() < 8) {
+      triggers.add(reason);
+    }
+    if (inputSinceMillis < 0) {
+      inputSinceMillis = now;
+    }
+    long at = now + settings.coalesce().toMillis();
+    scheduleAt(failures > 0 ? Math.max(at, retryAt) : at);
+  }
+
+  private void scheduleAt(long atMillis) {
+    if (pending != null && pendingAt <= atMillis) {
+      return;
+    }
+    if (pending != null) {
+      pending.cancel(false);
+    }
+    long delay = Math.max(0, atMillis - nowMillis.getAsLong());
+    pendingAt = atMillis;
+    pending = loop.schedule(this::runReconcile, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void runReconcile() {
+    if (closed) {
+      return;
+    }
+    pending = null;
+    pendingAt = Long.MAX_VALUE;
+    long now = nowMillis.getAsLong();
+    try {
+      reconcile(now);
+    } catch (RuntimeException e) {
+      // The kernel could not even be read (or the plan failed): report it and retry with backoff.
+      failures++;
+      retryAt = now + backoff.delay(failures).toMillis();
+      log.warn("reconcile failed: {}; retrying in {}", e.getMessage(), backoff.delay(failures), e);
+      ReconcileReport previous = latest;
+      publish(new ReconcileReport(++number, now, 0, takeTrigger(), previous.self(), previous.desired(),
+          previous.skipped(), previous.routes(), previous.conflicts(), 0, 0, 0,
+          List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoption(List.of()), failures, retryAt));
+    }
+    scheduleNext(nowMillis.getAsLong());
+  }
+
+  private String takeTrigger() {
+    String t = triggers.isEmpty() ? "resync" : String.join(", ", triggers);
+    triggers.clear();
+    return t;
+  }
+
+  // ---- the reconcile ----
+
+  private void reconcile(long now) {
+    long t0 = System.nanoTime();
+    String trigger = takeTrigger();
+    long inputAt = inputSinceMillis < 0 ? now : inputSinceMillis;
+    inputSinceMillis = -1;
+    MeshState state = mesh.current();
+    NodeRecord self = state.self();
+    if (self == null) {
+      publish(new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, null, List.of(), List.of(),
+          List.of(), List.of(), 0, 0, 0, List.of(), 0, List.of(), adoption(List.of()), failures, 0));
+      return;
+    }
+    List<String> errors = new ArrayList<>();
+    if (!self.podSubnet().equals(selfSubnet)) {
+      try {
+        selfHook.selfChanged(self);
+        selfSubnet = self.podSubnet();
+      } catch (RuntimeException e) {
+        errors.add(e.getMessage());
+      }
+    }
+    updateAdoption(state, now);
+
+    RoutePlan plan = planner.plan(self, state.peers(), connectedNetworks(), now);
+    List<Route> actual = dataplane.routes().list(RouteFilter.mainTable());
+    RouteDiff diff = RouteDiff.between(plan.routes(), actual);
+    Map<RouteKey, Route> wanted = plan.routes().stream().collect(Collectors.toMap(Route::key, r -> r));
+
+    List<Route> kept = adopting
+        ? diff.toDelete().stream().filter(r -> !wanted.containsKey(r.key())).toList() : List.of();
+    List<RouteOp> ops = new ArrayList<>();
+    diff.toDelete().stream().filter(r -> !kept.contains(r)).forEach(r -> ops.add(RouteOp.delete(r)));
+    diff.toReplace().forEach(r -> ops.add(RouteOp.replace(r)));
+    diff.toAdd().forEach(r -> ops.add(RouteOp.add(r)));
+    ops.stream().filter(op -> op.kind() != RouteOp.Kind.DELETE)
+        .forEach(op -> waitingSince.putIfAbsent(op.route().key(), inputAt));
+    desired = wanted;
+
+    int added = 0;
+    int replaced = 0;
+    int deleted = 0;
+    int repairs = 0;
+    List<RouteOpResult> results = ops.isEmpty() ? List.of() : dataplane.routes().apply(ops);
+    for (RouteOpResult result : results) {
+      RouteOp op = result.op();
+      if (!result.ok()) {
+        errors.add(result.error().getMessage());
+        continue;
+      }
+      switch (op.kind()) {
+        case ADD -> added++;
+        case REPLACE -> replaced++;
+        case DELETE -> deleted++;
+      }
+      if (op.kind() != RouteOp.Kind.DELETE && installedBefore.contains(op.route().key())) {
+        repairs++;
+      }
+    }
+    List<Route> after = ops.isEmpty() ? actual : dataplane.routes().list(RouteFilter.mainTable());
+    List<RouteStatus> rows = RouteDiff.status(plan.routes(), after);
+    long done = nowMillis.getAsLong();
+    List<Long> lags = new ArrayList<>();
+    Set<RouteKey> installed = new HashSet<>();
+    for (RouteStatus row : rows) {
+      if (row.state() == RouteStatus.State.INSTALLED) {
+        installed.add(row.key());
+        Long since = waitingSince.remove(row.key());
+        if (since != null) {
+          lags.add(Math.max(0, done - since));
+        }
+      }
+    }
+    waitingSince.keySet().retainAll(wanted.keySet());
+    installedBefore = installed;
+
+    if (errors.isEmpty()) {
+      failures = 0;
+      retryAt = 0;
+    } else {
+      failures++;
+      retryAt = done + backoff.delay(failures).toMillis();
+    }
+    ReconcileReport report = new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, self,
+        plan.routes(), plan.skipped(), rows, diff.conflicts(), added, replaced, deleted, errors, repairs, lags,
+        adoption(kept), failures, retryAt);
+    logReport(report, ops, repairs);
+    publish(report);
+  }
+
+  private void publish(ReconcileReport report) {
+    latest = report;
+    try {
+      observer.reconciled(report);
+    } catch (RuntimeException e) {
+      log.warn("reconcile observer failed: {}", e.toString(), e);
+    }
+  }
+
+  private void updateAdoption(MeshState state, long now) {
+    if (!adopting) {
+      return;
+    }
+    if (state.settled()) {
+      endAdoption(now, "mesh view settled");
+    } else if (now >= adoptUntil) {
+      endAdoption(now, "adoption grace of " + settings.adoptGrace().toSeconds() + "s elapsed before the mesh view settled");
+    }
+  }
+
+  private void endAdoption(long now, String reason) {
+    adopting = false;
+    adoptionEndedAt = now;
+    adoptionEndReason = reason;
+    if (!latest.adoption().kept().isEmpty()) {
+      log.info("adoption of existing routes ended ({}); routes no peer claims are removed now", reason);
+    }
+  }
+
+  private ReconcileReport.Adoption adoption(List<Route> kept) {
+    return new ReconcileReport.Adoption(adopting, adoptUntil, adoptionEndedAt, adoptionEndReason, kept);
+  }
+
+  /** IPv4 networks of this host and the device holding each; the bridge serves pods, never peers. */
+  private Map<Cidr, String> connectedNetworks() {
+    Map<Cidr, String> networks = new HashMap<>();
+    for (InterfaceAddress a : dataplane.addresses().listIpv4()) {
+      if (!a.device().equals(settings.bridge())) {
+        networks.merge(a.network(), a.device(), (x, y) -> x.compareTo(y) <= 0 ? x : y);
+      }
+    }
+    return networks;
+  }
+
+  private void scheduleNext(long now) {
+    long next = now + settings.resyncInterval().toMillis();
+    if (failures > 0) {
+      next = Math.min(next, retryAt);
+    }
+    if (adopting && adoptUntil > 0) {
+      next = Math.min(next, Math.max(adoptUntil, now));
+    }
+    // A peer's grace runs out without any event: wake up for it.
+    for (Peer p : mesh.current().peers()) {
+      if (p.state() == PeerState.DOWN && planner.isWithinGrace(p, now)) {
+        next = Math.min(next, p.downSinceMillis() + settings.peerGrace().toMillis());
+      }
+    }
+    scheduleAt(next);
+  }
+
+  private void logReport(ReconcileReport r, List<RouteOp> ops, int repairs) {
+    if (!ops.isEmpty()) {
+      log.info("reconcile #{} ({}): added {}, replaced {}, deleted {}{}{} in {} ms", r.number(), r.trigger(),
+          r.added(), r.replaced(), r.deleted(), repairs > 0 ? ", repaired drift on " + repairs : "",
+          r.errors().isEmpty() ? "" : ", " + r.errors().size() + " failed", r.durationNanos() / 1_000_000);
+    }
+    for (String e : r.errors()) {
+      log.warn("{}; retrying in {} (attempt {})", e, Duration.ofMillis(r.nextRetryAtMillis() - r.startedAtMillis()),
+          r.consecutiveFailures());
+    }
+    Set<RouteConflict> conflicts = Set.copyOf(r.conflicts());
+    for (RouteConflict c : conflicts) {
+      if (!reportedConflicts.contains(c)) {
+        log.warn("route {} not installed: the foreign route {} holds that prefix; Weft leaves it alone. "
+            + "Remove it (ip route del {}) or give the peer another subnet", c.desired(), c.foreign(),
+            c.foreign().destination());
+      }
+    }
+    reportedConflicts = conflicts;
+    Set<String> skips = new HashSet<>();
+    for (SkippedPeer s : r.skipped()) {
+      String key = s.nodeName() + " " + s.reason();
+      skips.add(key);
+      if (!reportedSkips.contains(key)) {
+        log.warn("peer {} ({} via {}) gets no route: {}", s.nodeName(), s.podSubnet(), s.nodeIp().getHostAddress(),
+            s.reason());
+      }
+    }
+    reportedSkips = skips;
+  }
+
+  /** Kernel events: hands the relevant ones to the loop; runs on the subscription's thread. */
+  private final class KernelListener implements NetworkEventListener {
+    @Override
+    public void onRouteChanged(RouteEvent event) {
+      post(() -> {
+        if (isRelevant(event)) {
+          input("route " + (event.deleted() ? "deleted: " : "changed: ") + event.route());
+        }
+      });
+    }
+
+    @Override
+    public void onLinkChanged(LinkEvent event) {
+      if (!event.link().name().startsWith(POD_VETH_PREFIX)) {
+        post(() -> input("link " + event.link().name() + (event.deleted() ? " deleted" : " changed")));
+      }
+    }
+
+    @Override
+    public void onResyncNeeded(String reason) {
+      post(() -> input("resync: " + reason));
+    }
+  }
+
+  /**
+   * Our routes, anything inside the cluster CIDR (foreign conflicts) and connected networks (a peer
+   * may become reachable); the echo of our own changes is not news.
+   */
+  private boolean isRelevant(RouteEvent event) {
+    Route r = event.route();
+    if (r.table() != Route.TABLE_MAIN) {
+      return false;
+    }
+    boolean ours = r.isWeft();
+    if (!ours && r.protocol() != PROTOCOL_KERNEL && !settings.clusterCidr().overlaps(r.destination())) {
+      return false;
+    }
+    if (ours) {
+      Route want = desired.get(r.key());
+      if (!event.deleted() && want != null && want.type() == r.type()
+          && Objects.equals(want.gateway(), r.gateway())
+          && (want.device() == null || want.device().equals(r.device()))) {
+        return false;
+      }
+      if (event.deleted() && want == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

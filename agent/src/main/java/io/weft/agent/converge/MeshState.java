@@ -1,0 +1,25 @@
+package io.weft.agent.converge;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.Peer;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The mesh as the loop plans from it.
+ *
+ * @param self    this node's record; null until the mesh has agreed its subnet
+ * @param peers   every peer known, up and down, minus nodes that lost a subnet conflict (they must not
+ *                be routed)
+ * @param settled the view is complete: joined, every member's record received, no open conflict. Ends
+ *                the adoption grace early.
+ */
+public record MeshState(NodeRecord self, Collection<Peer> peers, boolean settled) {
+  public MeshState {
+    peers = List.copyOf(peers);
+  }
+
+  public static MeshState notJoined() {
+    return new MeshState(null, List.of(), false);
+  }
+}

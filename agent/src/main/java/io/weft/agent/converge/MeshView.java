@@ -1,0 +1,17 @@
+package io.weft.agent.converge;
+
+/**
+ * What the convergence loop needs from the mesh: the current view and a nudge when it changes. The
+ * agent adapts the gossip mesh to it ({@code GossipMeshView}); tests fake it.
+ */
+public interface MeshView {
+
+  /** The view now; cheap, thread-safe, never blocks. */
+  MeshState current();
+
+  /**
+   * Calls {@code onChange} after every change of the view, on the mesh's thread; the callback only
+   * posts to the loop and returns.
+   */
+  void subscribe(Runnable onChange);
+}

@@ -1,0 +1,205 @@
+package io.weft.agent.status;
+
+import io.weft.agent.converge.ReconcileReport;
+import io.weft.agent.status.StatusViews.AdoptionInfo;
+import io.weft.agent.status.StatusViews.MeshInfo;
+import io.weft.agent.status.StatusViews.NodeView;
+import io.weft.agent.status.StatusViews.PeerView;
+import io.weft.agent.status.StatusViews.ReconcileInfo;
+import io.weft.agent.status.StatusViews.RouteView;
+import io.weft.agent.status.StatusViews.RoutesView;
+import io.weft.agent.status.StatusViews.StatusView;
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.Peer;
+import io.weft.core.model.PeerState;
+import io.weft.core.model.Route;
+import io.weft.core.net.Cidr;
+import io.weft.core.plan.RouteStatus;
+import io.weft.core.plan.SkippedPeer;
+import io.weft.gossip.MeshSnapshot;
+import io.weft.gossip.MeshSnapshot.SeedStatus;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Explains the node: joins the mesh's snapshot and the loop's latest report into the API's views.
+ * Pure reads of immutable snapshots; safe on any thread.
+ */
+public final class StatusService {
+  /** Rejected records older than this no longer make the node degraded. */
+  private static final Duration REJECTED_RECENT = Duration.ofMinutes(5);
+
+  private final Supplier<MeshSnapshot> mesh;
+  private final Supplier<ReconcileReport> report;
+  private final Supplier<List<String>> hostProblems;
+  private final Cidr clusterCidr;
+  private final Duration peerGrace;
+  private final LongSupplier nowMillis;
+
+  /**
+   * @param mesh         the mesh's current snapshot
+   * @param report       the loop's latest reconcile
+   * @param hostProblems node problems found at preflight (e.g. strict rp_filter), each with its fix
+   */
+  public StatusService(Supplier<MeshSnapshot> mesh, Supplier<ReconcileReport> report,
+      Supplier<List<String>> hostProblems, Cidr clusterCidr, Duration peerGrace, LongSupplier nowMillis) {
+    this.mesh = mesh;
+    this.report = report;
+    this.hostProblems = hostProblems;
+    this.clusterCidr = clusterCidr;
+    this.peerGrace = peerGrace;
+    this.nowMillis = nowMillis;
+  }
+
+  public StatusView status() {
+    MeshSnapshot m = mesh.get();
+    ReconcileReport r = report.get();
+    List<PeerView> peers = peers(m, r);
+    List<String> problems = problems(m, r, peers);
+    boolean converged = r.converged() && m.converged();
+    NodeRecord self = m.self() != null ? m.self() : r.self();
+    return new StatusView(node(self), clusterCidr.toString(), converged, problems.isEmpty(), meshInfo(m),
+        reconcileInfo(r), adoptionInfo(r), problems, peers);
+  }
+
+  public StatusViews.PeersView peers() {
+    return new StatusViews.PeersView(peers(mesh.get(), report.get()));
+  }
+
+  public RoutesView routes() {
+    ReconcileReport r = report.get();
+    MeshSnapshot m = mesh.get();
+    List<RouteView> rows = new ArrayList<>();
+    for (RouteStatus row : r.routes()) {
+      Route shown = row.desired() != null ? row.desired() : row.actual();
+      String peer = m.peers().values().stream()
+          .filter(p -> p.record().podSubnet().equals(row.key().destination()))
+          .map(Peer::name).findFirst().orElse(shown.type() == Route.Type.UNREACHABLE ? "(cluster)" : "");
+      rows.add(new RouteView(row.key().destination().toString(), shown.type().name().toLowerCase(Locale.ROOT),
+          shown.gateway() == null ? null : shown.gateway().getHostAddress(), shown.device(),
+          row.state().name().toLowerCase(Locale.ROOT), peer, routeDetail(row, r)));
+    }
+    return new RoutesView(rows, adoptionInfo(r));
+  }
+
+  private static String routeDetail(RouteStatus row, ReconcileReport r) {
+    return switch (row.state()) {
+      case INSTALLED -> "";
+      case MISSING -> row.actual() == null ? "not in the kernel" : "kernel has " + row.actual();
+      case FOREIGN -> "held by " + row.actual() + "; left alone";
+      case STALE -> r.adoption().kept().contains(row.actual())
+          ? "adopted at start; removed when the mesh view settles unless a peer claims it"
+          : "no peer claims it; being removed";
+    };
+  }
+
+  private List<PeerView> peers(MeshSnapshot m, ReconcileReport r) {
+    long now = nowMillis.getAsLong();
+    List<PeerView> views = new ArrayList<>();
+    List<Peer> sorted = m.peers().values().stream().sorted(Comparator.comparing(Peer::name)).toList();
+    for (Peer p : sorted) {
+      NodeRecord rec = p.record();
+      Optional<SkippedPeer> skipped = r.skipped().stream().filter(s -> s.nodeName().equals(p.name())).findFirst();
+      Optional<RouteStatus> row = r.routes().stream()
+          .filter(s -> s.desired() != null && s.key().destination().equals(rec.podSubnet())
+              && rec.nodeIp().equals(s.desired().gateway()))
+          .findFirst();
+      boolean down = p.state() == PeerState.DOWN;
+      long keptUntil = down ? p.downSinceMillis() + peerGrace.toMillis() : 0;
+      String route;
+      String reason = "";
+      if (skipped.isPresent()) {
+        route = "none";
+        reason = skipped.get().reason();
+      } else if (row.isPresent()) {
+        route = row.get().state().name().toLowerCase(Locale.ROOT);
+        if (row.get().state() == RouteStatus.State.FOREIGN) {
+          reason = "a foreign route " + row.get().actual() + " holds the prefix";
+        }
+      } else if (down && keptUntil <= now) {
+        route = "removed";
+        reason = "down longer than the peer grace (" + peerGrace.toSeconds() + "s)";
+      } else if (m.conflicts().stream().anyMatch(c -> c.losers().contains(p.name()))) {
+        route = "none";
+        reason = "conflict: lost subnet " + rec.podSubnet() + " to another node";
+      } else {
+        route = "pending";
+      }
+      if (down && keptUntil > now && reason.isEmpty()) {
+        reason = "down; route kept until " + Instant.ofEpochMilli(keptUntil) + " (peer grace)";
+      }
+      views.add(new PeerView(p.name(), rec.hostname(), ip(rec.nodeIp()), rec.podSubnet().toString(),
+          p.state().name().toLowerCase(Locale.ROOT), route, reason, p.lastSeenMillis(), p.downSinceMillis(),
+          keptUntil, rec.mac().toString(), rec.agentVersion()));
+    }
+    return views;
+  }
+
+  private List<String> problems(MeshSnapshot m, ReconcileReport r, List<PeerView> peers) {
+    long now = nowMillis.getAsLong();
+    List<String> problems = new ArrayList<>();
+    SeedStatus seeds = m.seeds();
+    if (seeds.state() != SeedStatus.State.JOINED) {
+      problems.add("mesh: " + seeds.state().name().toLowerCase(Locale.ROOT) + ": " + seeds.message());
+    }
+    m.conflicts().forEach(c -> problems.add("subnet conflict: " + c.reason()));
+    m.duplicates().forEach(d -> problems.add("duplicate " + d.kind().name().toLowerCase(Locale.ROOT) + ": " + d.reason()));
+    List<MeshSnapshot.RejectedRecord> recent = m.rejected().stream()
+        .filter(x -> now - x.atMillis() < REJECTED_RECENT.toMillis()).toList();
+    if (!recent.isEmpty()) {
+      MeshSnapshot.RejectedRecord x = recent.get(0);
+      problems.add(recent.size() + " peer record(s) rejected in the last " + REJECTED_RECENT.toMinutes()
+          + " min (latest: " + x.nodeName() + " from " + x.from() + ": " + x.reason() + ")");
+    }
+    r.errors().forEach(e -> problems.add("route: " + e));
+    r.conflicts().forEach(c -> problems.add("route conflict: " + c.desired().destination() + " is held by the foreign route "
+        + c.foreign() + "; Weft leaves it alone (remove it or move the peer)"));
+    for (PeerView p : peers) {
+      if (p.route().equals("none")) {
+        problems.add("peer " + p.name() + ": " + p.reason());
+      } else if (p.state().equals("down") && !p.route().equals("removed")) {
+        problems.add("peer " + p.name() + " is down; its route is kept until " + Instant.ofEpochMilli(p.routeKeptUntilMillis()));
+      }
+    }
+    problems.addAll(hostProblems.get());
+    return problems;
+  }
+
+  private static NodeView node(NodeRecord self) {
+    if (self == null) {
+      return new NodeView(null, null, null, null, null, null, null);
+    }
+    return new NodeView(self.name(), self.hostname(), ip(self.nodeIp()), self.podSubnet().toString(),
+        self.subnetSource().name().toLowerCase(Locale.ROOT), self.mac().toString(), self.agentVersion());
+  }
+
+  private static MeshInfo meshInfo(MeshSnapshot m) {
+    int up = m.upPeers().size();
+    return new MeshInfo(m.seeds().state().name().toLowerCase(Locale.ROOT), m.viewSize(), up,
+        m.peers().size() - up, m.coordinator(), m.seeds().candidates(), m.seeds().message(), m.bytesIn(), m.bytesOut());
+  }
+
+  private static ReconcileInfo reconcileInfo(ReconcileReport r) {
+    return new ReconcileInfo(r.number(), r.startedAtMillis(), r.durationNanos() / 1e6, r.trigger(), r.added(),
+        r.replaced(), r.deleted(), r.errors(), r.consecutiveFailures(), r.nextRetryAtMillis(),
+        r.count(RouteStatus.State.INSTALLED), r.count(RouteStatus.State.MISSING), r.count(RouteStatus.State.FOREIGN),
+        r.count(RouteStatus.State.STALE));
+  }
+
+  private static AdoptionInfo adoptionInfo(ReconcileReport r) {
+    ReconcileReport.Adoption a = r.adoption();
+    return new AdoptionInfo(a.active(), a.untilMillis(), a.endedAtMillis(), a.endReason(), a.kept().size());
+  }
+
+  private static String ip(InetAddress a) {
+    return a == null ? null : a.getHostAddress();
+  }
+}

@@ -1,0 +1,49 @@
+package io.weft.agent.status;
+
+import java.util.List;
+
+/**
+ * The JSON shapes of the local API ({@code /v1/status}, {@code /v1/peers}, {@code /v1/routes}). Field names
+ * are the contract with {@code meshctl -o json} and scripts; times are epoch milliseconds (0 = never).
+ */
+public final class StatusViews {
+  private StatusViews() {}
+
+  /** This node. */
+  public record NodeView(String name, String hostname, String nodeIp, String podSubnet, String subnetSource,
+      String mac, String agentVersion) {}
+
+  /** {@code GET /v1/status}. */
+  public record StatusView(NodeView node, String clusterCidr, boolean converged, boolean healthy, MeshInfo mesh,
+      ReconcileInfo reconcile, AdoptionInfo adoption, List<String> problems, List<PeerView> peers) {}
+
+  /** Membership as this node sees it. */
+  public record MeshInfo(String state, int size, int peersUp, int peersDown, String coordinator,
+      List<String> seeds, String message, long bytesIn, long bytesOut) {}
+
+  /** The latest reconcile. */
+  public record ReconcileInfo(long number, long atMillis, double durationMillis, String trigger, int added,
+      int replaced, int deleted, List<String> errors, int consecutiveFailures, long nextRetryAtMillis,
+      long installed, long missing, long foreign, long stale) {}
+
+  /** The start-up adoption of existing routes. */
+  public record AdoptionInfo(boolean active, long untilMillis, long endedAtMillis, String endReason, int kept) {}
+
+  /**
+   * One peer. {@code route}: {@code installed}, {@code missing}, {@code foreign}, {@code none} (see
+   * {@code reason}) or {@code removed} (down longer than the peer grace).
+   */
+  public record PeerView(String name, String hostname, String nodeIp, String podSubnet, String state, String route,
+      String reason, long lastSeenMillis, long downSinceMillis, long routeKeptUntilMillis, String mac,
+      String agentVersion) {}
+
+  /** {@code GET /v1/peers}. */
+  public record PeersView(List<PeerView> peers) {}
+
+  /** One route row: {@code installed}, {@code missing}, {@code foreign} or {@code stale}. */
+  public record RouteView(String destination, String type, String gateway, String device, String state,
+      String peer, String detail) {}
+
+  /** {@code GET /v1/routes}. */
+  public record RoutesView(List<RouteView> routes, AdoptionInfo adoption) {}
+}

@@ -1,0 +1,205 @@
+package io.weft.meshctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code meshctl doctor}: the node requirements as checks, each PASS, WARN or FAIL with a fix. Facts are
+ * gathered first ({@link #gather}) and judged by a pure function ({@link #evaluate}).
+ */
+final class Doctor {
+  static final int MESH_PORT = 6783;
+  static final int METRICS_PORT = 6782;
+
+  enum Result { PASS, WARN, FAIL }
+
+  record Check(String name, Result result, String detail, String fix) {}
+
+  /** An interface with its IPv4 addresses (up, not loopback). */
+  record Iface(String name, List<String> ipv4) {}
+
+  /** What a TCP port looks like from here: someone listens, it is free to bind, or neither. */
+  enum PortState { LISTENING, FREE, BUSY }
+
+  /**
+   * @param interfaces    up, non-loopback interfaces with their IPv4 addresses
+   * @param ipForward     net.ipv4.ip_forward, or null when unreadable
+   * @param rpFilter      rp_filter by interface name ({@code all} included)
+   * @param status        the agent's /v1/status, or null when unreachable
+   * @param agentError    why the agent is unreachable
+   * @param meshPort      state of the mesh port on the node IP (or any address when unknown)
+   * @param metricsPort   state of the metrics port on 127.0.0.1
+   * @param peerMeshPorts per peer name: true when its mesh port accepted a connection
+   */
+  record Facts(List<Iface> interfaces, String ipForward, Map<String, String> rpFilter, JsonNode status,
+      String agentError, PortState meshPort, PortState metricsPort, Map<String, Boolean> peerMeshPorts) {}
+
+  private Doctor() {}
+
+  static List<Check> evaluate(Facts f) {
+    List<Check> checks = new ArrayList<>();
+    boolean agentUp = f.status() != null;
+    checks.add(agentUp
+        ? new Check("agent", Result.PASS, "weft-agent answers on its API socket", "")
+        : new Check("agent", Result.FAIL, f.agentError(), "start weft-agent (or point meshctl at it with --socket PATH)"));
+
+    List<Iface> withIp = f.interfaces().stream().filter(i -> !i.ipv4().isEmpty()).toList();
+    String nodeIp = agentUp ? Render.text(f.status().path("node"), "nodeIp") : "";
+    if (withIp.isEmpty()) {
+      checks.add(new Check("interface with an IP", Result.FAIL, "no interface that is up has an IPv4 address",
+          "configure an IPv4 address on the node's uplink (the node IP peers route to)"));
+    } else if (!nodeIp.isEmpty() && withIp.stream().noneMatch(i -> i.ipv4().contains(nodeIp))) {
+      checks.add(new Check("interface with an IP", Result.FAIL, "node IP " + nodeIp + " is on no interface that is up",
+          "bring the uplink up or restart weft-agent with --node-ip set to an address of this host"));
+    } else {
+      Iface shown = withIp.stream().filter(i -> i.ipv4().contains(nodeIp)).findFirst().orElse(withIp.get(0));
+      checks.add(new Check("interface with an IP", Result.PASS, shown.name() + " has " + String.join(", ", shown.ipv4()), ""));
+    }
+
+    checks.add(duplicate(f, "HOSTNAME", "unique hostname",
+        "give each node its own hostname (hostnamectl set-hostname NAME) and restart weft-agent"));
+    checks.add(duplicate(f, "MAC", "unique MAC",
+        "cloned VM? give the uplink a new MAC address (regenerate it in the hypervisor) and restart weft-agent"));
+
+    if ("1".equals(f.ipForward())) {
+      checks.add(new Check("ip_forward", Result.PASS, "net.ipv4.ip_forward = 1", ""));
+    } else {
+      checks.add(new Check("ip_forward", Result.FAIL, "net.ipv4.ip_forward = " + (f.ipForward() == null ? "unreadable" : f.ipForward()),
+          "sysctl -w net.ipv4.ip_forward=1 (weft-agent turns it on at start; something turned it off)"));
+    }
+
+    List<String> strict = f.rpFilter().entrySet().stream().filter(e -> "1".equals(e.getValue()))
+        .map(e -> e.getKey()).sorted().toList();
+    if (strict.isEmpty()) {
+      checks.add(new Check("rp_filter", Result.PASS, "no interface uses strict reverse-path filtering", ""));
+    } else {
+      checks.add(new Check("rp_filter", Result.WARN, "strict rp_filter (1) on " + String.join(", ", strict)
+          + ": replies may be dropped when pod traffic is asymmetric",
+          "sysctl -w net.ipv4.conf.all.rp_filter=2 and net.ipv4.conf.<uplink>.rp_filter=2 (loose)"));
+    }
+
+    checks.add(port("port " + MESH_PORT + "/tcp (mesh)", f.meshPort(), agentUp,
+        "free port " + MESH_PORT + " (ss -ltnp 'sport = :" + MESH_PORT + "') or give weft-agent another --port"));
+    List<String> closed = f.peerMeshPorts().entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).sorted().toList();
+    if (!f.peerMeshPorts().isEmpty()) {
+      checks.add(closed.isEmpty()
+          ? new Check("peers reachable on " + MESH_PORT + "/tcp", Result.PASS, f.peerMeshPorts().size() + " peer(s) accept connections", "")
+          : new Check("peers reachable on " + MESH_PORT + "/tcp", Result.FAIL, "no connection to " + String.join(", ", closed),
+              "open " + MESH_PORT + "/tcp between the nodes (firewall, security group) and check those agents run"));
+    }
+    checks.add(port("port " + METRICS_PORT + "/tcp (metrics)", f.metricsPort(), agentUp,
+        "free port " + METRICS_PORT + " on 127.0.0.1 or give weft-agent another --metrics-address"));
+    return checks;
+  }
+
+  private static Check duplicate(Facts f, String kind, String name, String fix) {
+    if (f.status() == null) {
+      return new Check(name, Result.WARN, "cannot compare across the mesh: the agent is unreachable", "start weft-agent, then run doctor again");
+    }
+    for (JsonNode p : f.status().path("problems")) {
+      String text = p.asText();
+      if (text.startsWith("duplicate " + kind.toLowerCase(java.util.Locale.ROOT))) {
+        return new Check(name, Result.FAIL, text, fix);
+      }
+    }
+    return new Check(name, Result.PASS, "no other node in the mesh shares it", "");
+  }
+
+  private static Check port(String name, PortState state, boolean agentUp, String fix) {
+    return switch (state) {
+      case LISTENING -> agentUp
+          ? new Check(name, Result.PASS, "weft-agent listens", "")
+          : new Check(name, Result.FAIL, "another process listens on it", fix);
+      case FREE -> agentUp
+          ? new Check(name, Result.WARN, "nothing listens although the agent runs", "check weft-agent's log and its --port/--metrics-address")
+          : new Check(name, Result.PASS, "free for weft-agent", "");
+      case BUSY -> new Check(name, Result.FAIL, "neither free nor answering", fix);
+    };
+  }
+
+  // ---- gathering facts (impure) ----
+
+  static Facts gather(JsonNode status, String agentError, Path procSys) {
+    List<Iface> interfaces = new ArrayList<>();
+    Map<String, String> rp = new TreeMap<>();
+    rp.put("all", read(procSys.resolve("net/ipv4/conf/all/rp_filter")));
+    try {
+      for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!ni.isUp() || ni.isLoopback()) {
+          continue;
+        }
+        List<String> v4 = Collections.list(ni.getInetAddresses()).stream().filter(a -> a instanceof Inet4Address)
+            .map(InetAddress::getHostAddress).toList();
+        interfaces.add(new Iface(ni.getName(), v4));
+        if (!v4.isEmpty()) {
+          String v = read(procSys.resolve("net/ipv4/conf/" + ni.getName() + "/rp_filter"));
+          if (v != null) {
+            rp.put(ni.getName(), v);
+          }
+        }
+      }
+    } catch (SocketException e) {
+      // no interfaces readable: the interface check fails with an empty list
+    }
+    rp.values().removeIf(v -> v == null);
+    String nodeIp = status == null ? "" : Render.text(status.path("node"), "nodeIp");
+    PortState mesh = probe(nodeIp.isEmpty() ? "0.0.0.0" : nodeIp, MESH_PORT);
+    PortState metrics = probe("127.0.0.1", METRICS_PORT);
+    Map<String, Boolean> peers = new TreeMap<>();
+    if (status != null) {
+      for (JsonNode p : status.path("peers")) {
+        if ("up".equals(Render.text(p, "state"))) {
+          peers.put(Render.text(p, "name"), connects(Render.text(p, "nodeIp"), MESH_PORT));
+        }
+      }
+    }
+    return new Facts(interfaces, read(procSys.resolve("net/ipv4/ip_forward")), rp, status, agentError, mesh, metrics, peers);
+  }
+
+  private static PortState probe(String host, int port) {
+    if (!host.equals("0.0.0.0") && connects(host, port)) {
+      return PortState.LISTENING;
+    }
+    if (host.equals("0.0.0.0") && connects("127.0.0.1", port)) {
+      return PortState.LISTENING;
+    }
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+      return PortState.FREE;
+    } catch (IOException e) {
+      return PortState.BUSY;
+    }
+  }
+
+  private static boolean connects(String host, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getByName(host), port), 1000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p).trim();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}

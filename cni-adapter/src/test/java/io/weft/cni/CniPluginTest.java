@@ -1,0 +1,154 @@
+package io.weft.cni;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CniPluginTest {
+  static final String CONFIG = "{\"cniVersion\":\"%s\",\"name\":\"weft\",\"type\":\"weft\",\"apiSocket\":\"/tmp/t.sock\"%s}";
+
+  private final List<CniRequest> sent = new ArrayList<>();
+  private AgentClient.Response reply = new AgentClient.Response(200, CniReply.ok(ResultShaperTest.RESULT));
+  private IOException failure;
+
+  private final CniPlugin plugin = new CniPlugin((socket, path, body) -> {
+    assertEquals(Path.of("/tmp/t.sock"), socket);
+    assertEquals("/v1/cni", path);
+    if (failure != null) {
+      throw failure;
+    }
+    sent.add(CniRequest.fromJson(body));
+    return reply;
+  });
+
+  static String config(String version, String extra) {
+    return String.format(CONFIG, version, extra);
+  }
+
+  @Test
+  void versionIsAnsweredLocally() {
+    CniPlugin.Outcome o = plugin.run(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"0.4.0\"}");
+    assertEquals(0, o.exitCode());
+    assertEquals("{\"cniVersion\":\"0.4.0\",\"supportedVersions\":[\"0.4.0\",\"1.0.0\",\"1.1.0\"]}", o.stdout());
+    assertEquals("1.1.0", Json.parseObject(plugin.run(Map.of("CNI_COMMAND", "VERSION"), "").stdout()).get("cniVersion"));
+    assertTrue(sent.isEmpty());
+  }
+
+  @Test
+  void addForwardsAndPrintsTheShapedResult() {
+    Map<String, String> env = new java.util.HashMap<>(CniEnvironmentTest.env("ADD"));
+    env.put("CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0");
+    CniPlugin.Outcome o = plugin.run(env, config("0.4.0", ",\"mtu\":1400,\"runtimeConfig\":{\"ips\":[\"10.244.1.7/24\"]}"));
+    assertEquals(0, o.exitCode(), o.stdout());
+    Map<String, Object> out = Json.parseObject(o.stdout());
+    assertEquals("0.4.0", out.get("cniVersion"));
+    assertEquals("4", ((Map<?, ?>) ((List<?>) out.get("ips")).get(0)).get("version"));
+    CniRequest r = sent.get(0);
+    assertEquals(CniCommand.ADD, r.command());
+    assertEquals("abc123", r.containerId());
+    assertEquals("/var/run/netns/pod", r.netns());
+    assertEquals("eth0", r.ifname());
+    assertEquals(1400, r.mtu());
+    assertEquals("web-0", r.args().get("K8S_POD_NAME"));
+    assertEquals(List.of("10.244.1.7/24"), r.requestedIps());
+    assertNull(r.validAttachments());
+  }
+
+  @Test
+  void delAndCheckPrintNothingOnSuccess() {
+    reply = new AgentClient.Response(200, CniReply.ok());
+    assertEquals(new CniPlugin.Outcome(0, ""), plugin.run(CniEnvironmentTest.env("DEL"), config("1.0.0", "")));
+    String prev = ",\"prevResult\":" + Json.write(ResultShaper.shape(ResultShaperTest.RESULT.toJson(), "1.0.0", null));
+    assertEquals(new CniPlugin.Outcome(0, ""), plugin.run(CniEnvironmentTest.env("CHECK"), config("1.0.0", prev)));
+    assertEquals(List.of("10.244.1.2/24"), sent.get(1).prevIps());
+  }
+
+  @Test
+  void checkWithoutPrevResultIsRefused() {
+    assertError(7, plugin.run(CniEnvironmentTest.env("CHECK"), config("1.0.0", "")), "1.0.0");
+  }
+
+  @Test
+  void gcForwardsTheValidAttachments() {
+    reply = new AgentClient.Response(200, CniReply.ok());
+    CniPlugin.Outcome o = plugin.run(Map.of("CNI_COMMAND", "GC", "CNI_PATH", "/x"),
+        config("1.1.0", ",\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]"));
+    assertEquals(new CniPlugin.Outcome(0, ""), o);
+    assertEquals(List.of(new NetworkConfig.Attachment("a", "eth0")), sent.get(0).validAttachments());
+    assertError(7, plugin.run(Map.of("CNI_COMMAND", "GC", "CNI_PATH", "/x"), config("1.1.0", "")), "1.1.0");
+  }
+
+  @Test
+  void gcAndStatusNeedVersion110() {
+    assertError(1, plugin.run(Map.of("CNI_COMMAND", "GC", "CNI_PATH", "/x"),
+        config("1.0.0", ",\"cni.dev/valid-attachments\":[]")), "1.0.0");
+    assertError(1, plugin.run(Map.of("CNI_COMMAND", "STATUS", "CNI_PATH", "/x"), config("0.4.0", "")), "0.4.0");
+    assertTrue(sent.isEmpty());
+  }
+
+  @Test
+  void statusReportsTheAgentsNotAvailable() {
+    reply = new AgentClient.Response(200, CniReply.failed(new CniError(50, "weft is not ready", "no subnet")));
+    CniPlugin.Outcome o = plugin.run(Map.of("CNI_COMMAND", "STATUS", "CNI_PATH", "/x"), config("1.1.0", ""));
+    assertEquals("{\"cniVersion\":\"1.1.0\",\"code\":50,\"msg\":\"weft is not ready\",\"details\":\"no subnet\"}", o.stdout());
+    assertEquals(1, o.exitCode());
+  }
+
+  @Test
+  void unsupportedVersionIsCode1() {
+    CniPlugin.Outcome o = plugin.run(CniEnvironmentTest.env("ADD"), config("0.3.1", ""));
+    Map<String, Object> e = assertError(1, o, "1.1.0");
+    assertEquals("incompatible CNI versions", e.get("msg"));
+    assertError(1, plugin.run(CniEnvironmentTest.env("ADD"), "{\"name\":\"weft\"}"), "1.1.0");
+  }
+
+  @Test
+  void malformedInputsGetTheirCodes() {
+    assertError(6, plugin.run(CniEnvironmentTest.env("ADD"), "{not json"), "1.1.0");
+    assertError(4, plugin.run(Map.of(), config("1.0.0", "")), "1.0.0");
+    Map<String, String> env = new java.util.HashMap<>(CniEnvironmentTest.env("ADD"));
+    env.put("CNI_IFNAME", "much-too-long-name0");
+    assertError(4, plugin.run(env, config("1.0.0", "")), "1.0.0");
+    assertError(7, plugin.run(CniEnvironmentTest.env("ADD"), "{\"cniVersion\":\"1.0.0\"}"), "1.0.0");
+    assertTrue(sent.isEmpty());
+  }
+
+  @Test
+  void unreachableAgentIsTryAgainLaterNamingTheSocket() {
+    failure = new ConnectException("Connection refused");
+    Map<String, Object> e = assertError(11, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")), "1.0.0");
+    assertTrue(((String) e.get("msg")).contains("/tmp/t.sock"), e.toString());
+  }
+
+  @Test
+  void agentErrorsAndBadRepliesBecomeErrors() {
+    reply = new AgentClient.Response(200, CniReply.failed(new CniError(101, "ADD failed", "no free address left in 10.244.1.0/24")));
+    Map<String, Object> e = assertError(101, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")), "1.0.0");
+    assertEquals("no free address left in 10.244.1.0/24", e.get("details"));
+    reply = new AgentClient.Response(503, "{\"error\":\"shutting down\"}");
+    assertError(11, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")), "1.0.0");
+    reply = new AgentClient.Response(404, "{\"error\":\"no such endpoint\"}");
+    assertError(5, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")), "1.0.0");
+    reply = new AgentClient.Response(200, "garbage");
+    assertError(5, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")), "1.0.0");
+    reply = new AgentClient.Response(200, "{}");
+    assertError(5, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")), "1.0.0");
+  }
+
+  private static Map<String, Object> assertError(int code, CniPlugin.Outcome o, String version) {
+    assertEquals(1, o.exitCode(), o.stdout());
+    Map<String, Object> e = Json.parseObject(o.stdout());
+    assertEquals((long) code, e.get("code"), o.stdout());
+    assertEquals(version, e.get("cniVersion"));
+    assertTrue(e.get("msg") instanceof String);
+    return e;
+  }
+}

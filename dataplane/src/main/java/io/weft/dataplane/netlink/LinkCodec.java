@@ -1,0 +1,118 @@
+package io.weft.dataplane.netlink;
+
+import io.weft.core.net.MacAddress;
+import io.weft.dataplane.Link;
+import java.nio.ByteBuffer;
+
+/** Links to and from RTM_*LINK messages. */
+public final class LinkCodec {
+  private LinkCodec() {}
+
+  /** Decodes an RTM_NEWLINK/RTM_DELLINK message of family AF_UNSPEC; null for bridge-port (AF_BRIDGE) ones. */
+  public static Link decode(NetlinkMessage m) {
+    ByteBuffer p = m.payload();
+    if (p.limit() < Nl.IFINFOMSG_LEN || Byte.toUnsignedInt(p.get(0)) == Nl.AF_BRIDGE) {
+      return null;
+    }
+    int index = p.getInt(4);
+    int flags = p.getInt(8);
+    Attributes a = Attributes.parse(p, Nl.IFINFOMSG_LEN, p.limit() - Nl.IFINFOMSG_LEN);
+    byte[] hw = a.bytes(Nl.IFLA_ADDRESS);
+    MacAddress mac = hw != null && hw.length == 6 ? MacAddress.of(hw) : null;
+    Integer mtu = a.u32(Nl.IFLA_MTU);
+    Integer master = a.u32(Nl.IFLA_MASTER);
+    String kind = a.nested(Nl.IFLA_LINKINFO).string(Nl.IFLA_INFO_KIND);
+    return new Link(index, a.string(Nl.IFLA_IFNAME), kind, mac, mtu == null ? 0 : mtu,
+        (flags & Nl.IFF_UP) != 0, master == null ? 0 : master);
+  }
+
+  /** RTM_GETLINK for one link by name (ENODEV when missing). */
+  public static MessageBuilder getByName(String name) {
+    return new MessageBuilder(Nl.RTM_GETLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK)
+        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0)
+        .string(Nl.IFLA_IFNAME, name);
+  }
+
+  /** RTM_GETLINK for one link by index. */
+  public static MessageBuilder getByIndex(int index) {
+    return new MessageBuilder(Nl.RTM_GETLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK)
+        .ifinfomsg(Nl.AF_UNSPEC, index, 0, 0);
+  }
+
+  public static MessageBuilder dumpRequest() {
+    return new MessageBuilder(Nl.RTM_GETLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_DUMP).ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
+  }
+
+  /** RTM_NEWLINK creating a bridge. */
+  public static MessageBuilder createBridge(String name, int mtu) {
+    MessageBuilder b = new MessageBuilder(Nl.RTM_NEWLINK,
+        Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL)
+        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0)
+        .string(Nl.IFLA_IFNAME, name);
+    if (mtu > 0) {
+      b.u32(Nl.IFLA_MTU, mtu);
+    }
+    int info = b.beginNested(Nl.IFLA_LINKINFO);
+    b.string(Nl.IFLA_INFO_KIND, "bridge");
+    return b.endNested(info);
+  }
+
+  /**
+   * RTM_NEWLINK creating a veth pair; the peer's attributes travel in VETH_INFO_PEER (an ifinfomsg then
+   * attributes), and IFLA_NET_NS_FD there puts the peer straight into another namespace.
+   *
+   * @param peerNetnsFd an open fd of the peer's namespace, or -1 for this one
+   */
+  public static MessageBuilder createVeth(String name, String peer, int peerNetnsFd, int mtu) {
+    MessageBuilder b = new MessageBuilder(Nl.RTM_NEWLINK,
+        Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL)
+        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0)
+        .string(Nl.IFLA_IFNAME, name);
+    if (mtu > 0) {
+      b.u32(Nl.IFLA_MTU, mtu);
+    }
+    int info = b.beginNested(Nl.IFLA_LINKINFO);
+    b.string(Nl.IFLA_INFO_KIND, "veth");
+    int data = b.beginNested(Nl.IFLA_INFO_DATA);
+    int peerAttr = b.beginPlain(Nl.VETH_INFO_PEER);
+    b.ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0).string(Nl.IFLA_IFNAME, peer);
+    if (mtu > 0) {
+      b.u32(Nl.IFLA_MTU, mtu);
+    }
+    if (peerNetnsFd >= 0) {
+      b.u32(Nl.IFLA_NET_NS_FD, peerNetnsFd);
+    }
+    b.endNested(peerAttr);
+    b.endNested(data);
+    return b.endNested(info);
+  }
+
+  /** RTM_NEWLINK changing flags of an existing link (only the bits in {@code change}). */
+  public static MessageBuilder setFlags(int index, int flags, int change) {
+    return new MessageBuilder(Nl.RTM_NEWLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK)
+        .ifinfomsg(Nl.AF_UNSPEC, index, flags, change);
+  }
+
+  public static MessageBuilder setMtu(int index, int mtu) {
+    return setFlags(index, 0, 0).u32(Nl.IFLA_MTU, mtu);
+  }
+
+  /** IFLA_MASTER: the bridge's index, 0 to leave the bridge. */
+  public static MessageBuilder setMaster(int index, int masterIndex) {
+    return setFlags(index, 0, 0).u32(Nl.IFLA_MASTER, masterIndex);
+  }
+
+  /** RTM_SETLINK of family AF_BRIDGE with IFLA_PROTINFO { IFLA_BRPORT_MODE }: hairpin on a bridge port. */
+  public static MessageBuilder setHairpin(int index, boolean on) {
+    MessageBuilder b = new MessageBuilder(Nl.RTM_SETLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK)
+        .ifinfomsg(Nl.AF_BRIDGE, index, 0, 0);
+    int n = b.beginNested(Nl.IFLA_PROTINFO);
+    b.u8(Nl.IFLA_BRPORT_MODE, on ? 1 : 0);
+    return b.endNested(n);
+  }
+
+  public static MessageBuilder delete(int index) {
+    return new MessageBuilder(Nl.RTM_DELLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK)
+        .ifinfomsg(Nl.AF_UNSPEC, index, 0, 0);
+  }
+}

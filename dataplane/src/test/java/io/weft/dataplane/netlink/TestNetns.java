@@ -1,0 +1,137 @@
+package io.weft.dataplane.netlink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A network namespace a root test creates and always removes, and the oracle that reads it: what
+ * {@code ip -j} prints there. Names start with {@code wdp-}; leftovers of a killed run are removed
+ * before the first one is made.
+ */
+public final class TestNetns implements AutoCloseable {
+  public static final String PREFIX = "wdp-";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static boolean staleRemoved;
+
+  private final String name;
+
+  private TestNetns(String name) {
+    this.name = name;
+  }
+
+  public static synchronized TestNetns create(String label) {
+    if (!staleRemoved) {
+      for (String line : run("ip", "netns", "list").split("\n")) {
+        String n = line.split(" ")[0].trim();
+        if (n.startsWith(PREFIX)) {
+          runQuietly("ip", "netns", "del", n);
+        }
+      }
+      staleRemoved = true;
+    }
+    String name = PREFIX + label + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    run("ip", "netns", "add", name);
+    TestNetns ns = new TestNetns(name);
+    ns.ip("link", "set", "lo", "up");
+    return ns;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Path path() {
+    return Path.of("/run/netns", name);
+  }
+
+  /** {@code ip -n NAME args...}; fails the test with ip's own words when it fails. */
+  public String ip(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip", "-n", name));
+    cmd.addAll(Arrays.asList(args));
+    return run(cmd.toArray(String[]::new));
+  }
+
+  /** {@code ip -n NAME -j args...} parsed; an empty output is an empty array. */
+  public JsonNode json(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip", "-n", name, "-j"));
+    cmd.addAll(Arrays.asList(args));
+    String out = run(cmd.toArray(String[]::new)).trim();
+    try {
+      return JSON.readTree(out.isEmpty() ? "[]" : out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A command run inside the namespace ({@code ip netns exec}). */
+  public String exec(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name));
+    cmd.addAll(Arrays.asList(args));
+    return run(cmd.toArray(String[]::new));
+  }
+
+  /** {@code ip -n NAME -batch FILE}: many commands, one process. */
+  public void batch(List<String> commands) {
+    try {
+      Path f = Files.createTempFile("wdp-batch", ".txt");
+      try {
+        Files.write(f, commands);
+        ip("-batch", f.toString());
+      } finally {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    runQuietly("ip", "netns", "del", name);
+  }
+
+  static String run(String... cmd) {
+    try {
+      Path err = Files.createTempFile("wdp-err", ".txt");
+      try {
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          throw new IllegalStateException(String.join(" ", cmd) + " did not finish");
+        }
+        if (p.exitValue() != 0) {
+          throw new IllegalStateException(String.join(" ", cmd) + " failed (" + p.exitValue() + "): "
+              + Files.readString(err).trim());
+        }
+        return out;
+      } finally {
+        Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void runQuietly(String... cmd) {
+    try {
+      run(cmd);
+    } catch (RuntimeException e) {
+      // already gone
+    }
+  }
+}

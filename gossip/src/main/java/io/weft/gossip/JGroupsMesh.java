@@ -1,0 +1,915 @@
+package io.weft.gossip;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.PeerState;
+import io.weft.core.model.SubnetSource;
+import io.weft.core.net.Cidr;
+import io.weft.core.plan.SubnetExhaustedException;
+import io.weft.gossip.MeshSnapshot.Counters;
+import io.weft.gossip.MeshSnapshot.SeedStatus;
+import io.weft.gossip.MeshSnapshot.SubnetConflict;
+import io.weft.gossip.Wire.AllocGrant;
+import io.weft.gossip.Wire.AllocRequest;
+import io.weft.gossip.Wire.Announce;
+import io.weft.gossip.Wire.Forget;
+import io.weft.gossip.Wire.Msg;
+import io.weft.gossip.Wire.Reservation;
+import io.weft.gossip.Wire.Sync;
+import io.weft.gossip.Wire.SyncEntry;
+import io.weft.gossip.Wire.SyncRequest;
+import io.weft.gossip.Wire.Tombstone;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.MergeView;
+import org.jgroups.Message;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.TP;
+import org.jgroups.stack.IpAddress;
+import org.jgroups.util.NameCache;
+import org.jgroups.util.Util;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mesh over JGroups. One instance per member; many may live in one JVM (tests, simulation).
+ *
+ * <p>Threads: JGroups' threads only enqueue events; one mesh event thread owns every piece of mesh
+ * state, sends, and calls listeners; one connector thread does the blocking work of joining (probing
+ * seeds, {@code JChannel.connect}).
+ *
+ * <p>Records: each member multicasts its own record (ANNOUNCE); a joiner asks the coordinator for
+ * everything (SYNC, asked twice to close the race with messages sent during the view change); after a
+ * merge every member re-announces itself and each old subgroup coordinator multicasts everything it
+ * knows. Receivers keep the highest (incarnation, version), so all members converge on the same map.
+ *
+ * <p>Subnets: configured ones are used as they are; otherwise the coordinator grants one (the
+ * remembered one when it is still free or pinned) and multicasts the grant, so concurrent joiners are
+ * served one at a time from the same knowledge and any next coordinator knows the grant. Once a node
+ * has published a subnet it never moves on its own: a collision found later (after a partition heals)
+ * is resolved by core's deterministic rule everywhere and reported by both sides.
+ */
+public final class JGroupsMesh implements Mesh {
+  private static final Logger log = LoggerFactory.getLogger(JGroupsMesh.class);
+  private static final Duration RESERVATION_TIME = Duration.ofSeconds(60);
+  private static final Duration ALLOC_RETRY = Duration.ofSeconds(3);
+  private static final Duration RESYNC_AFTER = Duration.ofSeconds(2);
+  private static final Duration SNAPSHOT_DEBOUNCE = Duration.ofMillis(50);
+  private static final int PROBE_TIMEOUT_MS = 700;
+
+  /** Told on the event thread when a peer's record is stored or its state changes (benchmark, tests). */
+  interface PeerObserver {
+    void onPeer(String name, PeerState state);
+  }
+
+  private final MeshConfig config;
+  private final ScheduledExecutorService events;
+  private final ExecutorService connector;
+  private final Wire wire = new Wire();
+  private final StateStore store;
+  private final MeshSecurity security;
+  private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong messagesIn = new AtomicLong();
+  private final AtomicLong messagesOut = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+  private volatile MeshSnapshot snapshot;
+  private volatile boolean dirty;
+  private volatile boolean closed;
+  private volatile PeerObserver observer;
+  private volatile Thread eventThread;
+
+  // Owned by the event thread.
+  private MeshState state;
+  private LocalNode local;
+  private JChannel channel;
+  private TCPPING discovery;
+  private DISCARD faults;
+  private TrafficMeter meter;
+  private CompletableFuture<NodeRecord> joined;
+  private SeedStatus seeds = SeedStatus.notStarted();
+  private Optional<StateStore.Lease> lease = Optional.empty();
+  private long incarnation;
+  private View view;
+  private final Map<Address, String> names = new HashMap<>();
+  private AllocRequest pendingAlloc;
+  private ScheduledFuture<?> allocTimer;
+  private boolean recomputeScheduled;
+  private Set<String> reportedProblems = Set.of();
+
+  public JGroupsMesh(MeshConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    String id = config.bindAddress().getHostAddress() + ":" + config.port();
+    this.events = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "weft-mesh-events-" + id);
+      t.setDaemon(true);
+      eventThread = t;
+      return t;
+    });
+    this.connector = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "weft-mesh-connect-" + id);
+      t.setDaemon(true);
+      return t;
+    });
+    this.store = new StateStore(config.stateDir());
+    this.security = config.transport() == MeshConfig.Transport.TCP ? new MeshSecurity(config.secret(), id) : null;
+    this.snapshot = new MeshSnapshot(null, Map.of(), List.of(), List.of(), List.of(), seeds, 0, null,
+        Counters.ZERO, System.currentTimeMillis());
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  @Override
+  public CompletableFuture<NodeRecord> join(LocalNode localNode) {
+    Objects.requireNonNull(localNode, "local");
+    CompletableFuture<NodeRecord> f = new CompletableFuture<>();
+    if (closed) {
+      f.completeExceptionally(new IllegalStateException("mesh is closed"));
+      return f;
+    }
+    onEvents(() -> startJoin(localNode, f));
+    return f;
+  }
+
+  @Override
+  public void publish(NodeRecord self) {
+    Objects.requireNonNull(self, "self");
+    onEvents(() -> {
+      Optional<Announcement> current = state == null ? Optional.empty() : state.self();
+      if (current.isEmpty()) {
+        log.warn("publish({}) before join() agreed a subnet: ignored", self.name());
+        return;
+      }
+      NodeRecord c = current.get().record();
+      NodeRecord next = new NodeRecord(c.name(), self.hostname(), self.nodeIp(), self.mac(), c.podSubnet(),
+          c.subnetSource(), incarnation, Math.max(c.version(), self.version()) + 1, self.agentVersion(),
+          System.currentTimeMillis());
+      Announcement a = new Announcement(next, current.get().claimedAtMillis(), current.get().pinned());
+      state.setSelf(a);
+      multicast(new Announce(a));
+      markDirty();
+    });
+  }
+
+  @Override
+  public MeshSnapshot snapshot() {
+    if (Thread.currentThread() == eventThread) {
+      if (dirty) {
+        recompute();
+      }
+      return snapshot;
+    }
+    if (dirty && !closed) {
+      try {
+        events.submit(() -> {
+          if (dirty) {
+            recompute();
+          }
+        }).get(2, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // a busy or stopped event thread: the last snapshot is still true, only older
+      }
+    }
+    return snapshot;
+  }
+
+  @Override
+  public void subscribe(MeshListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    listeners.add(listener);
+    onEvents(() -> {
+      if (dirty) {
+        recompute();
+      } else {
+        notifyOne(listener, snapshot);
+      }
+    });
+  }
+
+  @Override
+  public void forget(String nodeName) {
+    Objects.requireNonNull(nodeName, "nodeName");
+    onEvents(() -> {
+      if (local != null && nodeName.equals(local.name())) {
+        log.warn("refusing to forget this node itself ({}); stop its agent and forget it from another node",
+            nodeName);
+        return;
+      }
+      if (state == null) {
+        return;
+      }
+      Tombstone t = state.forget(nodeName, System.currentTimeMillis());
+      log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
+          t.incarnation(), config.timing().tombstoneTime());
+      multicast(new Forget(t));
+      observe(nodeName, null);
+      markDirty();
+    });
+  }
+
+  @Override
+  public void leave() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Runnable stop = () -> {
+      if (channel != null) {
+        channel.close();
+      }
+      seeds = new SeedStatus(SeedStatus.State.LEFT, seeds.candidates(), seeds.attempts(), 0, "left the mesh");
+      view = null;
+      if (joined != null && !joined.isDone()) {
+        joined.completeExceptionally(new IllegalStateException("mesh closed before join completed"));
+      }
+      if (state != null) {
+        state.view(Set.of(), System.currentTimeMillis());
+      }
+      recompute();
+    };
+    shutdown(stop);
+  }
+
+  @Override
+  public void close() {
+    leave();
+  }
+
+  // ---------------------------------------------------------------- test and benchmark hooks
+
+  /** Simulates a crash: no leave message, connections just drop. */
+  void crash() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    shutdown(() -> {
+      if (channel != null) {
+        try {
+          Util.shutdown(channel);
+        } catch (Exception e) {
+          channel.close();
+        }
+      }
+    });
+  }
+
+  /** Hangs this member (drops all its traffic both ways) or lets it go again. */
+  void hang(boolean hung) {
+    requireFaults().discardAll(hung);
+  }
+
+  /** Drops all traffic from the named members (call it on both sides for a partition). */
+  void isolateFrom(Collection<String> nodeNames) {
+    DISCARD d = requireFaults();
+    callOnEvents(() -> {
+      names.forEach((addr, name) -> {
+        if (nodeNames.contains(name)) {
+          d.addIgnoreMember(addr);
+        }
+      });
+      return null;
+    });
+  }
+
+  /** Lets all traffic through again. */
+  void heal() {
+    requireFaults().resetIgnoredMembers().discardAll(false);
+  }
+
+  void observe(PeerObserver o) {
+    this.observer = o;
+  }
+
+  /** Addresses known to this member's TCPPING (for tests). */
+  String address() {
+    return callOnEvents(() -> channel == null || channel.getAddress() == null ? null : channel.getAddress().toString());
+  }
+
+  private DISCARD requireFaults() {
+    DISCARD d = callOnEvents(() -> faults);
+    if (d == null) {
+      throw new IllegalStateException("fault injection is off in this mesh's config");
+    }
+    return d;
+  }
+
+  // ---------------------------------------------------------------- joining
+
+  private void startJoin(LocalNode localNode, CompletableFuture<NodeRecord> f) {
+    if (joined != null) {
+      f.completeExceptionally(new IllegalStateException("join() already called on this mesh"));
+      return;
+    }
+    this.local = localNode;
+    this.joined = f;
+    try {
+      if (config.secret().isEmpty() && config.transport() == MeshConfig.Transport.TCP) {
+        log.warn("*** WEFT MESH IS UNAUTHENTICATED AND UNENCRYPTED *** anyone who can reach {}:{} can join"
+            + " the mesh and announce routes; give every agent the same --secret-file",
+            config.bindAddress().getHostAddress(), config.port());
+      }
+      state = new MeshState(localNode.name(), config.clusterCidr(), config.subnetPrefix(),
+          config.allowLoopback(), config.leaseTime(), config.timing().tombstoneTime());
+      state.provisionalSelf(localNode, localNode.agentVersion());
+      lease = store.readLease().filter(l -> {
+        if (!l.node().equals(localNode.name())) {
+          log.warn("mesh lease in {} belongs to node {}, not {}: ignoring its subnet", config.stateDir(),
+              l.node(), localNode.name());
+          return false;
+        }
+        return true;
+      });
+      long now = System.currentTimeMillis();
+      incarnation = Math.max(now, lease.map(l -> l.incarnation() + 1).orElse(0L));
+      store.writeLease(new StateStore.Lease(localNode.name(), lease.flatMap(StateStore.Lease::subnet),
+          lease.map(StateStore.Lease::source).orElse(SubnetSource.ALLOCATED),
+          lease.map(StateStore.Lease::claimedAtMillis).orElse(0L), incarnation));
+
+      MeshStack.Built built = MeshStack.build(config, security);
+      channel = new JChannel(built.protocols());
+      TP tp = channel.getProtocolStack().getTransport();
+      if (tp.getDiagnosticsHandler() != null) {
+        tp.getDiagnosticsHandler().setEnabled(false);
+      }
+      discovery = built.discovery();
+      faults = built.faults();
+      meter = built.meter();
+      channel.name(localNode.name());
+      channel.setReceiver(new Receiver() {
+        @Override
+        public void receive(Message msg) {
+          Address src = msg.getSrc();
+          byte[] data = msg.hasArray() ? msg.getArray() : null;
+          int off = msg.hasArray() ? msg.getOffset() : 0;
+          int len = msg.hasArray() ? msg.getLength() : 0;
+          onEvents(() -> onMessage(src, data, off, len));
+        }
+
+        @Override
+        public void viewAccepted(View v) {
+          onEvents(() -> onView(v));
+        }
+      });
+    } catch (Exception e) {
+      fail(new IllegalStateException("could not start the mesh on " + config.bindAddress().getHostAddress()
+          + ":" + config.port() + ": " + e.getMessage(), e));
+      return;
+    }
+    long every = config.timing().housekeeping().toMillis();
+    events.scheduleWithFixedDelay(() -> guarded(this::housekeeping), every, every, TimeUnit.MILLISECONDS);
+    attempt();
+  }
+
+  /** Leases of long-down nodes, old tombstones and unused grants expire. */
+  private void housekeeping() {
+    if (closed) {
+      return;
+    }
+    List<String> removed = state.housekeeping(System.currentTimeMillis());
+    for (String name : removed) {
+      log.info("{}: lease of node {} expired after {} down: its record is removed and its subnet free",
+          local.name(), name, config.leaseTime());
+      observe(name, null);
+    }
+    if (!removed.isEmpty()) {
+      markDirty();
+    }
+  }
+
+  private void attempt() {
+    if (closed) {
+      return;
+    }
+    int attempts = seeds.attempts() + 1;
+    seeds = new SeedStatus(SeedStatus.State.JOINING, seeds.candidates(), attempts, 0, "joining the mesh");
+    markDirty();
+    boolean hasSeeds = !config.seeds().isEmpty() || config.dnsQuery() != null;
+    List<InetSocketAddress> remembered = store.readPeers();
+    connector.execute(() -> {
+      List<InetSocketAddress> candidates = candidates(remembered);
+      List<String> shown = candidates.stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList();
+      boolean reachable = candidates.isEmpty() || config.transport() == MeshConfig.Transport.SIMULATED
+          || candidates.stream().anyMatch(this::probe);
+      if (!reachable && hasSeeds) {
+        onEvents(() -> retryLater(shown, attempts));
+        return;
+      }
+      if (!reachable) {
+        log.info("no remembered peer of {} answers ({}): starting a new mesh", local.name(), shown);
+      }
+      try {
+        if (discovery != null) {
+          discovery.setInitialHosts(reachable ? candidates : List.of());
+        }
+        channel.connect(config.clusterName());
+        onEvents(() -> seeds = new SeedStatus(seeds.state(), shown, attempts, 0, seeds.message()));
+      } catch (Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        if (root instanceof BindException || String.valueOf(e.getMessage()).contains("no port available")) {
+          onEvents(() -> fail(new IllegalStateException("mesh port " + config.bindAddress().getHostAddress() + ":"
+              + config.port() + " is busy or not bindable: " + e.getMessage(), e)));
+        } else if (closed) {
+          onEvents(() -> fail(new IllegalStateException("mesh closed while joining", e)));
+        } else {
+          log.warn("join attempt {} through {} failed: {}", attempts, shown, e.toString());
+          onEvents(() -> retryLater(shown, attempts));
+        }
+      }
+    });
+  }
+
+  private List<InetSocketAddress> candidates(List<InetSocketAddress> remembered) {
+    Set<InetSocketAddress> all = new LinkedHashSet<>(config.seeds());
+    if (config.dnsQuery() != null) {
+      try {
+        for (InetAddress a : InetAddress.getAllByName(config.dnsQuery())) {
+          all.add(new InetSocketAddress(a, config.port()));
+        }
+      } catch (Exception e) {
+        log.warn("could not resolve mesh DNS name {}: {}", config.dnsQuery(), e.toString());
+      }
+    }
+    all.addAll(remembered);
+    InetSocketAddress self = new InetSocketAddress(config.bindAddress(), config.port());
+    all.remove(self);
+    return new ArrayList<>(all);
+  }
+
+  /** A bare TCP connect: is anything listening there? (The handshake treats it as a quiet probe.) */
+  private boolean probe(InetSocketAddress a) {
+    try (Socket s = new Socket()) {
+      s.bind(new InetSocketAddress(config.bindAddress(), 0));
+      s.connect(a, PROBE_TIMEOUT_MS);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private void retryLater(List<String> candidates, int attempts) {
+    if (closed) {
+      return;
+    }
+    Duration t = config.timing().retryMin().multipliedBy(1L << Math.min(attempts - 1, 16));
+    if (t.compareTo(config.timing().retryMax()) > 0) {
+      t = config.timing().retryMax();
+    }
+    long next = System.currentTimeMillis() + t.toMillis();
+    String msg = "no seed peer reachable (" + String.join(", ", candidates) + "), attempt " + attempts
+        + "; retrying in " + t.toMillis() + " ms";
+    if (attempts == 1 || Integer.bitCount(attempts) == 1) {
+      log.warn("{}: {}", local.name(), msg);
+    }
+    seeds = new SeedStatus(SeedStatus.State.RETRYING, candidates, attempts, next, msg);
+    markDirty();
+    events.schedule(() -> guarded(this::attempt), t.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void fail(Exception e) {
+    log.error("{}", e.getMessage());
+    if (joined != null) {
+      joined.completeExceptionally(e);
+    }
+    seeds = new SeedStatus(SeedStatus.State.LEFT, seeds.candidates(), seeds.attempts(), 0, e.getMessage());
+    markDirty();
+  }
+
+  // ---------------------------------------------------------------- view changes
+
+  private void onView(View v) {
+    if (closed || channel == null) {
+      return;
+    }
+    boolean first = view == null;
+    Address me = channel.getAddress();
+    Address oldCoord = view == null ? null : view.getCoord();
+    view = v;
+    long now = System.currentTimeMillis();
+    Set<String> upNames = new HashSet<>();
+    for (Address a : v.getMembers()) {
+      if (!a.equals(me)) {
+        String n = NameCache.get(a);
+        String name = n != null ? n : a.toString();
+        names.put(a, name);
+        upNames.add(name);
+      }
+    }
+    names.keySet().retainAll(v.getMembers());
+    for (String changed : state.view(upNames, now)) {
+      observe(changed, state.known(changed).map(MeshState.Known::state).orElse(null));
+    }
+    log.debug("{}: view {}", local.name(), v);
+    if (first) {
+      seeds = new SeedStatus(SeedStatus.State.JOINED, seeds.candidates(), seeds.attempts(), 0,
+          "joined a mesh of " + v.size());
+      if (!v.getCoord().equals(me)) {
+        send(v.getCoord(), new SyncRequest());
+        events.schedule(() -> guarded(() -> {
+          if (view != null && !view.getCoord().equals(channel.getAddress())) {
+            send(view.getCoord(), new SyncRequest());
+          }
+        }), RESYNC_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      agreeSubnet();
+    } else {
+      if (v instanceof MergeView mv) {
+        log.info("{}: mesh partitions merged: {}", local.name(), mv.getSubgroups());
+        state.self().ifPresent(a -> multicast(new Announce(a)));
+        for (View sub : mv.getSubgroups()) {
+          if (sub.getCoord().equals(me)) {
+            multicast(state.sync(now));
+          }
+        }
+      }
+      if (pendingAlloc != null && !Objects.equals(oldCoord, v.getCoord())) {
+        requestSubnet(pendingAlloc);
+      }
+    }
+    if (config.transport() == MeshConfig.Transport.TCP) {
+      rememberPeers(v);
+    }
+    markDirty();
+  }
+
+  private void rememberPeers(View v) {
+    TP tp = channel.getProtocolStack().getTransport();
+    List<InetSocketAddress> peers = new ArrayList<>();
+    for (Address a : v.getMembers()) {
+      if (a.equals(channel.getAddress())) {
+        continue;
+      }
+      PhysicalAddress pa = tp.getPhysicalAddressFromCache(a);
+      if (pa instanceof IpAddress ip) {
+        peers.add(new InetSocketAddress(ip.getIpAddress(), ip.getPort()));
+      }
+    }
+    if (peers.isEmpty()) {
+      return;
+    }
+    Set<InetSocketAddress> all = new LinkedHashSet<>(peers);
+    all.addAll(store.readPeers());
+    try {
+      store.writePeers(all);
+    } catch (RuntimeException e) {
+      log.warn("{}", e.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- subnet agreement
+
+  private void agreeSubnet() {
+    if (state.self().isPresent()) {
+      state.self().ifPresent(a -> multicast(new Announce(a)));
+      return;
+    }
+    long now = System.currentTimeMillis();
+    Optional<Cidr> configured = local.configuredSubnet();
+    if (configured.isPresent()) {
+      long claimedAt = lease.filter(l -> l.subnet().equals(configured) && l.source() == SubnetSource.CONFIGURED)
+          .map(StateStore.Lease::claimedAtMillis).filter(c -> c > 0).orElse(now);
+      publishSelf(configured.get(), SubnetSource.CONFIGURED, claimedAt);
+      return;
+    }
+    Optional<StateStore.Lease> kept = lease.filter(l -> l.subnet().isPresent() && l.source() == SubnetSource.ALLOCATED);
+    Optional<Cidr> preferred = kept.flatMap(StateStore.Lease::subnet).or(local::rememberedSubnet);
+    long claimedAt = kept.map(StateStore.Lease::claimedAtMillis).filter(c -> c > 0).orElse(now);
+    requestSubnet(new AllocRequest(local.name(), preferred, claimedAt, local.subnetInUse()));
+  }
+
+  private void requestSubnet(AllocRequest req) {
+    pendingAlloc = req;
+    if (allocTimer != null) {
+      allocTimer.cancel(false);
+    }
+    Address coord = view.getCoord();
+    if (coord.equals(channel.getAddress())) {
+      grant(req);
+    } else {
+      send(coord, req);
+    }
+    allocTimer = events.schedule(() -> guarded(() -> {
+      if (pendingAlloc != null && view != null) {
+        log.info("{}: no subnet grant from coordinator {} yet; asking again", local.name(), view.getCoord());
+        requestSubnet(pendingAlloc);
+      }
+    }), ALLOC_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Coordinator: grants a subnet and tells everyone. */
+  private void grant(AllocRequest req) {
+    long now = System.currentTimeMillis();
+    Reservation r;
+    try {
+      r = state.allocate(req, now, RESERVATION_TIME);
+    } catch (SubnetExhaustedException e) {
+      log.error("cannot grant a subnet to {}: {}", req.name(), e.getMessage());
+      return;
+    }
+    log.debug("{}: granting {} to {}", local.name(), r.subnet(), r.name());
+    onGrant(r);
+    multicast(new AllocGrant(r));
+  }
+
+  private void onGrant(Reservation r) {
+    if (r.name().equals(local.name())) {
+      if (pendingAlloc != null && state.self().isEmpty()) {
+        publishSelf(r.subnet(), SubnetSource.ALLOCATED, r.claimedAtMillis());
+      }
+    } else {
+      state.reserve(r, System.currentTimeMillis());
+    }
+  }
+
+  private void publishSelf(Cidr subnet, SubnetSource source, long claimedAt) {
+    pendingAlloc = null;
+    if (allocTimer != null) {
+      allocTimer.cancel(false);
+    }
+    long now = System.currentTimeMillis();
+    NodeRecord r = new NodeRecord(local.name(), local.hostname(), local.nodeIp(), local.mac(), subnet, source,
+        incarnation, 1, local.agentVersion(), now);
+    Announcement a = new Announcement(r, claimedAt, true);
+    state.setSelf(a);
+    try {
+      store.writeLease(new StateStore.Lease(local.name(), Optional.of(subnet), source, claimedAt, incarnation));
+    } catch (RuntimeException e) {
+      log.error("{} (the subnet is used but will not survive a restart)", e.getMessage());
+    }
+    multicast(new Announce(a));
+    log.info("{}: in the mesh with pod subnet {} ({}), incarnation {}", local.name(), subnet,
+        source.name().toLowerCase(java.util.Locale.ROOT), incarnation);
+    markDirty();
+    joined.complete(r);
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private void onMessage(Address src, byte[] data, int off, int len) {
+    if (closed || state == null) {
+      return;
+    }
+    messagesIn.incrementAndGet();
+    if (data == null) {
+      dropMalformed(src, "message without a byte payload");
+      return;
+    }
+    Msg msg;
+    try {
+      msg = wire.decode(data, off, len);
+    } catch (Wire.MalformedMessageException e) {
+      dropMalformed(src, e.getMessage());
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (msg instanceof Announce a) {
+      String sender = src == null ? null : names.getOrDefault(src, NameCache.get(src));
+      if (sender != null && !sender.equals(a.announcement().name())) {
+        dropMalformed(src, "member " + sender + " announced a record for " + a.announcement().name());
+        return;
+      }
+      offer(a.announcement(), now);
+    } else if (msg instanceof SyncRequest) {
+      send(src, state.sync(now));
+    } else if (msg instanceof Sync s) {
+      boolean changed = false;
+      for (Tombstone t : s.tombstones()) {
+        changed |= state.applyTombstone(t, now);
+      }
+      for (SyncEntry e : s.entries()) {
+        MeshState.Offer o = state.offerSynced(e, now);
+        if (o == MeshState.Offer.CHANGED) {
+          changed = true;
+          observe(e.announcement().name(), state.known(e.announcement().name()).map(MeshState.Known::state).orElse(null));
+        } else if (o == MeshState.Offer.SELF_NEWER) {
+          reincarnate(e.announcement());
+        }
+      }
+      s.reservations().forEach(r -> state.reserve(r, now));
+      if (changed) {
+        markDirty();
+      }
+    } else if (msg instanceof AllocRequest r) {
+      if (view != null && view.getCoord().equals(channel.getAddress())) {
+        grant(r);
+      }
+    } else if (msg instanceof AllocGrant g) {
+      onGrant(g.reservation());
+    } else if (msg instanceof Forget f) {
+      if (f.tombstone().name().equals(local.name())) {
+        log.error("{}: this node was forgotten mesh-wide (meshctl forget) by {}; peers ignore it until its agent"
+            + " restarts", local.name(), src);
+        return;
+      }
+      if (state.applyTombstone(f.tombstone(), now)) {
+        observe(f.tombstone().name(), null);
+        markDirty();
+      }
+    }
+  }
+
+  private void offer(Announcement a, long now) {
+    MeshState.Offer o = state.offer(a, now);
+    if (o == MeshState.Offer.CHANGED) {
+      observe(a.name(), state.known(a.name()).map(MeshState.Known::state).orElse(null));
+      markDirty();
+    } else if (o == MeshState.Offer.SELF_NEWER) {
+      reincarnate(a);
+    }
+  }
+
+  /** A record of this node newer than its own (left over from before a restart): outbid it. */
+  private void reincarnate(Announcement stale) {
+    Announcement current = state.self().orElseThrow();
+    incarnation = Math.max(incarnation, stale.record().incarnation()) + 1;
+    NodeRecord c = current.record();
+    NodeRecord r = new NodeRecord(c.name(), c.hostname(), c.nodeIp(), c.mac(), c.podSubnet(), c.subnetSource(),
+        incarnation, 1, c.agentVersion(), System.currentTimeMillis());
+    Announcement a = new Announcement(r, current.claimedAtMillis(), current.pinned());
+    state.setSelf(a);
+    store.writeLease(new StateStore.Lease(c.name(), Optional.of(c.podSubnet()), c.subnetSource(),
+        current.claimedAtMillis(), incarnation));
+    log.info("{}: the mesh held a newer record of this node (incarnation {}); re-announcing as incarnation {}",
+        c.name(), stale.record().incarnation(), incarnation);
+    multicast(new Announce(a));
+    markDirty();
+  }
+
+  private void dropMalformed(Address src, String why) {
+    long n = malformed.incrementAndGet();
+    if (Long.bitCount(n) == 1) {
+      log.warn("{}: dropped malformed mesh message from {} ({} so far): {}", local.name(), src, n, why);
+    } else {
+      log.debug("{}: dropped malformed mesh message from {}: {}", local.name(), src, why);
+    }
+    markDirty();
+  }
+
+  private void multicast(Msg msg) {
+    send(null, msg);
+  }
+
+  private void send(Address dest, Msg msg) {
+    if (channel == null || !channel.isConnected()) {
+      return;
+    }
+    try {
+      channel.send(new BytesMessage(dest, wire.encode(msg)));
+      messagesOut.incrementAndGet();
+    } catch (Exception e) {
+      log.warn("{}: could not send {} to {}: {}", local.name(), msg.getClass().getSimpleName(),
+          dest == null ? "the mesh" : dest, e.toString());
+    }
+  }
+
+  private void observe(String name, PeerState s) {
+    PeerObserver o = observer;
+    if (o != null) {
+      o.onPeer(name, s);
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  private void markDirty() {
+    dirty = true;
+    if (!recomputeScheduled && !listeners.isEmpty() && !closed) {
+      recomputeScheduled = true;
+      events.schedule(() -> guarded(() -> {
+        recomputeScheduled = false;
+        if (dirty) {
+          recompute();
+        }
+      }), SNAPSHOT_DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void recompute() {
+    dirty = false;
+    long now = System.currentTimeMillis();
+    MeshState.Derived d = state == null ? new MeshState.Derived(Map.of(), List.of(), List.of(), List.of())
+        : state.derive(now);
+    NodeRecord self = state == null ? null : state.self().map(Announcement::record).orElse(null);
+    Counters counters = new Counters(
+        security != null ? security.bytesIn() : meter != null ? meter.bytesIn.get() : 0,
+        security != null ? security.bytesOut() : meter != null ? meter.bytesOut.get() : 0,
+        messagesIn.get(), messagesOut.get(), malformed.get(),
+        security != null ? security.refusedConnections() : 0);
+    String coord = view == null ? null
+        : view.getCoord().equals(channel.getAddress()) ? local.name() : names.get(view.getCoord());
+    MeshSnapshot s = new MeshSnapshot(self, d.peers(), d.rejected(), d.conflicts(), d.duplicates(), seeds,
+        view == null ? 0 : view.size(), coord, counters, now);
+    reportProblems(s);
+    snapshot = s;
+    for (MeshListener l : listeners) {
+      notifyOne(l, s);
+    }
+  }
+
+  /** Logs each problem once, when it appears. */
+  private void reportProblems(MeshSnapshot s) {
+    Set<String> now = new HashSet<>();
+    for (SubnetConflict c : s.conflicts()) {
+      now.add("conflict:" + c.reason());
+    }
+    s.duplicates().forEach(d -> now.add("duplicate:" + d.reason()));
+    s.rejected().forEach(r -> now.add("rejected:" + r.nodeName() + ":" + r.reason()));
+    for (String p : now) {
+      if (!reportedProblems.contains(p)) {
+        log.warn("{}: {}", local == null ? "mesh" : local.name(), p.substring(p.indexOf(':') + 1));
+      }
+    }
+    reportedProblems = now;
+  }
+
+  private static void notifyOne(MeshListener l, MeshSnapshot s) {
+    try {
+      l.onChange(s);
+    } catch (RuntimeException e) {
+      log.warn("mesh listener {} failed: {}", l, e.toString(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private void onEvents(Runnable r) {
+    try {
+      events.execute(() -> guarded(r));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed: late JGroups callbacks have nowhere to go
+    }
+  }
+
+  private void guarded(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.error("mesh event failed: {}", e.toString(), e);
+    }
+  }
+
+  private <T> T callOnEvents(java.util.concurrent.Callable<T> c) {
+    if (Thread.currentThread() == eventThread) {
+      try {
+        return c.call();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    try {
+      return events.submit(c).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("mesh event thread did not answer: " + e, e);
+    }
+  }
+
+  private void shutdown(Runnable last) {
+    if (Thread.currentThread() == eventThread) {
+      last.run();
+      events.shutdown();
+      connector.shutdownNow();
+      return;
+    }
+    try {
+      events.submit(() -> guarded(last)).get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("mesh did not stop cleanly: {}", e.toString());
+    }
+    events.shutdown();
+    connector.shutdownNow();
+    try {
+      events.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

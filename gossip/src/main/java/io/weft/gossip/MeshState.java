@@ -1,0 +1,397 @@
+package io.weft.gossip;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.Peer;
+import io.weft.core.model.PeerState;
+import io.weft.core.net.Cidr;
+import io.weft.core.plan.Claim;
+import io.weft.core.plan.RecordValidator;
+import io.weft.core.plan.Resolution;
+import io.weft.core.plan.SubnetAllocator;
+import io.weft.core.plan.ValidationContext;
+import io.weft.core.plan.Verdict;
+import io.weft.gossip.MeshSnapshot.DuplicateIdentity;
+import io.weft.gossip.MeshSnapshot.RejectedRecord;
+import io.weft.gossip.MeshSnapshot.SubnetConflict;
+import io.weft.gossip.Wire.Reservation;
+import io.weft.gossip.Wire.SyncEntry;
+import io.weft.gossip.Wire.Tombstone;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * What this member knows about the mesh: every node's newest announcement, who is in the view,
+ * tombstones and pending subnet grants. No I/O and no threads: the mesh's event thread owns it.
+ *
+ * <p>Rules: newer (incarnation, version) wins; a tombstone hides its incarnation and older until it
+ * expires; membership (up/down) comes only from the local view; a down node's record is removed (and
+ * tombstoned) only by {@code forget} or when its lease runs out.
+ */
+final class MeshState {
+  /** The provisional own subnet before one is agreed: overlaps no pod subnet. */
+  private static final Cidr NO_SUBNET = Cidr.parse("0.0.0.0/32");
+
+  /** What happened to an offered announcement. */
+  enum Offer {
+    /** Newer news: stored. */
+    CHANGED,
+    /** Same or older than what is known: ignored. */
+    STALE,
+    /** Hidden by a tombstone. */
+    TOMBSTONED,
+    /** About this node, and not newer than its own record: ignored. */
+    SELF_STALE,
+    /** About this node and newer than its own record (a stale self from before a restart): re-announce. */
+    SELF_NEWER
+  }
+
+  record Known(Announcement announcement, PeerState state, long lastSeenMillis, long downSinceMillis) {}
+
+  /** The derived view: what a snapshot shows. */
+  record Derived(Map<String, Peer> peers, List<RejectedRecord> rejected, List<SubnetConflict> conflicts,
+      List<DuplicateIdentity> duplicates) {}
+
+  private final String selfName;
+  private final Cidr clusterCidr;
+  private final int subnetPrefix;
+  private final boolean allowLoopback;
+  private final Duration leaseTime;
+  private final Duration tombstoneTime;
+  private final SubnetAllocator allocator;
+  private final RecordValidator validator = new RecordValidator();
+
+  private final Map<String, Known> known = new HashMap<>();
+  private final Map<String, Tombstone> tombstones = new HashMap<>();
+  private final Map<String, Reservation> reservations = new HashMap<>();
+  private Set<String> upNames = Set.of();
+  private Announcement self;
+  private NodeRecord provisionalSelf;
+
+  MeshState(String selfName, Cidr clusterCidr, int subnetPrefix, boolean allowLoopback, Duration leaseTime,
+      Duration tombstoneTime) {
+    this.selfName = selfName;
+    this.clusterCidr = clusterCidr;
+    this.subnetPrefix = subnetPrefix;
+    this.allowLoopback = allowLoopback;
+    this.leaseTime = leaseTime;
+    this.tombstoneTime = tombstoneTime;
+    this.allocator = new SubnetAllocator(clusterCidr, subnetPrefix);
+  }
+
+  /** Before a subnet is agreed, validation still needs this node's name, IP and MAC. */
+  void provisionalSelf(LocalNode local, String agentVersion) {
+    provisionalSelf = new NodeRecord(local.name(), local.hostname(), local.nodeIp(), local.mac(), NO_SUBNET,
+        io.weft.core.model.SubnetSource.ALLOCATED, 0, 0, agentVersion, 0);
+  }
+
+  Optional<Announcement> self() {
+    return Optional.ofNullable(self);
+  }
+
+  void setSelf(Announcement announcement) {
+    this.self = announcement;
+    reservations.remove(selfName);
+  }
+
+  Optional<Known> known(String name) {
+    return Optional.ofNullable(known.get(name));
+  }
+
+  Collection<Known> allKnown() {
+    return known.values();
+  }
+
+  /** Stores newer news about a node; membership comes from the view. */
+  Offer offer(Announcement a, long now) {
+    String name = a.name();
+    if (name.equals(selfName)) {
+      return self != null && a.record().incarnation() >= self.record().incarnation()
+          && !a.record().equals(self.record()) && a.isNewerThan(self) ? Offer.SELF_NEWER : Offer.SELF_STALE;
+    }
+    Tombstone t = tombstones.get(name);
+    if (t != null) {
+      if (now < t.untilMillis() && a.record().incarnation() <= t.incarnation()) {
+        return Offer.TOMBSTONED;
+      }
+      tombstones.remove(name);
+    }
+    Known old = known.get(name);
+    if (old != null && !a.isNewerThan(old.announcement())) {
+      return Offer.STALE;
+    }
+    boolean up = upNames.contains(name);
+    Known k;
+    if (old == null) {
+      k = up ? new Known(a, PeerState.UP, now, 0) : new Known(a, PeerState.DOWN, now, now);
+    } else {
+      k = new Known(a, old.state(), up ? now : old.lastSeenMillis(), old.downSinceMillis());
+    }
+    known.put(name, k);
+    Reservation r = reservations.get(name);
+    if (r != null && r.subnet().equals(a.record().podSubnet())) {
+      reservations.remove(name);
+    }
+    return Offer.CHANGED;
+  }
+
+  /** A record learned second-hand (sync): its down-since is kept when this member has no better idea. */
+  Offer offerSynced(SyncEntry e, long now) {
+    Offer o = offer(e.announcement(), now);
+    Known k = known.get(e.announcement().name());
+    if (o == Offer.CHANGED && k != null && k.state() == PeerState.DOWN && e.down() && e.downSinceMillis() > 0
+        && e.downSinceMillis() < k.downSinceMillis()) {
+      known.put(k.announcement().name(), new Known(k.announcement(), PeerState.DOWN, k.lastSeenMillis(),
+          e.downSinceMillis()));
+    }
+    return o;
+  }
+
+  /**
+   * The members of the new view, by node name (this node excluded).
+   *
+   * @return the names whose state changed
+   */
+  List<String> view(Set<String> names, long now) {
+    upNames = Set.copyOf(names);
+    List<String> changed = new ArrayList<>();
+    for (Map.Entry<String, Known> e : known.entrySet()) {
+      Known k = e.getValue();
+      boolean up = upNames.contains(e.getKey());
+      if (up && k.state() == PeerState.DOWN) {
+        e.setValue(new Known(k.announcement(), PeerState.UP, now, 0));
+        changed.add(e.getKey());
+      } else if (!up && k.state() == PeerState.UP) {
+        e.setValue(new Known(k.announcement(), PeerState.DOWN, now, now));
+        changed.add(e.getKey());
+      }
+    }
+    return changed;
+  }
+
+  Set<String> upNames() {
+    return upNames;
+  }
+
+  /** Removes a node for good and returns the tombstone to spread. */
+  Tombstone forget(String name, long now) {
+    Known k = known.get(name);
+    long incarnation = k != null ? k.announcement().record().incarnation() : 0;
+    Tombstone old = tombstones.get(name);
+    if (old != null && old.incarnation() > incarnation) {
+      incarnation = old.incarnation();
+    }
+    Tombstone t = new Tombstone(name, incarnation, now + tombstoneTime.toMillis());
+    applyTombstone(t, now);
+    return t;
+  }
+
+  /** @return true when it removed something */
+  boolean applyTombstone(Tombstone t, long now) {
+    if (t.name().equals(selfName) || now >= t.untilMillis()) {
+      return false;
+    }
+    Tombstone old = tombstones.get(t.name());
+    if (old == null || old.incarnation() < t.incarnation()
+        || (old.incarnation() == t.incarnation() && old.untilMillis() < t.untilMillis())) {
+      tombstones.put(t.name(), t);
+    }
+    Tombstone effective = tombstones.get(t.name());
+    Known k = known.get(t.name());
+    boolean removed = false;
+    if (k != null && k.announcement().record().incarnation() <= effective.incarnation()) {
+      known.remove(t.name());
+      removed = true;
+    }
+    removed |= reservations.remove(t.name()) != null;
+    return removed;
+  }
+
+  Collection<Tombstone> tombstones() {
+    return tombstones.values();
+  }
+
+  void reserve(Reservation r, long now) {
+    if (r.name().equals(selfName) || now >= r.untilMillis()) {
+      return;
+    }
+    Known k = known.get(r.name());
+    if (k != null && k.announcement().record().podSubnet().equals(r.subnet())) {
+      return;
+    }
+    reservations.put(r.name(), r);
+  }
+
+  Collection<Reservation> reservations() {
+    return reservations.values();
+  }
+
+  /**
+   * Expires leases of nodes down longer than the lease time (they get a tombstone), old tombstones
+   * and grants never announced.
+   *
+   * @return the names whose records were removed
+   */
+  List<String> housekeeping(long now) {
+    List<String> removed = new ArrayList<>();
+    for (Known k : List.copyOf(known.values())) {
+      if (k.state() == PeerState.DOWN && now - k.downSinceMillis() >= leaseTime.toMillis()) {
+        String name = k.announcement().name();
+        applyTombstone(new Tombstone(name, k.announcement().record().incarnation(),
+            now + tombstoneTime.toMillis()), now);
+        removed.add(name);
+      }
+    }
+    tombstones.values().removeIf(t -> now >= t.untilMillis());
+    reservations.values().removeIf(r -> now >= r.untilMillis());
+    return removed;
+  }
+
+  /** Every claim on a subnet except {@code name}'s own: what an allocation must avoid. */
+  List<Claim> claimsExcept(String name) {
+    List<Claim> claims = new ArrayList<>();
+    if (self != null && !selfName.equals(name)) {
+      claims.add(self.claim());
+    }
+    for (Known k : known.values()) {
+      if (!k.announcement().name().equals(name)) {
+        claims.add(k.announcement().claim());
+      }
+    }
+    for (Reservation r : reservations.values()) {
+      if (!r.name().equals(name)) {
+        claims.add(new Claim(r.name(), r.subnet(), io.weft.core.model.SubnetSource.ALLOCATED,
+            r.claimedAtMillis(), true));
+      }
+    }
+    return claims;
+  }
+
+  /**
+   * Grants a subnet to {@code request.name()}: its preferred one when it is pinned there or nobody else
+   * claims it, else the allocator's choice.
+   */
+  Reservation allocate(Wire.AllocRequest request, long now, Duration reservationTime) {
+    List<Claim> claims = claimsExcept(request.name());
+    long until = now + reservationTime.toMillis();
+    Optional<Cidr> preferred = request.preferred()
+        .filter(p -> clusterCidr.contains(p) && p.prefixLength() == subnetPrefix);
+    if (preferred.isPresent()) {
+      Cidr p = preferred.get();
+      boolean free = claims.stream().noneMatch(c -> c.subnet().overlaps(p));
+      if (free || request.pinned()) {
+        return new Reservation(request.name(), p, request.preferredClaimedAt(), until);
+      }
+    }
+    Cidr chosen = allocator.choose(request.name(), claims);
+    return new Reservation(request.name(), chosen, now, until);
+  }
+
+  /** Everything this member knows, for a joiner or the other side of a merge. */
+  Wire.Sync sync(long now) {
+    List<SyncEntry> entries = new ArrayList<>();
+    if (self != null) {
+      entries.add(new SyncEntry(self, false, 0));
+    }
+    for (Known k : known.values()) {
+      entries.add(new SyncEntry(k.announcement(), k.state() == PeerState.DOWN, k.downSinceMillis()));
+    }
+    return new Wire.Sync(entries, List.copyOf(tombstones.values()), List.copyOf(reservations.values()));
+  }
+
+  /** Validates, resolves subnet claims, and finds duplicates: what a snapshot shows. */
+  Derived derive(long now) {
+    NodeRecord selfRecord = self != null ? self.record() : provisionalSelf;
+    // First pass: records broken in form or address never take part; overlaps still claim (the
+    // allocator must see both sides of a collision to settle it).
+    Map<String, Verdict> basic = new TreeMap<>();
+    List<Claim> claims = new ArrayList<>();
+    if (self != null) {
+      claims.add(self.claim());
+    }
+    ValidationContext noOwners = new ValidationContext(clusterCidr, subnetPrefix, selfRecord, Map.of(),
+        allowLoopback);
+    for (Known k : known.values()) {
+      Verdict v = validator.validate(k.announcement().record(), noOwners);
+      basic.put(k.announcement().name(), v);
+      if (v.accepted() || RecordValidator.SUBNET_OVERLAP.equals(v.code())) {
+        claims.add(k.announcement().claim());
+      }
+    }
+    Resolution resolution = allocator.resolve(claims);
+    ValidationContext withOwners = new ValidationContext(clusterCidr, subnetPrefix, selfRecord,
+        resolution.owners(), allowLoopback);
+
+    Map<String, Peer> peers = new TreeMap<>();
+    List<RejectedRecord> rejected = new ArrayList<>();
+    for (Known k : known.values()) {
+      NodeRecord r = k.announcement().record();
+      Verdict v = basic.get(r.name());
+      if (v.accepted()) {
+        v = validator.validate(r, withOwners);
+      }
+      if (v.accepted()) {
+        boolean up = k.state() == PeerState.UP;
+        peers.put(r.name(), new Peer(r, k.state(), up ? now : k.lastSeenMillis(), up ? 0 : k.downSinceMillis()));
+      } else {
+        rejected.add(new RejectedRecord(r.name(), r.nodeIp().getHostAddress(), v.code(), v.reason(),
+            k.lastSeenMillis()));
+      }
+    }
+    rejected.sort((a, b) -> a.nodeName().compareTo(b.nodeName()));
+
+    List<SubnetConflict> conflicts = new ArrayList<>();
+    for (Resolution.Overlap o : resolution.conflicts()) {
+      conflicts.add(new SubnetConflict(o.keeper().subnet(), o.keeper().nodeName(), List.of(o.loser().nodeName()),
+          "subnet_conflict", o.describe() + "; " + o.keeper().nodeName() + " keeps it (configured beats allocated,"
+              + " then pinned, then the earlier claim, then the smaller name); " + o.loser().nodeName()
+              + " cannot move without renumbering its pods: give it another --pod-subnet or `meshctl forget` one"));
+    }
+    for (Resolution.Overlap o : resolution.mustMove()) {
+      conflicts.add(new SubnetConflict(o.keeper().subnet(), o.keeper().nodeName(), List.of(o.loser().nodeName()),
+          "subnet_must_move", o.describe() + "; " + o.loser().nodeName() + " must choose another subnet"));
+    }
+
+    List<NodeRecord> identities = new ArrayList<>();
+    identities.add(selfRecord);
+    known.values().forEach(k -> identities.add(k.announcement().record()));
+    List<DuplicateIdentity> duplicates = new ArrayList<>();
+    duplicates.addAll(duplicates(identities, DuplicateIdentity.Kind.HOSTNAME, NodeRecord::hostname));
+    duplicates.addAll(duplicates(identities, DuplicateIdentity.Kind.MAC, r -> r.mac().toString()));
+    return new Derived(peers, rejected, conflicts, duplicates);
+  }
+
+  private static List<DuplicateIdentity> duplicates(List<NodeRecord> records, DuplicateIdentity.Kind kind,
+      Function<NodeRecord, String> key) {
+    Map<String, Set<String>> byValue = new TreeMap<>();
+    for (NodeRecord r : records) {
+      byValue.computeIfAbsent(key.apply(r), x -> new TreeSet<>()).add(r.name());
+    }
+    List<DuplicateIdentity> out = new ArrayList<>();
+    byValue.forEach((value, names) -> {
+      if (names.size() > 1) {
+        String what = kind == DuplicateIdentity.Kind.HOSTNAME ? "hostname" : "MAC address";
+        out.add(new DuplicateIdentity(kind, value, List.copyOf(names), "nodes " + String.join(", ", names)
+            + " share the " + what + " " + value + " (cloned VM or copied configuration?)"));
+      }
+    });
+    return out;
+  }
+
+  /** Addresses of known nodes, for the peers file. */
+  Set<InetAddress> knownNodeIps() {
+    Set<InetAddress> ips = new HashSet<>();
+    known.values().forEach(k -> ips.add(k.announcement().record().nodeIp()));
+    return ips;
+  }
+}

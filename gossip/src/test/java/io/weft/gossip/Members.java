@@ -1,0 +1,87 @@
+package io.weft.gossip;
+
+import io.weft.core.net.MacAddress;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/** Test members on loopback: 127.0.0.(base+i), one port, one temp state dir each. Closes all. */
+final class Members implements AutoCloseable {
+  final String cluster = "weft-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+  final int base = 20 + ThreadLocalRandom.current().nextInt(200);
+  final int port;
+  final Path root;
+  private final List<JGroupsMesh> all = new ArrayList<>();
+
+  Members() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    root = Files.createTempDirectory("weft-gossip-test");
+  }
+
+  InetAddress ip(int i) {
+    try {
+      return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (base + i)});
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  InetSocketAddress seed(int i) {
+    return new InetSocketAddress(ip(i), port);
+  }
+
+  Path stateDir(int i) {
+    return root.resolve("node-" + i);
+  }
+
+  MeshConfig tcp(int i, List<InetSocketAddress> seeds) {
+    return MeshConfig.loopbackTest(cluster, ip(i), port, stateDir(i), seeds);
+  }
+
+  MeshConfig sim(int i, boolean startNewMesh) {
+    return MeshConfig.simulated(cluster, ip(i), 10_000 + i, stateDir(i), startNewMesh);
+  }
+
+  static MacAddress mac(int i) {
+    return new MacAddress(String.format("02:00:00:00:%02x:%02x", (i >> 8) & 0xff, i & 0xff));
+  }
+
+  LocalNode node(int i) {
+    return LocalNode.allocated("node-" + i, ip(i), mac(i), "0.1.0-test");
+  }
+
+  JGroupsMesh start(MeshConfig config) {
+    JGroupsMesh m = new JGroupsMesh(config);
+    synchronized (all) {
+      all.add(m);
+    }
+    return m;
+  }
+
+  JGroupsMesh tcpMember(int i, List<InetSocketAddress> seeds, UnaryOperator<MeshConfig> tweak) {
+    return start(tweak.apply(tcp(i, seeds)));
+  }
+
+  @Override
+  public void close() throws IOException {
+    List<JGroupsMesh> copy;
+    synchronized (all) {
+      copy = List.copyOf(all);
+    }
+    copy.parallelStream().forEach(JGroupsMesh::close);
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

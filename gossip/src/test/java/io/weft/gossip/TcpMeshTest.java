@@ -1,0 +1,111 @@
+package io.weft.gossip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.PeerState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Three members over loopback TCP: join through a seed, hang, crash, partition and merge. */
+class TcpMeshTest {
+  private static final Logger log = LoggerFactory.getLogger(TcpMeshTest.class);
+  private Members members;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    members = new Members();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    members.close();
+  }
+
+  private static boolean sees(JGroupsMesh m, String name, PeerState state) {
+    var p = m.snapshot().peers().get(name);
+    return p != null && p.state() == state;
+  }
+
+  @Test
+  void threeMembersJoinThroughASeedAndDetectAHungAndACrashedMember() throws Exception {
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c);
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c);
+    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), c -> c);
+    NodeRecord ra = a.join(members.node(1)).get(20, TimeUnit.SECONDS);
+    NodeRecord rb = b.join(members.node(2)).get(20, TimeUnit.SECONDS);
+    NodeRecord rc = c.join(members.node(3)).get(20, TimeUnit.SECONDS);
+    assertEquals(3, Set.of(ra.podSubnet(), rb.podSubnet(), rc.podSubnet()).size());
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> List.of(a, b, c).stream()
+        .allMatch(m -> m.snapshot().converged() && m.snapshot().upPeers().size() == 2));
+    for (JGroupsMesh m : List.of(a, b, c)) {
+      MeshSnapshot s = m.snapshot();
+      assertFalse(s.peers().values().stream().map(p -> p.record().podSubnet()).collect(Collectors.toSet())
+          .contains(s.self().podSubnet()));
+      assertTrue(s.conflicts().isEmpty(), s.conflicts().toString());
+      assertTrue(s.rejected().isEmpty(), s.rejected().toString());
+      assertTrue(s.bytesOut() > 0);
+    }
+
+    // A hung member (no FIN, no traffic) is found by FD_ALL3 + VERIFY_SUSPECT2.
+    long hungAt = System.nanoTime();
+    c.hang(true);
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(() -> sees(a, "node-3", PeerState.DOWN) && sees(b, "node-3", PeerState.DOWN));
+    long hungMs = (System.nanoTime() - hungAt) / 1_000_000;
+    log.info("MEASURED: hung member marked down by every other member after {} ms (goal <= 3000)", hungMs);
+    assertTrue(a.snapshot().peers().get("node-3").downSinceMillis() > 0);
+
+    // A crashed member (connections drop, no leave message).
+    long crashAt = System.nanoTime();
+    b.crash();
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(() -> sees(a, "node-2", PeerState.DOWN));
+    log.info("MEASURED: crashed member marked down after {} ms", (System.nanoTime() - crashAt) / 1_000_000);
+    // Down, never silently dropped: the record stays for the agent's peer grace.
+    assertTrue(a.snapshot().peers().keySet().containsAll(List.of("node-2", "node-3")));
+  }
+
+  @Test
+  void partitionedMembersMergeAndReconcile() throws Exception {
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c);
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c);
+    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), c -> c);
+    a.join(members.node(1)).get(20, TimeUnit.SECONDS);
+    b.join(members.node(2)).get(20, TimeUnit.SECONDS);
+    c.join(members.node(3)).get(20, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(15)).until(() -> List.of(a, b, c).stream()
+        .allMatch(m -> m.snapshot().upPeers().size() == 2));
+
+    a.isolateFrom(List.of("node-3"));
+    b.isolateFrom(List.of("node-3"));
+    c.isolateFrom(List.of("node-1", "node-2"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> sees(a, "node-3", PeerState.DOWN)
+        && sees(c, "node-1", PeerState.DOWN) && sees(c, "node-2", PeerState.DOWN));
+    // News in one half while split: node-2 publishes a new version.
+    NodeRecord newer = b.snapshot().self();
+    b.publish(newer);
+
+    long healAt = System.nanoTime();
+    a.heal();
+    b.heal();
+    c.heal();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> List.of(a, b, c).stream().allMatch(m -> m.snapshot().upPeers().size() == 2));
+    log.info("MEASURED: partition merged after {} ms (goal ~10000)", (System.nanoTime() - healAt) / 1_000_000);
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        c.snapshot().peers().get("node-2").record().version() == b.snapshot().self().version());
+  }
+}

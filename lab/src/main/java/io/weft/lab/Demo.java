@@ -1,0 +1,127 @@
+package io.weft.lab;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The README's main command ({@code sudo lab/demo.sh}): a 3-node mesh with 2 pods per node in
+ * network namespaces, {@code meshctl status peers} from one node, a ping matrix between all pods
+ * with the source address each receiver saw, then teardown — or, with {@code --keep}, the lab
+ * stays up and the commands to explore it are printed.
+ */
+public final class Demo {
+  private Demo() {}
+
+  public static void main(String[] args) {
+    boolean keep = false;
+    int nodes = 3;
+    int pods = 2;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--keep" -> keep = true;
+        case "--nodes" -> nodes = Integer.parseInt(args[++i]);
+        case "--pods" -> pods = Integer.parseInt(args[++i]);
+        case "-h", "--help" -> {
+          System.out.println("usage: sudo lab/demo.sh [--keep] [--nodes N] [--pods M]");
+          return;
+        }
+        default -> {
+          System.err.println("demo: unknown argument " + args[i] + " (try --help)");
+          System.exit(2);
+        }
+      }
+    }
+    PrintStream out = System.out;
+    Progress progress = Progress.timed(out);
+    LabConfig config = LabConfig.defaults("demo").withNodes(nodes).withPodsPerNode(pods);
+    boolean allGood;
+    try (Lab lab = Lab.start(config, progress)) {
+      LabNode first = lab.node(1);
+      out.println();
+      out.println("$ ip netns exec " + first.name() + " meshctl status peers");
+      Command.Result peers = first.meshctl("status", "peers");
+      out.print(peers.stdout());
+      out.print(peers.stderr());
+      out.println();
+      progress.step("ping matrix: every pod to every other pod (ICMP), then a UDP echo reporting the source address");
+      allGood = printMatrix(lab, out);
+      out.println();
+      if (keep) {
+        lab.keep();
+        printExplore(lab, out);
+      } else {
+        progress.step("tearing down (use --keep to explore the lab)");
+      }
+    }
+    progress.step(allGood ? "done: every pod reached every other pod with its own address (no NAT)"
+        : "done, with failures (agent logs: " + config.logDir() + ")");
+    System.exit(allGood ? 0 : 1);
+  }
+
+  private static boolean printMatrix(Lab lab, PrintStream out) {
+    List<Pod> pods = lab.pods();
+    lab.inParallel(pods, p -> {
+      p.ensureEcho();
+      return p;
+    });
+    // One row per sender, measured in parallel (each sender's echo client is used by one thread).
+    List<List<String>> cells = lab.inParallel(pods, from -> {
+      List<String> row = new ArrayList<>();
+      for (Pod to : pods) {
+        if (to == from) {
+          row.add("-");
+          continue;
+        }
+        boolean pinged = from.ping(to.ip());
+        String seen = from.sourceSeenBy(to, Duration.ofSeconds(2));
+        row.add((pinged ? "ok " : "NO-PING ") + (seen == null ? "no-echo" : seen));
+      }
+      return row;
+    });
+    int width = 4 + pods.stream().mapToInt(p -> p.ip().length()).max().orElse(10);
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-26s", "from \\ to"));
+    pods.forEach(p -> header.append(String.format(Locale.ROOT, "%-" + width + "s", p.ip())));
+    out.println("cell: ping result and the source address the receiving pod saw");
+    out.println(header.toString().stripTrailing());
+    boolean allGood = true;
+    for (int i = 0; i < pods.size(); i++) {
+      Pod from = pods.get(i);
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-26s", from.name() + " " + from.ip()));
+      for (int j = 0; j < pods.size(); j++) {
+        String cell = cells.get(i).get(j);
+        if (i != j && !cell.equals("ok " + from.ip())) {
+          allGood = false;
+        }
+        line.append(String.format(Locale.ROOT, "%-" + width + "s", cell));
+      }
+      out.println(line.toString().stripTrailing());
+    }
+    long pairs = (long) pods.size() * (pods.size() - 1);
+    out.println(allGood
+        ? pairs + "/" + pairs + " pairs answered; every receiver saw the sender's own pod IP (no NAT)"
+        : "some pairs failed: see the cells above");
+    return allGood;
+  }
+
+  private static void printExplore(Lab lab, PrintStream out) {
+    LabNode first = lab.node(1);
+    Pod somePod = lab.pods().isEmpty() ? null : lab.pods().get(lab.pods().size() - 1);
+    String meshctl = lab.dist().meshctl().toString();
+    out.println("The lab is still up (--keep). Explore it:");
+    out.println("  ip netns list | grep " + lab.config().topology().prefix());
+    out.println("  ip netns exec " + first.name() + " " + meshctl + " --socket " + first.socket() + " status peers");
+    out.println("  ip netns exec " + first.name() + " " + meshctl + " --socket " + first.socket() + " status routes");
+    out.println("  ip -n " + first.name() + " route show proto 87");
+    if (somePod != null) {
+      out.println("  ip netns exec " + lab.pods().get(0).name() + " ping -c 3 " + somePod.ip());
+    }
+    out.println("  less " + first.logFile());
+    out.println("Remove it: run the demo again (it clears a stale lab first), or:");
+    out.println("  for ns in $(ip netns list | awk '/^" + lab.config().topology().prefix()
+        + "/{print $1}'); do ip netns pids $ns | xargs -r kill -9; ip netns del $ns; done; rm -rf "
+        + lab.config().runRoot());
+  }
+}

@@ -1,0 +1,374 @@
+package io.weft.lab;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Weft cluster on one machine: a LAN (bridge in a namespace of its own), K nodes as namespaces
+ * on it, a real {@code weft-agent} in each (the first starts the mesh, the others join through it as
+ * a user would), pods created through the real CNI plugin. Always torn down by {@link #close}
+ * (also from a shutdown hook when the JVM is interrupted); a stale lab is removed at start.
+ *
+ * <pre>{@code
+ * try (Lab lab = Lab.start(LabConfig.defaults("demo"), progress)) {
+ *   lab.pods().get(0).ping(lab.pods().get(5).ip());
+ * }
+ * }</pre>
+ */
+public final class Lab implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Lab.class);
+  public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(60);
+
+  private final LabConfig config;
+  private final WeftDist dist;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final List<LabNode> nodes = new ArrayList<>();
+  private final Path secretFile;
+  private final Thread shutdownHook;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final ExecutorService parallel = Executors.newCachedThreadPool(daemon());
+  private boolean keep;
+
+  private Lab(LabConfig config, WeftDist dist) {
+    this.config = config;
+    this.dist = dist;
+    this.secretFile = config.runRoot().resolve("secret");
+    this.shutdownHook = new Thread(this::teardown, "lab-teardown");
+  }
+
+  /** Builds and starts the lab of {@code config}, reporting each step to {@code progress}. */
+  public static Lab start(LabConfig config, Progress progress) {
+    Lab lab = create(config, progress);
+    try {
+      lab.startAgents(progress);
+      lab.createPods(progress);
+      return lab;
+    } catch (RuntimeException | Error e) {
+      lab.close();
+      throw e;
+    }
+  }
+
+  /** Starts the default-shaped lab with progress going to the log. */
+  public static Lab start(LabConfig config) {
+    return start(config, Progress.toLog());
+  }
+
+  /**
+   * Builds the network only: removes a stale lab, creates the LAN and the node namespaces (no
+   * agents yet). {@link #start} is this plus {@link #startAgents} and {@link #createPods}.
+   */
+  public static Lab create(LabConfig config, Progress progress) {
+    WeftDist dist = WeftDist.locate();
+    List<String> stale = LabCleaner.removeAll(config.topology(), config.runRoot());
+    if (!stale.isEmpty()) {
+      progress.step("removed a stale lab: " + String.join(" ", stale));
+    }
+    Lab lab = new Lab(config, dist);
+    Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
+    try {
+      lab.buildNetwork(progress);
+      return lab;
+    } catch (RuntimeException | Error e) {
+      lab.close();
+      throw e;
+    }
+  }
+
+  private void buildNetwork(Progress progress) {
+    Topology topology = config.topology();
+    Ip.netnsAdd(topology.lanNetns());
+    Ip.in(topology.lanNetns(), "link", "add", Topology.LAN_BRIDGE, "type", "bridge");
+    Ip.in(topology.lanNetns(), "addr", "add",
+        Topology.LAN_GATEWAY + "/" + Topology.LAN_PREFIX_LENGTH, "dev", Topology.LAN_BRIDGE);
+    Ip.in(topology.lanNetns(), "link", "set", Topology.LAN_BRIDGE, "up");
+    writeSecret();
+    for (int i = 1; i <= config.nodes(); i++) {
+      LabNode node = new LabNode(i, config, dist, mapper);
+      node.create();
+      nodes.add(node);
+    }
+    progress.step("LAN " + topology.lanNetns() + " with " + nodes.size() + " nodes: "
+        + String.join(" ", nodes.stream().map(LabNode::toString).toList()));
+  }
+
+  /**
+   * Starts the first node's agent as a new mesh, waits until it answers, then the others in
+   * parallel with the first as seed peer, and waits until every node routes every other.
+   */
+  public void startAgents(Progress progress) {
+    LabNode seed = nodes.get(0);
+    seed.startAgent(List.of(), secretFile, List.of());
+    awaitReady(seed, READY_TIMEOUT);
+    progress.step("weft-agent up on " + seed.name() + " (new mesh)");
+    List<LabNode> joiners = nodes.subList(1, nodes.size());
+    joiners.forEach(n -> n.startAgent(List.of(seed.ip()), secretFile, List.of()));
+    inParallel(joiners, n -> {
+      awaitReady(n, READY_TIMEOUT);
+      return n;
+    });
+    if (!joiners.isEmpty()) {
+      progress.step("weft-agent up on " + String.join(", ", joiners.stream().map(LabNode::name).toList())
+          + " (joined through " + seed.ip() + ")");
+    }
+    Duration converged = awaitConverged(CONVERGE_TIMEOUT);
+    progress.step("mesh converged: every node routes every other node's subnet ("
+        + converged.toMillis() + " ms)");
+  }
+
+  /** Creates the configured pods on every node through the CNI plugin, all at once. */
+  public void createPods(Progress progress) {
+    List<Supplier<Pod>> podMakers = new ArrayList<>();
+    for (LabNode node : nodes) {
+      for (int p = 1; p <= config.podsPerNode(); p++) {
+        String name = config.topology().podName(node.index(), p);
+        podMakers.add(() -> node.addPod(name));
+      }
+    }
+    List<Pod> made = inParallel(podMakers, Supplier::get);
+    if (!made.isEmpty()) {
+      progress.step(made.size() + " pods through the CNI plugin: "
+          + String.join(" ", made.stream().map(Pod::toString).toList()));
+    }
+  }
+
+  private void writeSecret() {
+    writeRandomSecret(secretFile);
+  }
+
+  public LabConfig config() {
+    return config;
+  }
+
+  public WeftDist dist() {
+    return dist;
+  }
+
+  public Path secretFile() {
+    return secretFile;
+  }
+
+  public List<LabNode> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  /** Node {@code index}, 1-based like its name and address. */
+  public LabNode node(int index) {
+    return nodes.stream().filter(n -> n.index() == index).findFirst()
+        .orElseThrow(() -> new LabException("no node " + index + " in lab " + config.name()));
+  }
+
+  public List<Pod> pods() {
+    return nodes.stream().flatMap(n -> n.pods().stream()).toList();
+  }
+
+  /**
+   * Adds node K+1 to the LAN and starts its agent through the first node as seed; returns once
+   * it answers (not yet converged: see {@link #awaitConverged}).
+   */
+  public LabNode addNode(List<String> extraAgentArgs) {
+    return addNode(secretFile, extraAgentArgs);
+  }
+
+  /** Like {@link #addNode(List)} with another mesh secret (a node that must not get in). */
+  public LabNode addNode(Path secret, List<String> extraAgentArgs) {
+    LabNode node = new LabNode(nodes.size() + 1, config, dist, mapper);
+    node.create();
+    nodes.add(node);
+    node.startAgent(List.of(nodes.get(0).ip()), secret, extraAgentArgs);
+    return node;
+  }
+
+  /** Writes a fresh random secret to {@code file} (mode 600), e.g. a wrong one for a rogue node. */
+  public static void writeRandomSecret(Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      byte[] random = new byte[32];
+      new SecureRandom().nextBytes(random);
+      Files.writeString(file, HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new LabException("could not write mesh secret " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits until {@code node}'s agent answers on its socket; fails at once, with the log's tail,
+   * when the agent process exits instead.
+   */
+  public void awaitReady(LabNode node, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!node.isAgentRunning()) {
+        throw new LabException("weft-agent on " + node.name() + " exited while starting; log "
+            + node.logFile() + ":\n" + tail(node.logFile(), 30));
+      }
+      // The socket appears when the API listens; only then pay for a meshctl JVM.
+      if (Files.exists(node.socket()) && node.status().isPresent()) {
+        return;
+      }
+      pause(Duration.ofMillis(100));
+    }
+    throw new LabException("weft-agent on " + node.name() + " did not answer on " + node.socket()
+        + " within " + timeout.toSeconds() + "s; log " + node.logFile() + ":\n" + tail(node.logFile(), 30));
+  }
+
+  /**
+   * True when, on every node with a running agent, the kernel routes every other running node's
+   * pod subnet via that node's IP with protocol weft.
+   */
+  public boolean converged() {
+    return problems().isEmpty();
+  }
+
+  /** What keeps the mesh from being converged, one line per missing or wrong route. */
+  public List<String> problems() {
+    List<LabNode> live = nodes.stream().filter(LabNode::isAgentRunning).toList();
+    List<String> problems = new ArrayList<>();
+    for (LabNode target : live) {
+      Optional<String> subnet = target.subnet();
+      if (subnet.isEmpty()) {
+        problems.add(target.name() + ": agent does not report its subnet");
+        continue;
+      }
+      for (LabNode observer : live) {
+        if (observer == target) {
+          continue;
+        }
+        Optional<KernelRoute> route = observer.weftRouteTo(subnet.get());
+        if (route.isEmpty()) {
+          problems.add(observer.name() + ": no route to " + subnet.get() + " (" + target.name() + ")");
+        } else if (!target.ip().equals(route.get().gateway())) {
+          problems.add(observer.name() + ": route " + route.get() + " should go via " + target.ip());
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** Waits for {@link #converged()}; returns how long it took. */
+  public Duration awaitConverged(Duration timeout) {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    List<String> problems = problems();
+    while (!problems.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new LabException("mesh of lab " + config.name() + " did not converge within "
+            + timeout.toSeconds() + "s:\n  " + String.join("\n  ", problems));
+      }
+      pause(Duration.ofMillis(200));
+      problems = problems();
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** Runs {@code work} on each item at once (agents and CNI calls are slow JVM starts) and collects results. */
+  public <T, R> List<R> inParallel(List<T> items, Function<T, R> work) {
+    List<Future<R>> futures = new ArrayList<>();
+    for (T item : items) {
+      futures.add(parallel.submit(() -> work.apply(item)));
+    }
+    List<R> results = new ArrayList<>();
+    for (Future<R> future : futures) {
+      try {
+        results.add(future.get());
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw new LabException("lab step failed: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabException("interrupted while waiting for a lab step", e);
+      }
+    }
+    return results;
+  }
+
+  /** Leaves the lab running when closed (the demo's --keep); the shutdown hook is dropped too. */
+  public void keep() {
+    keep = true;
+    removeHook();
+  }
+
+  @Override
+  public void close() {
+    if (keep) {
+      return;
+    }
+    removeHook();
+    teardown();
+  }
+
+  private void teardown() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    nodes.forEach(LabNode::forgetPods);
+    // SIGKILL: the lab is going away with its namespaces; a clean leave would only cost time.
+    CompletableFuture.allOf(nodes.stream()
+        .map(n -> CompletableFuture.runAsync(n::killAgent, parallel))
+        .toArray(CompletableFuture[]::new)).join();
+    try {
+      LabCleaner.removeAll(config.topology(), config.runRoot());
+    } finally {
+      parallel.shutdownNow();
+    }
+    log.info("lab {} torn down; agent logs kept in {}", config.name(), config.logDir());
+  }
+
+  private void removeHook() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down and the hook is running or will run.
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(log unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  static void pause(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LabException("interrupted", e);
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon() {
+    return runnable -> {
+      Thread thread = new Thread(runnable, "lab-worker");
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

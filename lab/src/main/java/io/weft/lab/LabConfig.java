@@ -1,0 +1,61 @@
+package io.weft.lab;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What lab to build. {@code name} names the log folder ({@code <logRoot>/<name>/<node>.log}).
+ * Short {@code peerGrace}/{@code leaseTime} keep failure scenarios inside a CI budget.
+ */
+public record LabConfig(
+    String name,
+    int nodes,
+    int podsPerNode,
+    Duration peerGrace,
+    Duration leaseTime,
+    Path logRoot,
+    Path runRoot,
+    Topology topology,
+    List<String> extraAgentArgs) {
+
+  public LabConfig {
+    if (nodes < 1 || podsPerNode < 0) {
+      throw new IllegalArgumentException("a lab needs at least one node and no negative pod count");
+    }
+    logRoot = logRoot.toAbsolutePath().normalize();
+    runRoot = runRoot.toAbsolutePath().normalize();
+    extraAgentArgs = List.copyOf(extraAgentArgs);
+  }
+
+  /**
+   * Defaults: 3 nodes with 2 pods each, grace 5s, lease 60s, logs under {@code lab.logs} (else
+   * {@code lab/target/lab-logs}), run files (sockets, state, secret) under {@code /run/wlab}.
+   */
+  public static LabConfig defaults(String name) {
+    String logs = System.getProperty("lab.logs", "lab/target/lab-logs");
+    return new LabConfig(
+        name, 3, 2, Duration.ofSeconds(5), Duration.ofSeconds(60), Path.of(logs),
+        Path.of("/run/wlab"), Topology.DEFAULT, List.of());
+  }
+
+  public LabConfig withNodes(int count) {
+    return new LabConfig(name, count, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs);
+  }
+
+  public LabConfig withPodsPerNode(int count) {
+    return new LabConfig(name, nodes, count, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs);
+  }
+
+  public LabConfig withPeerGrace(Duration grace) {
+    return new LabConfig(name, nodes, podsPerNode, grace, leaseTime, logRoot, runRoot, topology, extraAgentArgs);
+  }
+
+  public LabConfig withLogRoot(Path root) {
+    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, root, runRoot, topology, extraAgentArgs);
+  }
+
+  public Path logDir() {
+    return logRoot.resolve(name);
+  }
+}

@@ -1,0 +1,368 @@
+package io.weft.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of the lab: a namespace plugged into the LAN, running a real {@code weft-agent}
+ * process started through {@code ip netns exec} in a UTS namespace of its own (so it has its own
+ * hostname), with its own state dir, API socket and log file.
+ */
+public final class LabNode {
+  private static final Logger log = LoggerFactory.getLogger(LabNode.class);
+
+  private final int index;
+  private final Topology topology;
+  private final WeftDist dist;
+  private final LabConfig config;
+  private final Path runDir;
+  private final Path logFile;
+  private final ObjectMapper mapper;
+  private final List<Pod> pods = new ArrayList<>();
+  private Process agent;
+  private List<String> agentArgs = List.of();
+  private volatile String knownSubnet;
+
+  LabNode(int index, LabConfig config, WeftDist dist, ObjectMapper mapper) {
+    this.index = index;
+    this.config = config;
+    this.topology = config.topology();
+    this.dist = dist;
+    this.mapper = mapper;
+    this.runDir = config.runRoot().resolve(topology.nodeName(index));
+    this.logFile = config.logDir().resolve(topology.nodeName(index) + ".log");
+  }
+
+  public int index() {
+    return index;
+  }
+
+  /** Namespace name, hostname and mesh node name at once. */
+  public String name() {
+    return topology.nodeName(index);
+  }
+
+  public String ip() {
+    return topology.nodeIp(index);
+  }
+
+  public String mac() {
+    return topology.nodeMac(index);
+  }
+
+  public Path socket() {
+    return runDir.resolve("weft.sock");
+  }
+
+  public Path stateDir() {
+    return runDir.resolve("state");
+  }
+
+  public Path logFile() {
+    return logFile;
+  }
+
+  public List<Pod> pods() {
+    return List.copyOf(pods);
+  }
+
+  /** Creates the namespace and plugs it into the LAN bridge with its address, MAC and default route. */
+  void create() {
+    String lan = topology.lanNetns();
+    String port = topology.lanPort(index);
+    Ip.netnsAdd(name());
+    // Both veth ends are born inside lab namespaces: nothing ever appears on the host.
+    Ip.in(lan, "link", "add", port, "type", "veth", "peer", "name", Topology.NODE_UPLINK, "netns", name());
+    Ip.in(lan, "link", "set", port, "master", Topology.LAN_BRIDGE, "up");
+    Ip.in(name(), "link", "set", Topology.NODE_UPLINK, "address", mac());
+    Ip.in(name(), "addr", "add", ip() + "/" + Topology.LAN_PREFIX_LENGTH, "dev", Topology.NODE_UPLINK);
+    Ip.in(name(), "link", "set", Topology.NODE_UPLINK, "up");
+    Ip.in(name(), "route", "add", "default", "via", Topology.LAN_GATEWAY);
+    try {
+      Files.createDirectories(stateDir());
+      Files.createDirectories(logFile.getParent());
+    } catch (IOException e) {
+      throw new LabException("could not create run files of node " + name() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Starts {@code weft-agent} on this node; {@code seeds} are the peers it joins through (empty for
+   * the first node). Further flags (e.g. a different secret) may follow; the same flags are used
+   * again by {@link #restartAgent}.
+   */
+  public synchronized void startAgent(List<String> seeds, Path secretFile, List<String> extraArgs) {
+    List<String> args = new ArrayList<>();
+    List<String> overrides = new ArrayList<>(config.extraAgentArgs());
+    overrides.addAll(extraArgs);
+    // A flag given by the caller replaces the lab's default for it (picocli refuses a flag twice).
+    addUnlessOverridden(args, overrides, "--node-name", name());
+    addUnlessOverridden(args, overrides, "--node-ip", ip());
+    addUnlessOverridden(args, overrides, "--state-dir", stateDir().toString());
+    addUnlessOverridden(args, overrides, "--api-socket", socket().toString());
+    addUnlessOverridden(args, overrides, "--secret-file", secretFile.toString());
+    addUnlessOverridden(args, overrides, "--peer-grace", seconds(config.peerGrace()));
+    addUnlessOverridden(args, overrides, "--lease-time", seconds(config.leaseTime()));
+    // The host's /etc is shared by every namespace: the lab leaves it alone (routes show "proto 87").
+    addUnlessOverridden(args, overrides, "--rt-protos-dir", "none");
+    for (String seed : seeds) {
+      args.add("--peer");
+      args.add(seed);
+    }
+    args.addAll(overrides);
+    agentArgs = List.copyOf(args);
+    launch();
+  }
+
+  private static void addUnlessOverridden(List<String> args, List<String> overrides, String flag, String value) {
+    if (!overrides.contains(flag)) {
+      args.add(flag);
+      args.add(value);
+    }
+  }
+
+  /** The flags the agent was last started with. */
+  public synchronized List<String> agentArgs() {
+    return agentArgs;
+  }
+
+  /** Starts the agent again with the flags of the last {@link #startAgent}. */
+  public synchronized void restartAgent() {
+    if (isAgentRunning()) {
+      throw new LabException("agent on " + name() + " is still running; stop or kill it first");
+    }
+    launch();
+  }
+
+  private void launch() {
+    List<String> command = new ArrayList<>(List.of(
+        "unshare", "--uts", "--", "sh", "-c", "hostname \"$0\" && exec \"$@\"", name(),
+        dist.agent().toString()));
+    command.addAll(agentArgs);
+    List<String> argv = Ip.exec(name(), command);
+    try {
+      Files.writeString(
+          logFile,
+          "==== " + Instant.now() + " lab: starting " + String.join(" ", argv) + "\n",
+          StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      agent = new ProcessBuilder(argv)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+    } catch (IOException e) {
+      throw new LabException("could not start weft-agent on " + name() + ": " + e.getMessage(), e);
+    }
+    log.info("{}: weft-agent started (pid {}), log {}", name(), agent.pid(), logFile);
+  }
+
+  public synchronized boolean isAgentRunning() {
+    return agent != null && agent.isAlive();
+  }
+
+  public synchronized long agentPid() {
+    if (agent == null) {
+      throw new LabException("no agent was started on " + name());
+    }
+    return agent.pid();
+  }
+
+  /** SIGTERM (the agent leaves the mesh and keeps its routes) and waits for the exit; returns the exit code. */
+  public synchronized int stopAgent(Duration timeout) {
+    if (!isAgentRunning()) {
+      return agent == null ? 0 : agent.exitValue();
+    }
+    agent.destroy();
+    return awaitExit(timeout, "stop");
+  }
+
+  /** SIGKILL, as a crash would. */
+  public synchronized void killAgent() {
+    if (isAgentRunning()) {
+      agent.destroyForcibly();
+      awaitExit(Duration.ofSeconds(10), "kill");
+    }
+  }
+
+  private int awaitExit(Duration timeout, String step) {
+    try {
+      if (!agent.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        throw new LabException("could not " + step + " weft-agent on " + name() + ": still running after "
+            + timeout.toSeconds() + "s, killed");
+      }
+      return agent.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LabException("interrupted while waiting for weft-agent on " + name() + " to exit", e);
+    }
+  }
+
+  /** Runs {@code meshctl --socket <this node's socket> ARGS} inside this node. */
+  public Command.Result meshctl(String... args) {
+    List<String> command = new ArrayList<>(List.of(dist.meshctl().toString()));
+    command.addAll(List.of(args));
+    command.add("--socket");
+    command.add(socket().toString());
+    return Command.of(exec(command)).run();
+  }
+
+  /**
+   * The agent's {@code GET /v1/status} document (the shape of {@code meshctl status -o json}); empty
+   * when the agent is not running or does not answer.
+   */
+  public Optional<JsonNode> status() {
+    if (!isAgentRunning()) {
+      return Optional.empty();
+    }
+    return AgentApi.get(socket(), "/v1/status").map(body -> {
+      try {
+        return mapper.readTree(body);
+      } catch (IOException e) {
+        throw new LabException("could not parse /v1/status of " + name() + ": " + e.getMessage() + "\n" + body, e);
+      }
+    });
+  }
+
+  /** State of peer {@code peerName} ("up", "down") as this node's agent sees it, if it knows the peer. */
+  public Optional<String> peerState(String peerName) {
+    return status().flatMap(s -> {
+      for (JsonNode peer : s.path("peers")) {
+        if (peerName.equals(peer.path("name").asText())) {
+          return Optional.of(peer.path("state").asText());
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  /** This node's pod subnet as its agent reports it now, if the agent answers. */
+  public Optional<String> podSubnet() {
+    Optional<String> subnet = status().map(s -> s.path("node").path("podSubnet").asText(null));
+    subnet.ifPresent(s -> knownSubnet = s);
+    return subnet;
+  }
+
+  /**
+   * The subnet last reported by the agent (asked once, then remembered: polling loops must not
+   * start a meshctl JVM per round). Empty while the agent has not answered yet.
+   */
+  public Optional<String> subnet() {
+    String known = knownSubnet;
+    return known != null ? Optional.of(known) : podSubnet();
+  }
+
+  /** The kernel's IPv4 main table in this node ({@code ip -j route show}). */
+  public List<KernelRoute> routes() {
+    return KernelRoute.parse(Ip.in(name(), "-j", "route", "show").stdout(), mapper);
+  }
+
+  /** Routes carrying Weft's protocol 87. */
+  public List<KernelRoute> weftRoutes() {
+    return routes().stream().filter(KernelRoute::isWeft).toList();
+  }
+
+  /** The weft route to {@code subnet}, if the kernel has one. */
+  public Optional<KernelRoute> weftRouteTo(String subnet) {
+    return weftRoutes().stream().filter(r -> r.destination().equals(subnet)).findFirst();
+  }
+
+  /** The argv that runs {@code command} inside this node. */
+  public List<String> exec(List<String> command) {
+    return Ip.exec(name(), command);
+  }
+
+  /** Cuts this node off the LAN (its port leaves the LAN bridge; its own link stays up, like a switch fault). */
+  public void disconnect() {
+    Ip.in(topology.lanNetns(), "link", "set", topology.lanPort(index), "nomaster");
+  }
+
+  public void reconnect() {
+    Ip.in(topology.lanNetns(), "link", "set", topology.lanPort(index), "master", Topology.LAN_BRIDGE);
+  }
+
+  /**
+   * Creates a pod the way a container runtime does: a fresh namespace, then the node's CNI plugin
+   * ({@code bin/weft}, run inside the node) with CNI_* environment and the network config on stdin.
+   */
+  public Pod addPod(String podName) {
+    Ip.netnsAdd(podName);
+    String containerId = podName;
+    Command.Result result = cni("ADD", podName, containerId);
+    if (!result.ok()) {
+      Ip.netnsDel(podName);
+      throw new LabException("could not add pod " + podName + " on " + name() + ": CNI ADD exit "
+          + result.exit() + ": " + result.stdout().strip() + " " + result.stderr().strip());
+    }
+    String ip;
+    try {
+      JsonNode answer = mapper.readTree(result.stdout());
+      String cidr = answer.path("ips").path(0).path("address").asText("");
+      if (cidr.isEmpty()) {
+        throw new LabException("CNI ADD for pod " + podName + " on " + name() + " returned no IP: " + result.stdout());
+      }
+      ip = cidr.substring(0, cidr.indexOf('/'));
+    } catch (IOException e) {
+      throw new LabException("could not parse CNI ADD result for pod " + podName + ": " + result.stdout(), e);
+    }
+    Pod pod = new Pod(podName, this, containerId, ip);
+    synchronized (pods) {
+      pods.add(pod);
+    }
+    log.info("{}: pod {} has {}", name(), podName, ip);
+    return pod;
+  }
+
+  /** Removes a pod as a runtime does: CNI DEL, then the namespace. */
+  public void removePod(Pod pod) {
+    pod.stopEcho();
+    cni("DEL", pod.name(), pod.containerId()).check();
+    Ip.netnsDel(pod.name());
+    synchronized (pods) {
+      pods.remove(pod);
+    }
+  }
+
+  /** Runs the CNI plugin for {@code verb} on a pod of this node. */
+  public Command.Result cni(String verb, String podNetns, String containerId) {
+    String config = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"apiSocket\":\""
+        + socket() + "\"}";
+    Map<String, String> env = Map.of(
+        "CNI_COMMAND", verb,
+        "CNI_CONTAINERID", containerId,
+        "CNI_NETNS", "/var/run/netns/" + podNetns,
+        "CNI_IFNAME", Topology.POD_IFNAME,
+        "CNI_PATH", dist.bin().toString());
+    return Command.of(exec(List.of(dist.cniPlugin().toString()))).withEnv(env).withStdin(config).run();
+  }
+
+  void forgetPods() {
+    synchronized (pods) {
+      pods.forEach(Pod::stopEcho);
+      pods.clear();
+    }
+  }
+
+  private static String seconds(Duration duration) {
+    return duration.toSeconds() + "s";
+  }
+
+  @Override
+  public String toString() {
+    return name() + "(" + ip() + ")";
+  }
+}

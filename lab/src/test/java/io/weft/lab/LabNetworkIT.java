@@ -1,0 +1,78 @@
+package io.weft.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.core.testing.RequiresRoot;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The lab's network alone (no agents): LAN, nodes, teardown, stale-lab removal, host untouched. */
+@RequiresRoot
+class LabNetworkIT {
+  private final ObjectMapper mapper = new ObjectMapper();
+
+  @Test
+  void nodesShareALanWithTheirOwnAddressesAndMacsAndTheHostIsUntouched() throws Exception {
+    Set<String> hostLinksBefore = hostLinks();
+    LabConfig config = LabConfig.defaults("LabNetworkIT-lan");
+    try (Lab lab = Lab.create(config, Progress.toLog())) {
+      for (LabNode node : lab.nodes()) {
+        JsonNode eth0 = mapper.readTree(Ip.in(node.name(), "-j", "addr", "show", "dev", "eth0").stdout()).get(0);
+        assertEquals(node.mac(), eth0.path("address").asText());
+        assertEquals(node.ip(), eth0.path("addr_info").get(0).path("local").asText());
+        assertTrue(node.routes().stream().anyMatch(r -> r.destination().equals("default")
+            && Topology.LAN_GATEWAY.equals(r.gateway())), node + " has a default route via the LAN gateway");
+        for (LabNode other : lab.nodes()) {
+          assertTrue(Command.of(node.exec(List.of("ping", "-n", "-q", "-c", "1", "-W", "2", other.ip()))).run().ok(),
+              node + " reaches " + other + " over the LAN");
+        }
+      }
+      assertEquals(hostLinksBefore, hostLinks(), "the host's links are not touched");
+    }
+    assertTrue(Ip.netnsList().stream().noneMatch(Topology.DEFAULT::owns), "every wlab- namespace removed");
+    assertFalse(Files.exists(config.runRoot()), "run folder removed");
+  }
+
+  @Test
+  void aStaleLabIsRemovedWithItsProcessesAtTheNextStart() throws Exception {
+    String stale = "wlab-n9";
+    Ip.netnsAdd(stale);
+    Process sleeper = new ProcessBuilder(Ip.exec(stale, List.of("sleep", "300"))).start();
+    try (Lab lab = Lab.create(LabConfig.defaults("LabNetworkIT-stale").withNodes(1), Progress.toLog())) {
+      assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS), "process left in a stale namespace is killed");
+      assertFalse(Ip.netnsList().contains(stale), "stale namespace removed");
+      assertEquals(List.of("wlab-lan", "wlab-n1"), Ip.netnsList().stream().filter(Topology.DEFAULT::owns).sorted().toList());
+    } finally {
+      sleeper.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aDisconnectedNodeLosesTheLanUntilReconnected() {
+    try (Lab lab = Lab.create(LabConfig.defaults("LabNetworkIT-partition").withNodes(2), Progress.toLog())) {
+      LabNode a = lab.node(1);
+      LabNode b = lab.node(2);
+      List<String> ping = a.exec(List.of("ping", "-n", "-q", "-c", "1", "-W", "1", b.ip()));
+      b.disconnect();
+      assertFalse(Command.of(ping).run().ok());
+      b.reconnect();
+      assertTrue(Command.of(ping).run().ok());
+    }
+  }
+
+  private Set<String> hostLinks() throws Exception {
+    Set<String> names = new HashSet<>();
+    for (JsonNode link : mapper.readTree(Command.of("ip", "-j", "link", "show").run().check().stdout())) {
+      names.add(link.path("ifname").asText());
+    }
+    return names;
+  }
+}
