@@ -144,6 +144,8 @@ fi
 
 [ -s "$conflist" ] || fail 2 "network config $conflist is missing or empty"
 mkdir -p "$root$home" "$root$bin_dir" "$root$conf_dir"
+# Temporary files of an install that was killed half-way (those under $home go as stale files below).
+rm -f "$root$bin_dir"/.weft.weft-install.* "$root$conf_dir"/.$conf_name.weft-install.*
 
 # Runtime and jars before the launcher that uses them, the launcher before the runtime's entry point.
 mirror "$payload/jre" "$root$home/jre"

@@ -35,9 +35,12 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-        "The Weft node agent: joins the mesh, keeps this node's pod subnet, and routes every other node's",
-        "pod subnet via that node's IP (kernel routes with protocol 87 \"weft\"; no NAT, no overlay).",
-        "Every flag has an environment twin: --node-ip <-> WEFT_NODE_IP, --peer <-> WEFT_PEER (comma list). Flags win.",
+        "The Weft node agent: joins the mesh, keeps this node's pod subnet, and",
+        "routes every other node's pod subnet via that node's IP (kernel routes",
+        "with protocol 87 \"weft\"; no NAT, no overlay).",
+        "",
+        "Every flag has an environment twin: --node-ip <-> WEFT_NODE_IP,",
+        "--peer <-> WEFT_PEER (a comma list). Flags win.",
         ""},
     footerHeading = "%nExamples:%n",
     footer = {
@@ -144,7 +147,7 @@ public final class AgentCommand implements Callable<Integer> {
           : "use letters, digits, '.', '_' and '-' (at most 63, starting and ending with a letter or digit)");
     }
     Inet4Address ip = nodeIp();
-    int meshPort = port("--port", port, 1);
+    int meshPort = port("--port", port, port, 1);
     Cidr cluster = clusterCidr();
     Optional<Cidr> subnet = podSubnet(cluster);
     if (cluster.contains(ip)) {
@@ -230,7 +233,7 @@ public final class AgentCommand implements Callable<Integer> {
       int colon = p.lastIndexOf(':');
       if (colon >= 0 && p.indexOf(':') == colon) {
         hostPart = p.substring(0, colon);
-        seedPort = port("--peer", p.substring(colon + 1), 1);
+        seedPort = port("--peer", raw, p.substring(colon + 1), 1);
       }
       if (hostPart.isEmpty()) {
         throw bad("--peer", raw, "missing host (use HOST or HOST:PORT)");
@@ -255,7 +258,7 @@ public final class AgentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw bad("--metrics-address", metricsAddress, "not an IP address before the port");
     }
-    return new InetSocketAddress(ip, port("--metrics-address", metricsAddress.substring(colon + 1), 0));
+    return new InetSocketAddress(ip, port("--metrics-address", metricsAddress, metricsAddress.substring(colon + 1), 0));
   }
 
   private Optional<byte[]> secret() {
@@ -284,7 +287,7 @@ public final class AgentCommand implements Callable<Integer> {
     return Optional.of(Arrays.copyOf(bytes, end));
   }
 
-  private int port(String flag, String text, int min) {
+  private int port(String flag, String value, String text, int min) {
     try {
       int p = Integer.parseInt(text.trim());
       if (p >= min && p <= 65535) {
@@ -293,7 +296,7 @@ public final class AgentCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw bad(flag, text, "not a port (" + min + "-65535)");
+    throw bad(flag, value, "not a port (" + min + "-65535)");
   }
 
   private Duration duration(String flag, String text, boolean positive) {

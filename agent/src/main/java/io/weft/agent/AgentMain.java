@@ -1,14 +1,69 @@
 package io.weft.agent;
 
-/** Entry point of {@code weft-agent}. Placeholder until the agent lands: answers --help and --version. */
+import io.weft.agent.cleanup.CleanupCommand;
+import io.weft.dataplane.NetlinkDataplane;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import sun.misc.Signal;
+
+/**
+ * Entry point of {@code weft-agent}. Exit codes: 0 clean stop (SIGTERM/SIGINT: leave the mesh, keep the
+ * routes), 2 bad configuration (one line saying which value and why), 1 anything else.
+ */
 public final class AgentMain {
+  static final int EXIT_OK = 0;
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_CONFIG = 2;
+
   private AgentMain() {}
 
   public static void main(String[] args) {
-    if (args.length == 1 && args[0].equals("--version")) {
-      System.out.println("weft-agent " + AgentMain.class.getPackage().getImplementationVersion());
-      return;
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(run(args, System.getenv(), new NetlinkHostFacts(NetlinkDataplane::current),
+        AgentMain::runUntilSignalled, out, err));
+  }
+
+  /** Parses and validates, then runs; every path ends in an exit code. */
+  static int run(String[] args, Map<String, String> env, HostFacts host, AgentCommand.Runner runner,
+      PrintWriter out, PrintWriter err) {
+    CommandLine cmd = new CommandLine(new AgentCommand(host, runner));
+    cmd.addSubcommand("cleanup", new CleanupCommand(NetlinkDataplane::current));
+    cmd.setDefaultValueProvider(new EnvDefaults(env));
+    cmd.setOut(out);
+    cmd.setErr(err);
+    cmd.setParameterExceptionHandler((e, argv) -> {
+      err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see --help)");
+      return EXIT_CONFIG;
+    });
+    cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+      if (e instanceof ConfigException) {
+        err.println("weft-agent: " + e.getMessage());
+        return EXIT_CONFIG;
+      }
+      err.println("weft-agent: " + e.getMessage());
+      LoggerFactory.getLogger(AgentMain.class).debug("failure", e);
+      return EXIT_FAILED;
+    });
+    return cmd.execute(args);
+  }
+
+  /** Starts the agent and blocks until SIGTERM or SIGINT, then stops it and returns 0. */
+  static int runUntilSignalled(AgentConfig config) throws Exception {
+    Logger log = LoggerFactory.getLogger(AgentMain.class);
+    CountDownLatch stop = new CountDownLatch(1);
+    // A signal handler, not a shutdown hook: a hook cannot make the exit code 0 after SIGTERM.
+    Signal.handle(new Signal("TERM"), s -> stop.countDown());
+    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    try (Agent agent = Agent.start(config)) {
+      stop.await();
+      log.info("stopping: leaving the mesh; the routes stay in the kernel until this node's peers' grace runs out");
     }
-    System.out.println("Usage: weft-agent [--node-name NAME] [--node-ip IP] [--peer HOST[:PORT]]... (see SPEC.md)");
+    log.info("stopped");
+    return EXIT_OK;
   }
 }

@@ -16,14 +16,14 @@ public interface Links {
   /**
    * Creates bridge {@code name} with this MTU, or accepts an existing bridge of that name (its MTU is
    * then left as it is), and returns the kernel's view of it. An existing link of another kind is an
-   * {@link AlreadyExistsException}. The bridge is not set up.
+   * {@link AlreadyExistsException}. The bridge is not set up; an {@code mtu} of 0 leaves the kernel's default.
    */
   Link ensureBridge(String name, int mtu);
 
   /**
    * Creates veth pair {@code name} (here) and {@code peerName}; the peer is created directly in the
    * namespace at {@code peerNetns} (a path like {@code /var/run/netns/X} or {@code /proc/PID/ns/net}),
-   * or here when it is null. Both ends are down.
+   * or here when it is null. Both ends are down; an {@code mtu} of 0 leaves the kernel's default.
    */
   void createVeth(String name, String peerName, Path peerNetns, int mtu);
 

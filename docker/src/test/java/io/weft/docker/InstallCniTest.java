@@ -119,6 +119,19 @@ class InstallCniTest {
   }
 
   @Test
+  void sweepsTheTemporaryFilesOfAnInstallThatWasKilledHalfWay() throws IOException {
+    assertEquals(0, install(root.toString(), Map.of()).exitCode());
+    write(root.resolve("opt/cni/bin/.weft.weft-install.4242"), "half", "rw-------");
+    write(root.resolve("etc/cni/net.d/.10-weft.conflist.weft-install.4242"), "half", "rw-------");
+    write(root.resolve("opt/weft/lib/.weft-cni-adapter.jar.weft-install.4242"), "half", "rw-------");
+
+    Shell.Result again = install(root.toString(), Map.of());
+
+    assertEquals(0, again.exitCode(), again::toString);
+    assertEquals(8, files(root).size(), () -> files(root).keySet().toString());
+  }
+
+  @Test
   void theInstalledPluginRunsWithItsOwnRuntimeAndAnEmptyEnvironment() throws IOException {
     // Root "/" with host paths inside the temp dir, so the wrapper's absolute paths really exist.
     Path host = tmp.resolve("host");

@@ -49,7 +49,6 @@ import org.jgroups.Message;
 import org.jgroups.PhysicalAddress;
 import org.jgroups.Receiver;
 import org.jgroups.View;
-import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.TP;
 import org.jgroups.stack.IpAddress;
@@ -81,6 +80,7 @@ public final class JGroupsMesh implements Mesh {
   private static final Duration RESERVATION_TIME = Duration.ofSeconds(60);
   private static final Duration ALLOC_RETRY = Duration.ofSeconds(3);
   private static final Duration RESYNC_AFTER = Duration.ofSeconds(2);
+  private static final Duration MERGE_SECOND_ROUND = Duration.ofMillis(1500);
   private static final Duration SNAPSHOT_DEBOUNCE = Duration.ofMillis(50);
   private static final int PROBE_TIMEOUT_MS = 700;
 
@@ -95,6 +95,7 @@ public final class JGroupsMesh implements Mesh {
   private final Wire wire = new Wire();
   private final StateStore store;
   private final MeshSecurity security;
+  private final FaultSwitch faults;
   private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong messagesIn = new AtomicLong();
   private final AtomicLong messagesOut = new AtomicLong();
@@ -110,8 +111,7 @@ public final class JGroupsMesh implements Mesh {
   private LocalNode local;
   private JChannel channel;
   private TCPPING discovery;
-  private DISCARD faults;
-  private TrafficMeter meter;
+  private volatile TrafficMeter meter;
   private CompletableFuture<NodeRecord> joined;
   private SeedStatus seeds = SeedStatus.notStarted();
   private Optional<StateStore.Lease> lease = Optional.empty();
@@ -139,6 +139,7 @@ public final class JGroupsMesh implements Mesh {
     });
     this.store = new StateStore(config.stateDir());
     this.security = config.transport() == MeshConfig.Transport.TCP ? new MeshSecurity(config.secret(), id) : null;
+    this.faults = config.faultInjection() ? new FaultSwitch() : null;
     this.snapshot = new MeshSnapshot(null, Map.of(), List.of(), List.of(), List.of(), seeds, 0, null,
         Counters.ZERO, System.currentTimeMillis());
   }
@@ -183,9 +184,7 @@ public final class JGroupsMesh implements Mesh {
       if (dirty) {
         recompute();
       }
-      return snapshot;
-    }
-    if (dirty && !closed) {
+    } else if (dirty && !closed) {
       try {
         events.submit(() -> {
           if (dirty) {
@@ -196,7 +195,19 @@ public final class JGroupsMesh implements Mesh {
         // a busy or stopped event thread: the last snapshot is still true, only older
       }
     }
-    return snapshot;
+    MeshSnapshot s = snapshot;
+    // Counters move with every byte; they are read fresh rather than making every byte "a change".
+    return new MeshSnapshot(s.self(), s.peers(), s.rejected(), s.conflicts(), s.duplicates(), s.seeds(),
+        s.viewSize(), s.coordinator(), counters(), s.takenAtMillis());
+  }
+
+  private Counters counters() {
+    TrafficMeter m = meter;
+    return new Counters(
+        security != null ? security.bytesIn() : m != null ? m.bytesIn.get() : 0,
+        security != null ? security.bytesOut() : m != null ? m.bytesOut.get() : 0,
+        messagesIn.get(), messagesOut.get(), malformed.get(),
+        security != null ? security.refusedConnections() : 0);
   }
 
   @Override
@@ -282,42 +293,28 @@ public final class JGroupsMesh implements Mesh {
 
   /** Hangs this member (drops all its traffic both ways) or lets it go again. */
   void hang(boolean hung) {
-    requireFaults().discardAll(hung);
+    requireFaults().hang(hung);
   }
 
-  /** Drops all traffic from the named members (call it on both sides for a partition). */
+  /** Drops all traffic from and to the named members (call it on both sides for a partition). */
   void isolateFrom(Collection<String> nodeNames) {
-    DISCARD d = requireFaults();
-    callOnEvents(() -> {
-      names.forEach((addr, name) -> {
-        if (nodeNames.contains(name)) {
-          d.addIgnoreMember(addr);
-        }
-      });
-      return null;
-    });
+    requireFaults().block(Set.copyOf(nodeNames));
   }
 
   /** Lets all traffic through again. */
   void heal() {
-    requireFaults().resetIgnoredMembers().discardAll(false);
+    requireFaults().heal();
   }
 
   void observe(PeerObserver o) {
     this.observer = o;
   }
 
-  /** Addresses known to this member's TCPPING (for tests). */
-  String address() {
-    return callOnEvents(() -> channel == null || channel.getAddress() == null ? null : channel.getAddress().toString());
-  }
-
-  private DISCARD requireFaults() {
-    DISCARD d = callOnEvents(() -> faults);
-    if (d == null) {
+  private FaultSwitch requireFaults() {
+    if (faults == null) {
       throw new IllegalStateException("fault injection is off in this mesh's config");
     }
-    return d;
+    return faults;
   }
 
   // ---------------------------------------------------------------- joining
@@ -352,14 +349,13 @@ public final class JGroupsMesh implements Mesh {
           lease.map(StateStore.Lease::source).orElse(SubnetSource.ALLOCATED),
           lease.map(StateStore.Lease::claimedAtMillis).orElse(0L), incarnation));
 
-      MeshStack.Built built = MeshStack.build(config, security);
+      MeshStack.Built built = MeshStack.build(config, security, faults);
       channel = new JChannel(built.protocols());
       TP tp = channel.getProtocolStack().getTransport();
       if (tp.getDiagnosticsHandler() != null) {
         tp.getDiagnosticsHandler().setEnabled(false);
       }
       discovery = built.discovery();
-      faults = built.faults();
       meter = built.meter();
       channel.name(localNode.name());
       channel.setReceiver(new Receiver() {
@@ -544,12 +540,14 @@ public final class JGroupsMesh implements Mesh {
     } else {
       if (v instanceof MergeView mv) {
         log.info("{}: mesh partitions merged: {}", local.name(), mv.getSubgroups());
-        state.self().ifPresent(a -> multicast(new Announce(a)));
-        for (View sub : mv.getSubgroups()) {
-          if (sub.getCoord().equals(me)) {
-            multicast(state.sync(now));
+        reconcileAfterMerge(mv);
+        // Members install the merge view at slightly different moments and drop multicasts from
+        // senders not yet in their view; a second round a moment later closes that window.
+        events.schedule(() -> guarded(() -> {
+          if (view == mv) {
+            reconcileAfterMerge(mv);
           }
-        }
+        }), MERGE_SECOND_ROUND.toMillis(), TimeUnit.MILLISECONDS);
       }
       if (pendingAlloc != null && !Objects.equals(oldCoord, v.getCoord())) {
         requestSubnet(pendingAlloc);
@@ -559,6 +557,17 @@ public final class JGroupsMesh implements Mesh {
       rememberPeers(v);
     }
     markDirty();
+  }
+
+  /** Every member re-announces itself; each old subgroup's coordinator shares all it knows. */
+  private void reconcileAfterMerge(MergeView mv) {
+    Address me = channel.getAddress();
+    state.self().ifPresent(a -> multicast(new Announce(a)));
+    for (View sub : mv.getSubgroups()) {
+      if (sub.getCoord().equals(me)) {
+        multicast(state.sync(System.currentTimeMillis()));
+      }
+    }
   }
 
   private void rememberPeers(View v) {
@@ -819,11 +828,7 @@ public final class JGroupsMesh implements Mesh {
     MeshState.Derived d = state == null ? new MeshState.Derived(Map.of(), List.of(), List.of(), List.of())
         : state.derive(now);
     NodeRecord self = state == null ? null : state.self().map(Announcement::record).orElse(null);
-    Counters counters = new Counters(
-        security != null ? security.bytesIn() : meter != null ? meter.bytesIn.get() : 0,
-        security != null ? security.bytesOut() : meter != null ? meter.bytesOut.get() : 0,
-        messagesIn.get(), messagesOut.get(), malformed.get(),
-        security != null ? security.refusedConnections() : 0);
+    Counters counters = counters();
     String coord = view == null ? null
         : view.getCoord().equals(channel.getAddress()) ? local.name() : names.get(view.getCoord());
     MeshSnapshot s = new MeshSnapshot(self, d.peers(), d.rejected(), d.conflicts(), d.duplicates(), seeds,
@@ -874,21 +879,6 @@ public final class JGroupsMesh implements Mesh {
       r.run();
     } catch (RuntimeException e) {
       log.error("mesh event failed: {}", e.toString(), e);
-    }
-  }
-
-  private <T> T callOnEvents(java.util.concurrent.Callable<T> c) {
-    if (Thread.currentThread() == eventThread) {
-      try {
-        return c.call();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
-    try {
-      return events.submit(c).get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("mesh event thread did not answer: " + e, e);
     }
   }
 

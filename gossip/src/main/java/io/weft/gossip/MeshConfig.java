@@ -150,7 +150,8 @@ public record MeshConfig(
 
   /**
    * Timings. The JGroups defaults take ~40 s to drop a dead member and ~45 s to merge a split mesh;
-   * these defaults drop one in about 2.5 s and merge in under 10 s.
+   * these defaults drop one in about 2-2.5 s (1.5 s + up to one 0.5 s check interval + 0.5 s
+   * verification) and merge in under 10 s.
    *
    * @param heartbeatInterval FD_ALL3 heartbeat interval
    * @param suspectTimeout    FD_ALL3 timeout: no traffic for this long makes a member suspect
@@ -176,8 +177,8 @@ public record MeshConfig(
       Duration housekeeping) {
 
     public static Timing defaults() {
-      return new Timing(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(500),
-          Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(1),
+      return new Timing(Duration.ofMillis(500), Duration.ofMillis(1500), Duration.ofMillis(500),
+          Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(1),
           Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofSeconds(5));
     }
 

@@ -2,7 +2,6 @@ package io.weft.gossip;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FRAG4;
 import org.jgroups.protocols.MERGE3;
@@ -28,11 +27,12 @@ import org.jgroups.stack.Protocol;
  *       factory (optionally AES-GCM), suspect events on (a closed connection is suspected at once);
  *       or SHARED_LOOPBACK for the in-JVM simulation</li>
  *   <li>TCPPING (seeds, DNS answers and remembered peers) or SHARED_LOOPBACK_PING</li>
- *   <li>DISCARD, only with fault injection (tests hang or partition members with it)</li>
+ *   <li>FaultSwitch, only with fault injection (tests hang or partition members with it)</li>
  *   <li>TrafficMeter, only when simulated</li>
- *   <li>MERGE3 (2-5 s rounds: split meshes merge within ~10 s instead of ~45 s)</li>
- *   <li>FD_ALL3 (heartbeat 0.5 s, timeout 2 s) and VERIFY_SUSPECT2 (0.5 s): a hung member is removed in
- *       about 2.5-3 s instead of ~40 s; no extra port</li>
+ *   <li>MERGE3 (1-3 s rounds, consistency check every 4 s: split meshes merge within ~10 s instead of
+ *       ~45 s)</li>
+ *   <li>FD_ALL3 (heartbeat 0.5 s, timeout 1.5 s) and VERIFY_SUSPECT2 (0.5 s): a hung member is removed in
+ *       about 2-2.5 s instead of ~40 s; no extra port</li>
  *   <li>NAKACK2, UNICAST3: reliable, ordered multicast and unicast; STABLE: garbage collection</li>
  *   <li>GMS: membership</li>
  *   <li>UFC, MFC: flow control; FRAG4: fragmentation</li>
@@ -41,10 +41,13 @@ import org.jgroups.stack.Protocol;
 final class MeshStack {
   private MeshStack() {}
 
-  /** The protocols and the fault switch (null unless fault injection is on). */
-  record Built(List<Protocol> protocols, TCPPING discovery, DISCARD faults, TrafficMeter meter) {}
+  /** The protocols, and the ones the mesh talks to (null when absent). */
+  record Built(List<Protocol> protocols, TCPPING discovery, TrafficMeter meter) {}
 
-  static Built build(MeshConfig config, MeshSecurity security) throws Exception {
+  /**
+   * @param faults the test fault switch, or null
+   */
+  static Built build(MeshConfig config, MeshSecurity security, FaultSwitch faults) throws Exception {
     MeshConfig.Timing t = config.timing();
     List<Protocol> p = new ArrayList<>();
     TCPPING tcpping = null;
@@ -54,6 +57,8 @@ final class MeshStack {
       tcp.setBindAddress(config.bindAddress());
       tcp.setBindPort(config.port());
       tcp.setPortRange(0);
+      // Outgoing connections leave from the node IP too, so peers (and firewalls) see one address.
+      tcp.setClientBindAddr(config.bindAddress());
       tcp.setSocketFactory(security);
       tcp.enableSuspectEvents(true);
       tcp.setSockConnTimeout(1000);
@@ -72,27 +77,26 @@ final class MeshStack {
       p.add(loop);
       p.add(new SHARED_LOOPBACK_PING());
     }
-    DISCARD discard = null;
-    if (config.faultInjection()) {
-      discard = new DISCARD();
-      p.add(discard);
+    if (faults != null) {
+      p.add(faults);
     }
     if (config.transport() == MeshConfig.Transport.SIMULATED) {
       meter = new TrafficMeter();
       p.add(meter);
     }
-    p.add(new MERGE3().setMinInterval(t.mergeMin().toMillis()).setMaxInterval(t.mergeMax().toMillis()));
+    p.add(new MERGE3().setMinInterval(t.mergeMin().toMillis()).setMaxInterval(t.mergeMax().toMillis())
+        .setCheckInterval(t.mergeMax().toMillis() + t.mergeMin().toMillis()));
     p.add(new FD_ALL3().setTimeout(t.suspectTimeout().toMillis()).setInterval(t.heartbeatInterval().toMillis()));
     p.add(new VERIFY_SUSPECT2().setTimeout(t.verifyTimeout().toMillis()));
-    p.add(new NAKACK2().useMcastXmit(false).setXmitInterval(500));
+    p.add(new NAKACK2().useMcastXmit(false).setXmitInterval(500).resendLastSeqno(true));
     p.add(new UNICAST3().setXmitInterval(500));
     p.add(new STABLE().setDesiredAverageGossip(20_000).setMaxBytes(1_000_000));
     p.add(new GMS().setJoinTimeout(t.joinTimeout().toMillis()).printLocalAddress(false)
-        .setMaxJoinAttempts(3).setViewAckCollectionTimeout(1000));
+        .setMaxJoinAttempts(3).setViewAckCollectionTimeout(1000).setMergeTimeout(4000));
     p.add(new UFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new MFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new FRAG4());
-    return new Built(p, tcpping, discard, meter);
+    return new Built(p, tcpping, meter);
   }
 
   private static void modestThreads(TP tp, int max) {

@@ -40,9 +40,9 @@ class TcpMeshTest {
 
   @Test
   void threeMembersJoinThroughASeedAndDetectAHungAndACrashedMember() throws Exception {
-    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c);
-    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c);
-    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), c -> c);
+    JGroupsMesh a = members.tcpMember(1, List.of(), cfg -> cfg);
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), cfg -> cfg);
+    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), cfg -> cfg);
     NodeRecord ra = a.join(members.node(1)).get(20, TimeUnit.SECONDS);
     NodeRecord rb = b.join(members.node(2)).get(20, TimeUnit.SECONDS);
     NodeRecord rc = c.join(members.node(3)).get(20, TimeUnit.SECONDS);
@@ -80,9 +80,9 @@ class TcpMeshTest {
 
   @Test
   void partitionedMembersMergeAndReconcile() throws Exception {
-    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c);
-    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c);
-    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), c -> c);
+    JGroupsMesh a = members.tcpMember(1, List.of(), cfg -> cfg);
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), cfg -> cfg);
+    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), cfg -> cfg);
     a.join(members.node(1)).get(20, TimeUnit.SECONDS);
     b.join(members.node(2)).get(20, TimeUnit.SECONDS);
     c.join(members.node(3)).get(20, TimeUnit.SECONDS);

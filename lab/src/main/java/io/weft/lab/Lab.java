@@ -85,6 +85,8 @@ public final class Lab implements AutoCloseable {
     if (!stale.isEmpty()) {
       progress.step("removed a stale lab: " + String.join(" ", stale));
     }
+    // Logs are per run: the previous run's of the same name go, this run's stay after teardown.
+    LabCleaner.deleteTree(config.logDir());
     Lab lab = new Lab(config, dist);
     Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
     try {
@@ -193,11 +195,29 @@ public final class Lab implements AutoCloseable {
 
   /** Like {@link #addNode(List)} with another mesh secret (a node that must not get in). */
   public LabNode addNode(Path secret, List<String> extraAgentArgs) {
-    LabNode node = new LabNode(nodes.size() + 1, config, dist, mapper);
+    int index = nodes.stream().mapToInt(LabNode::index).max().orElse(0) + 1;
+    LabNode node = new LabNode(index, config, dist, mapper);
     node.create();
     nodes.add(node);
     node.startAgent(List.of(nodes.get(0).ip()), secret, extraAgentArgs);
     return node;
+  }
+
+  /**
+   * Takes a node out of the lab for good: kills its agent, deletes its pods' and its namespaces.
+   * The mesh still remembers it until its lease ends or someone runs {@code meshctl forget}.
+   */
+  public void removeNode(LabNode node) {
+    node.killAgent();
+    node.forgetPods();
+    for (String netns : Ip.netnsList()) {
+      if (netns.startsWith(node.name() + "-")) {
+        Ip.netnsDel(netns);
+      }
+    }
+    Ip.netnsDel(node.name());
+    LabCleaner.deleteTree(node.socket().getParent());
+    nodes.remove(node);
   }
 
   /** Writes a fresh random secret to {@code file} (mode 600), e.g. a wrong one for a rogue node. */

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -261,10 +262,26 @@ public final class ApiServer implements AutoCloseable {
       this.json = json;
     }
 
+    /** Set once a 413 is sent: the rest of that body is read and dropped, then the connection closes. */
+    private boolean closeWhenDrained;
+
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-      ctx.writeAndFlush(error(json, 413, "request body larger than " + limit + " bytes"))
-          .addListener(ChannelFutureListener.CLOSE);
+      FullHttpResponse r = error(json, 413, "request body larger than " + limit + " bytes");
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(r);
+      // Closing now, with the client's body still unread in our receive buffer, makes the kernel reset
+      // the connection and the client would lose the 413; the aggregator drops the rest of the body.
+      closeWhenDrained = true;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      boolean last = msg instanceof LastHttpContent;
+      super.channelRead(ctx, msg);
+      if (closeWhenDrained && last) {
+        ctx.close();
+      }
     }
   }
 

@@ -20,9 +20,11 @@ import picocli.CommandLine.Spec;
     name = "cleanup",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    versionProvider = io.weft.agent.WeftVersion.class,
     description = {
-        "Removes everything Weft put on this node and nothing else: routes with protocol 87 (weft),",
-        "the node bridge, and the CNI files. Stop weft-agent first (it would put them back).", ""},
+        "Removes everything Weft put on this node, and nothing else:",
+        "routes with protocol 87 (weft), the node bridge, and the CNI files.",
+        "Stop weft-agent first (it would put them back).", ""},
     footerHeading = "%nExamples:%n",
     footer = {
         "  weft-agent cleanup",

@@ -445,8 +445,10 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   private CniResult result(CniRequest r, Allocation a, Cidr subnet, Link bridgeLink, String host, Dataplane pod,
       boolean routed) {
     String gateway = subnet.host(1).getHostAddress();
+    // Re-read: a bridge has no MAC of its own until its first port joins.
+    Link br = node.links().byName(bridge).orElse(bridgeLink);
     List<CniResult.Interface> interfaces = List.of(
-        new CniResult.Interface(bridge, mac(bridgeLink), 0, null),
+        new CniResult.Interface(bridge, mac(br), 0, null),
         new CniResult.Interface(host, mac(node.links().byName(host).orElse(null)), r.mtu(), null),
         new CniResult.Interface(r.ifname(), mac(pod.links().byName(r.ifname()).orElse(null)), r.mtu(), r.netns()));
     List<CniResult.IpConfig> ips = List.of(

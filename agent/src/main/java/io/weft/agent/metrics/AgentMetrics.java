@@ -63,6 +63,12 @@ public final class AgentMetrics implements ReconcileObserver {
         .register(registry);
     rejected = Counter.builder().name("weft_rejected_records_total")
         .help("Peer records refused by the validator, by reason code").labelNames("reason").register(registry);
+    // Series exist from the start at zero, so rate() and alerts see them before the first event.
+    reconciles.labelValues("ok");
+    reconciles.labelValues("error");
+    for (String op : new String[] {"add", "replace", "delete"}) {
+      routeChanges.labelValues(op);
+    }
     GaugeWithCallback.builder().name("weft_peers").help("Known peers by membership state (up, down)")
         .labelNames("state").callback(cb -> {
           MeshSnapshot m = mesh.get();

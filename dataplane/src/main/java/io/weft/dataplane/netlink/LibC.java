@@ -24,8 +24,9 @@ public interface LibC {
 
   @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In ByteBuffer addr, int addrlen);
 
+  /** {@code addrlen} is a direct 4-byte buffer holding the socklen_t in and out. */
   @ssize_t long recvfrom(int fd, @Out ByteBuffer buf, @size_t long len, int flags, @Out ByteBuffer addr,
-      IntByReference addrlen);
+      ByteBuffer addrlen);
 
   int close(int fd);
 

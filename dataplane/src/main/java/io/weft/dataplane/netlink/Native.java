@@ -1,5 +1,6 @@
 package io.weft.dataplane.netlink;
 
+import java.util.function.IntSupplier;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
@@ -11,11 +12,18 @@ import jnr.ffi.Runtime;
  */
 public final class Native {
   private final LibC libc;
-  private final Runtime runtime;
+  private final IntSupplier errno;
 
   private Native(LibC libc) {
     this.libc = libc;
-    this.runtime = Runtime.getRuntime(libc);
+    Runtime runtime = Runtime.getRuntime(libc);
+    this.errno = () -> LastError.getLastError(runtime);
+  }
+
+  /** A binding to something else than libc: tests script the kernel with it. */
+  Native(LibC libc, IntSupplier errno) {
+    this.libc = libc;
+    this.errno = errno;
   }
 
   /** The shared binding, built on first call. */
@@ -29,7 +37,7 @@ public final class Native {
 
   /** errno of the last call made through {@link #libc()} on this thread. */
   public int errno() {
-    return LastError.getLastError(runtime);
+    return errno.getAsInt();
   }
 
   private static final class Holder {

@@ -47,15 +47,20 @@ public record NetlinkMessage(int type, int flags, int seq, int portId, ByteBuffe
   }
 
   /**
-   * For an NLMSG_ERROR with NLM_F_ACK_TLVS: the kernel's extended-ACK text (NLMSGERR_ATTR_MSG), else null.
+   * For an NLMSG_ERROR (or a failed dump's NLMSG_DONE) with NLM_F_ACK_TLVS: the kernel's extended-ACK text (NLMSGERR_ATTR_MSG), else null.
    * The TLVs follow the echoed request: just its header when NLM_F_CAPPED, else the whole request.
    */
   public String extAckMessage() {
     if ((flags & Nl.NLM_F_ACK_TLVS) == 0) {
       return null;
     }
-    int echoed = (flags & Nl.NLM_F_CAPPED) != 0 ? Nl.NLMSG_HDRLEN : payload.getInt(4);
-    int start = 4 + Nl.align(echoed);
+    int start;
+    if (type == Nl.NLMSG_DONE) {
+      start = 4; // a failed dump's DONE: the error, then the attributes
+    } else {
+      int echoed = (flags & Nl.NLM_F_CAPPED) != 0 ? Nl.NLMSG_HDRLEN : payload.getInt(4);
+      start = 4 + Nl.align(echoed);
+    }
     if (start > payload.limit()) {
       return null;
     }

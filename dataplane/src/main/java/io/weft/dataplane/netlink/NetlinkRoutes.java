@@ -3,6 +3,7 @@ package io.weft.dataplane.netlink;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.dataplane.NetlinkException;
+import io.weft.dataplane.NotFoundException;
 import io.weft.dataplane.RouteFilter;
 import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
@@ -34,8 +35,16 @@ public final class NetlinkRoutes implements RouteTable {
   @Override
   public List<Route> list(RouteFilter filter) {
     int family = filter.destination() != null && !filter.destination().isIpv4() ? Nl.AF_INET6 : Nl.AF_INET;
-    List<NetlinkMessage> parts = socket.dump(
-        RouteCodec.dumpRequest(family, filter.table(), filter.protocol(), socket.strictDumps()), "list routes");
+    List<NetlinkMessage> parts;
+    try {
+      parts = socket.dump(
+          RouteCodec.dumpRequest(family, filter.table(), filter.protocol(), socket.strictDumps()), "list routes");
+    } catch (NotFoundException e) {
+      if (filter.table() == null) {
+        throw e;
+      }
+      return List.of(); // a filtered dump of a table that does not exist (yet)
+    }
     LazyNames names = new LazyNames(links);
     List<Route> out = new ArrayList<>();
     for (NetlinkMessage m : parts) {
@@ -75,26 +84,34 @@ public final class NetlinkRoutes implements RouteTable {
     NetlinkException[] errors = new NetlinkException[ops.size()];
     Map<Route.RouteKey, Integer> foreign = foreignHolders(ops);
     Map<String, Integer> indexes = new HashMap<>();
+    Map<String, NetlinkException> deviceErrors = new HashMap<>();
     List<MessageBuilder> requests = new ArrayList<>(ops.size());
     List<Integer> sent = new ArrayList<>(ops.size());
     for (int i = 0; i < ops.size(); i++) {
       RouteOp op = ops.get(i);
       Route r = op.route();
-      String what = describe(op);
       Integer holder = op.kind() == RouteOp.Kind.REPLACE ? foreign.get(r.key()) : null;
       if (holder != null) {
-        errors[i] = NetlinkException.of(NetlinkException.EEXIST, what,
+        errors[i] = NetlinkException.of(NetlinkException.EEXIST, describe(op),
             "a route with protocol " + holder + " holds " + r.destination() + "; Weft does not replace routes it does not own");
         continue;
       }
       int oif = 0;
       if (op.kind() != RouteOp.Kind.DELETE && r.device() != null) {
-        try {
-          oif = indexes.computeIfAbsent(r.device(), d -> links.indexOf(d, what));
-        } catch (NetlinkException e) {
-          errors[i] = NetlinkException.of(e.errno(), what, e.kernelMessage());
+        NetlinkException missing = deviceErrors.get(r.device());
+        if (missing == null && !indexes.containsKey(r.device())) {
+          try {
+            indexes.put(r.device(), links.indexOf(r.device(), describe(op)));
+          } catch (NetlinkException e) {
+            missing = e;
+            deviceErrors.put(r.device(), e); // once per device, not once per route
+          }
+        }
+        if (missing != null) {
+          errors[i] = NetlinkException.of(missing.errno(), describe(op), missing.kernelMessage());
           continue;
         }
+        oif = indexes.get(r.device());
       }
       requests.add(RouteCodec.encode(op.kind(), r, oif));
       sent.add(i);
@@ -118,6 +135,7 @@ public final class NetlinkRoutes implements RouteTable {
    * per table involved; empty when the batch has no REPLACE.
    */
   private Map<Route.RouteKey, Integer> foreignHolders(List<RouteOp> ops) {
+    Map<Route.RouteKey, Integer> out = new HashMap<>();
     Set<Integer> tables = new TreeSet<>();
     Set<Boolean> families = new TreeSet<>();
     for (RouteOp op : ops) {
@@ -126,13 +144,16 @@ public final class NetlinkRoutes implements RouteTable {
         families.add(op.route().destination().isIpv4());
       }
     }
-    Map<Route.RouteKey, Integer> out = new HashMap<>();
     for (boolean v4 : families) {
       for (int table : tables) {
-        for (NetlinkMessage m : socket.dump(RouteCodec.dumpRequest(v4 ? Nl.AF_INET : Nl.AF_INET6, table, null,
-            socket.strictDumps()), "list routes of table " + table)) {
-          recordForeign(m, out);
+        List<NetlinkMessage> parts;
+        try {
+          parts = socket.dump(RouteCodec.dumpRequest(v4 ? Nl.AF_INET : Nl.AF_INET6, table, null,
+              socket.strictDumps()), "list routes of table " + table);
+        } catch (NotFoundException e) {
+          continue; // no such table yet: nothing to protect in it
         }
+        parts.forEach(m -> recordForeign(m, out));
       }
     }
     return out;

@@ -37,6 +37,7 @@ public final class NetlinkSocket implements AutoCloseable {
   private final int maxInFlight;
   private final ByteBuffer rx = ByteBuffer.allocateDirect(RX_SIZE).order(ByteOrder.nativeOrder());
   private final ByteBuffer from = ByteBuffer.allocateDirect(Nl.SOCKADDR_NL_SIZE).order(ByteOrder.nativeOrder());
+  private final ByteBuffer fromLen = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
   private final ByteBuffer kernel = ByteBuffer.allocateDirect(Nl.SOCKADDR_NL_SIZE).order(ByteOrder.nativeOrder());
   private ByteBuffer tx = ByteBuffer.allocateDirect(TX_CHUNK + 4096).order(ByteOrder.nativeOrder());
   private int seq;
@@ -215,16 +216,15 @@ public final class NetlinkSocket implements AutoCloseable {
     int next = 0;
     while (next < requests.size()) {
       int first = next;
+      if (seq > Integer.MAX_VALUE - maxInFlight - 1) {
+        seq = 0; // wrap before the chunk, so its sequence numbers are contiguous
+      }
       int firstSeq = seq + 1;
       int bytes = 0;
       int count = 0;
       List<byte[]> chunk = new ArrayList<>();
       while (next < requests.size() && count < maxInFlight && bytes < TX_CHUNK) {
         byte[] m = requests.get(next).build(nextSeq());
-        if (seq < firstSeq) {
-          // the sequence number wrapped: keep a chunk's numbers contiguous
-          firstSeq = seq;
-        }
         chunk.add(m);
         bytes += Nl.align(m.length);
         count++;
@@ -234,15 +234,7 @@ public final class NetlinkSocket implements AutoCloseable {
       int pending = count;
       try {
         while (pending > 0) {
-          for (NetlinkMessage m : receive(operation, true)) {
-            int i = m.seq() - firstSeq;
-            if (m.type() != Nl.NLMSG_ERROR || i < 0 || i >= count || acks[first + i] != null) {
-              continue;
-            }
-            int code = m.errorCode();
-            acks[first + i] = code == 0 ? Ack.OK : new Ack(-code, m.extAckMessage());
-            pending--;
-          }
+          pending -= collectAcks(receiveRaw(operation, true), acks, first, firstSeq, count);
         }
       } catch (NetlinkException e) {
         if (e.errno() != NetlinkException.ENOBUFS) {
@@ -294,8 +286,63 @@ public final class NetlinkSocket implements AutoCloseable {
    * @throws NetlinkException ENOBUFS when the kernel dropped messages because the receive buffer was full
    */
   public List<NetlinkMessage> receive(String operation, boolean failOnTimeout) {
+    int n = receiveRaw(operation, failOnTimeout);
+    if (n < 0) {
+      return List.of();
+    }
+    ByteBuffer copy = ByteBuffer.allocate(n).order(ByteOrder.nativeOrder());
+    copy.put(0, rx, 0, n);
+    List<NetlinkMessage> all = NetlinkMessage.parseAll(copy, n);
+    if (!failOnTimeout) {
+      return all;
+    }
+    List<NetlinkMessage> mine = new ArrayList<>(all.size());
+    for (NetlinkMessage m : all) {
+      if (m.portId() == portId) {
+        mine.add(m);
+      } else {
+        log.debug("dropping a netlink message for port {} (ours is {})", m.portId(), portId);
+      }
+    }
+    return mine;
+  }
+
+  /**
+   * Reads the ACKs of a batch straight from the receive buffer (a batch reads thousands; copying each
+   * would cost more than the kernel's work). Returns how many new answers it recorded.
+   */
+  private int collectAcks(int n, Ack[] acks, int first, int firstSeq, int count) {
+    int recorded = 0;
+    int off = 0;
+    while (n - off >= Nl.NLMSG_HDRLEN) {
+      int len = rx.getInt(off);
+      if (len < Nl.NLMSG_HDRLEN || len > n - off) {
+        throw new IllegalStateException("malformed netlink message: length " + len + " at offset " + off);
+      }
+      int type = Short.toUnsignedInt(rx.getShort(off + 4));
+      int i = rx.getInt(off + 8) - firstSeq;
+      if (type == Nl.NLMSG_ERROR && rx.getInt(off + 12) == portId && i >= 0 && i < count && acks[first + i] == null
+          && len >= Nl.NLMSG_HDRLEN + 4) {
+        int code = rx.getInt(off + Nl.NLMSG_HDRLEN);
+        if (code == 0) {
+          acks[first + i] = Ack.OK;
+        } else {
+          ByteBuffer copy = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
+          copy.put(0, rx, off, len);
+          acks[first + i] = new Ack(-code, NetlinkMessage.parseAll(copy, len).get(0).extAckMessage());
+        }
+        recorded++;
+      }
+      off += Nl.align(len);
+    }
+    return recorded;
+  }
+
+  /** One datagram from the kernel into {@code rx}; its length, or -1 on a timeout when allowed. */
+  private int receiveRaw(String operation, boolean failOnTimeout) {
     while (true) {
-      long n = c.recvfrom(fd, rx, rx.capacity(), MSG_TRUNC, from, new IntByReference(Nl.SOCKADDR_NL_SIZE));
+      fromLen.putInt(0, Nl.SOCKADDR_NL_SIZE);
+      long n = c.recvfrom(fd, rx, rx.capacity(), MSG_TRUNC, from, fromLen);
       if (n < 0) {
         int e = nat.errno();
         if (e == NetlinkException.EINTR) {
@@ -305,7 +352,7 @@ public final class NetlinkSocket implements AutoCloseable {
           if (failOnTimeout) {
             throw NetlinkException.of(e, operation, "no answer from the kernel in time");
           }
-          return List.of();
+          return -1;
         }
         throw NetlinkException.of(e, operation, "receiving from the netlink socket failed");
       }
@@ -317,21 +364,7 @@ public final class NetlinkSocket implements AutoCloseable {
         log.debug("dropping a netlink datagram from port {}, not from the kernel", from.getInt(4));
         continue;
       }
-      ByteBuffer copy = ByteBuffer.allocate((int) n).order(ByteOrder.nativeOrder());
-      copy.put(0, rx, 0, (int) n);
-      List<NetlinkMessage> all = NetlinkMessage.parseAll(copy, (int) n);
-      if (!failOnTimeout) {
-        return all;
-      }
-      List<NetlinkMessage> mine = new ArrayList<>(all.size());
-      for (NetlinkMessage m : all) {
-        if (m.portId() == portId) {
-          mine.add(m);
-        } else {
-          log.debug("dropping a netlink message for port {} (ours is {})", m.portId(), portId);
-        }
-      }
-      return mine;
+      return (int) n;
     }
   }
 

@@ -1,0 +1,190 @@
+package io.weft.agent;
+
+import io.weft.agent.api.ApiHandler;
+import io.weft.agent.api.ApiServer;
+import io.weft.agent.cni.CniEndpoint;
+import io.weft.agent.converge.ConvergeSettings;
+import io.weft.agent.converge.Converger;
+import io.weft.agent.converge.ReconcileReport;
+import io.weft.agent.metrics.AgentMetrics;
+import io.weft.agent.metrics.MetricsServer;
+import io.weft.agent.status.StatusApi;
+import io.weft.agent.status.StatusService;
+import io.weft.core.model.NodeRecord;
+import io.weft.core.net.Cidr;
+import io.weft.dataplane.Dataplane;
+import io.weft.dataplane.NetlinkDataplane;
+import io.weft.gossip.JGroupsMesh;
+import io.weft.gossip.LocalNode;
+import io.weft.gossip.Mesh;
+import io.weft.gossip.MeshConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds the parts from the configuration, starts them in order (preflight, mesh,
+ * loop, API, metrics, join) and stops them in reverse. Holds no logic of its own.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+  private final List<AutoCloseable> parts = new ArrayList<>();
+  private Mesh mesh;
+  private Converger converger;
+
+  private Agent() {}
+
+  /**
+   * Starts the agent. Start-up failures close what was started and propagate.
+   *
+   * @throws Preflight.PreflightException when the node cannot run Weft
+   * @throws IOException when a socket or the state directory cannot be set up
+   */
+  public static Agent start(AgentConfig config) throws IOException {
+    Agent agent = new Agent();
+    try {
+      agent.startParts(config);
+      return agent;
+    } catch (IOException | RuntimeException e) {
+      agent.close();
+      throw e;
+    }
+  }
+
+  private void startParts(AgentConfig config) throws IOException {
+    log.info("starting weft-agent {}: {}", WeftVersion.current(), config);
+    Dataplane loopHandle = own(NetlinkDataplane.current());
+    Preflight.Result host = Preflight.run(loopHandle, config.nodeIp());
+    RtProtos.install(config.rtProtosDir());
+    Files.createDirectories(config.stateDir());
+    if (config.secret().isEmpty()) {
+      log.warn("no --secret-file: the mesh is unauthenticated; any host that reaches port {} can join it", config.port());
+    }
+
+    NodeBridge bridge = new NodeBridge(config.bridge(), config.clusterCidr());
+    Optional<Cidr> remembered = bridge.rememberedSubnet(loopHandle);
+    boolean inUse = remembered.isPresent() && bridge.hasPods(loopHandle);
+
+    MeshConfig meshConfig = MeshConfig.of(config.nodeIp(), config.port(), config.seeds(), config.stateDir())
+        .withClusterCidr(config.clusterCidr(), AgentConfig.SUBNET_PREFIX)
+        .withLeaseTime(config.leaseTime())
+        .withSecret(config.secret().orElse(null));
+    mesh = new JGroupsMesh(meshConfig);
+    parts.add(() -> {
+      mesh.leave();
+      mesh.close();
+    });
+    Mesh m = mesh;
+
+    ConvergeSettings settings = ConvergeSettings.of(config.clusterCidr(), config.bridge(), config.peerGrace(),
+        config.adoptGrace(), config.resyncInterval());
+    AgentMetrics metrics = new AgentMetrics(m::snapshot, this::latest);
+    converger = own(new Converger(new GossipMeshView(m), loopHandle, settings, System::currentTimeMillis, metrics,
+        self -> bridge.ensure(loopHandle, self.podSubnet())));
+    m.subscribe(metrics::meshChanged);
+
+    Dataplane cniHandle = NetlinkDataplane.current();
+    CniEndpoint cni = new CniEndpoint(cniHandle, NetlinkDataplane::in, config.bridge(),
+        () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), config.stateDir(), Clock.systemUTC());
+    parts.add(() -> {
+      cni.close();
+      cniHandle.close();
+    });
+
+    StatusService status = new StatusService(m::snapshot, this::latest, host::problems, config.clusterCidr(),
+        config.peerGrace(), System::currentTimeMillis);
+    StatusApi statusApi = new StatusApi(status, this::forget, config.nodeName());
+    ApiServer.Builder api = ApiServer.on(config.apiSocket())
+        .route("POST", "/v1/cni", cni)
+        .route("GET", "/v1/ipam", cni.ipamHandler());
+    for (Map.Entry<String, ApiHandler> e : statusApi.handlers().entrySet()) {
+      String[] methodPath = e.getKey().split(" ", 2);
+      api.route(methodPath[0], methodPath[1], e.getValue());
+    }
+    parts.add(api.start());
+
+    Duration stale = config.resyncInterval().multipliedBy(3).plusSeconds(10);
+    MetricsServer metricsServer = own(new MetricsServer(config.metricsAddress(), metrics,
+        () -> health(stale), this::notReady));
+    metricsServer.start();
+
+    converger.start();
+    LocalNode local = new LocalNode(config.nodeName(), config.hostname(), config.nodeIp(), host.mac(),
+        config.podSubnet(), remembered, inUse, WeftVersion.current());
+    log.info("joining the mesh {} (node {}, uplink {}, {})", config.seeds().isEmpty() ? "as its first node"
+        : "through " + config.seeds(), config.nodeName(), host.uplink(),
+        remembered.map(s -> "had subnet " + s + (inUse ? " with pods" : "")).orElse("no previous subnet"));
+    m.join(local).whenComplete((self, error) -> {
+      if (error != null) {
+        log.error("could not join the mesh: {}; the agent keeps its routes but cannot change them until it joins",
+            error.getMessage());
+      } else {
+        log.info("joined the mesh as {} with pod subnet {} ({})", self.name(), self.podSubnet(),
+            self.subnetSource().name().toLowerCase(java.util.Locale.ROOT));
+        converger.requestReconcile("joined");
+      }
+    });
+  }
+
+  private ReconcileReport latest() {
+    return converger == null ? ReconcileReport.initial() : converger.latest();
+  }
+
+  private boolean forget(String node) {
+    if (!mesh.snapshot().peers().containsKey(node)) {
+      return false;
+    }
+    log.info("forgetting node {} mesh-wide (meshctl forget): its routes and lease go", node);
+    mesh.forget(node);
+    converger.requestReconcile("forget " + node);
+    return true;
+  }
+
+  private Optional<String> health(Duration stale) {
+    ReconcileReport r = latest();
+    if (r.number() > 0 && System.currentTimeMillis() - r.startedAtMillis() > stale.toMillis()) {
+      return Optional.of("convergence loop stalled: last reconcile " + (System.currentTimeMillis() - r.startedAtMillis()) / 1000 + "s ago");
+    }
+    return Optional.empty();
+  }
+
+  private Optional<String> notReady() {
+    if (mesh.snapshot().self() == null) {
+      return Optional.of("not joined: " + mesh.snapshot().seeds().message());
+    }
+    ReconcileReport r = latest();
+    if (r.self() == null) {
+      return Optional.of("joined; first reconcile pending");
+    }
+    return Optional.empty();
+  }
+
+  private <T extends AutoCloseable> T own(T part) {
+    parts.add(part);
+    return part;
+  }
+
+  /**
+   * Stops in reverse order of start: metrics, API, CNI, loop, then leaves the mesh. Routes stay in the
+   * kernel so pods keep talking while the agent restarts.
+   */
+  @Override
+  public void close() {
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      try {
+        parts.get(i).close();
+      } catch (Exception e) {
+        log.warn("stopping {} failed: {}", parts.get(i).getClass().getSimpleName(), e.toString());
+      }
+    }
+    parts.clear();
+  }
+}

@@ -1,0 +1,84 @@
+package io.weft.agent;
+
+import io.weft.core.net.MacAddress;
+import io.weft.dataplane.Dataplane;
+import io.weft.dataplane.InterfaceAddress;
+import io.weft.dataplane.Link;
+import io.weft.dataplane.NetlinkException;
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Node checks before joining: the node IP is on an interface (its uplink and MAC go into the record),
+ * {@code ip_forward} is on (turned on when off), and strict {@code rp_filter} is reported, not changed.
+ */
+public final class Preflight {
+  private static final Logger log = LoggerFactory.getLogger(Preflight.class);
+  static final String IP_FORWARD = "net.ipv4.ip_forward";
+
+  /**
+   * @param uplink   the interface holding the node IP
+   * @param mac      its MAC (all zeros when it has none, e.g. a tunnel)
+   * @param problems things to fix that do not stop the agent, each with its fix (shown in status)
+   */
+  public record Result(String uplink, MacAddress mac, List<String> problems) {
+    public Result {
+      problems = List.copyOf(problems);
+    }
+  }
+
+  /** Thrown when the node cannot run Weft; the agent exits 1 with the message. */
+  public static final class PreflightException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    PreflightException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private Preflight() {}
+
+  public static Result run(Dataplane dataplane, Inet4Address nodeIp) {
+    InterfaceAddress holder = dataplane.addresses().listIpv4().stream()
+        .filter(a -> a.address().equals(nodeIp)).findFirst()
+        .orElseThrow(() -> new PreflightException("node IP " + nodeIp.getHostAddress()
+            + " is not on any interface of this host; give --node-ip an address of this host", null));
+    String uplink = holder.device();
+    MacAddress mac = dataplane.links().byName(uplink).map(Link::mac).orElse(null);
+    if (mac == null) {
+      mac = MacAddress.of(new byte[6]);
+    }
+    List<String> problems = new ArrayList<>();
+    try {
+      if (!"1".equals(dataplane.sysctls().get(IP_FORWARD))) {
+        dataplane.sysctls().set(IP_FORWARD, "1");
+        log.info("turned on {} (pods on other nodes are routed through this one)", IP_FORWARD);
+      }
+    } catch (NetlinkException | IllegalStateException e) {
+      throw new PreflightException("could not turn on " + IP_FORWARD + ": " + e.getMessage()
+          + "; run weft-agent as root (CAP_NET_ADMIN) or set it with sysctl -w " + IP_FORWARD + "=1", e);
+    }
+    int all = rpFilter(dataplane, "all");
+    int dev = rpFilter(dataplane, uplink);
+    // The kernel uses the larger of conf.all and conf.<dev>; 1 is strict.
+    if (Math.max(all, dev) == 1) {
+      String p = "strict rp_filter on " + uplink + " (net.ipv4.conf.all.rp_filter=" + all + ", net.ipv4.conf."
+          + uplink + ".rp_filter=" + dev + ") may drop pod traffic that returns another way; fix: sysctl -w "
+          + "net.ipv4.conf.all.rp_filter=2 net.ipv4.conf." + uplink + ".rp_filter=2 (loose)";
+      problems.add(p);
+      log.warn(p);
+    }
+    return new Result(uplink, mac, problems);
+  }
+
+  private static int rpFilter(Dataplane dataplane, String device) {
+    try {
+      return Integer.parseInt(dataplane.sysctls().get("net.ipv4.conf." + device + ".rp_filter").trim());
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,231 @@
+package io.weft.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.weft.core.net.Cidr;
+import io.weft.core.net.IpAddresses;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class AgentConfigTest {
+  static final Inet4Address NODE_IP = IpAddresses.parseV4("192.168.1.11");
+
+  static final HostFacts HOST = new HostFacts() {
+    @Override
+    public String hostname() {
+      return "node-a";
+    }
+
+    @Override
+    public Set<Inet4Address> ipv4Addresses() {
+      return Set.of(NODE_IP, IpAddresses.parseV4("127.0.0.1"));
+    }
+
+    @Override
+    public Optional<Inet4Address> defaultRouteIpv4() {
+      return Optional.of(NODE_IP);
+    }
+  };
+
+  @TempDir
+  Path tmp;
+
+  AgentConfig config;
+  final StringWriter out = new StringWriter();
+  final StringWriter err = new StringWriter();
+
+  int run(Map<String, String> env, String... args) {
+    return AgentMain.run(args, env, HOST, c -> {
+      config = c;
+      return 0;
+    }, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  int run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  @Test
+  void defaultsFollowTheSpec() {
+    assertEquals(0, run());
+    assertEquals("node-a", config.nodeName());
+    assertEquals(NODE_IP, config.nodeIp());
+    assertEquals(List.of(), config.seeds());
+    assertEquals(6783, config.port());
+    assertEquals(Cidr.parse("10.244.0.0/16"), config.clusterCidr());
+    assertEquals(Optional.empty(), config.podSubnet());
+    assertEquals("v-net-0", config.bridge());
+    assertEquals(Path.of("/var/lib/weft"), config.stateDir());
+    assertEquals(Path.of("/run/weft/weft.sock"), config.apiSocket());
+    assertEquals(new InetSocketAddress(IpAddresses.parse("127.0.0.1"), 6782), config.metricsAddress());
+    assertTrue(config.secret().isEmpty());
+    assertEquals(Duration.ofSeconds(120), config.peerGrace());
+    assertEquals(Duration.ofHours(24), config.leaseTime());
+    assertEquals(Optional.of(Path.of("/etc/iproute2/rt_protos.d")), config.rtProtosDir());
+  }
+
+  @Test
+  void everyFlagIsRead() throws Exception {
+    Path secret = tmp.resolve("secret");
+    Files.writeString(secret, "0123456789abcdef0123\n");
+    assertEquals(0, run("--node-name", "n1", "--node-ip", "192.168.1.11", "--peer", "192.168.1.12",
+        "--peer", "192.168.1.13:7000,192.168.1.14", "--port", "7783", "--cluster-cidr", "10.32.0.0/12",
+        "--pod-subnet", "10.32.5.0/24", "--bridge", "br-weft", "--state-dir", tmp.toString(),
+        "--api-socket", tmp.resolve("w.sock").toString(), "--metrics-address", "0.0.0.0:9100",
+        "--secret-file", secret.toString(), "--peer-grace", "30s", "--lease-time", "2h", "--adopt-grace", "5s",
+        "--resync-interval", "10s", "--rt-protos-dir", "none"));
+    assertEquals("n1", config.nodeName());
+    assertEquals(List.of(new InetSocketAddress("192.168.1.12", 7783), new InetSocketAddress("192.168.1.13", 7000),
+        new InetSocketAddress("192.168.1.14", 7783)), config.seeds());
+    assertEquals(Optional.of(Cidr.parse("10.32.5.0/24")), config.podSubnet());
+    assertEquals("0123456789abcdef0123", new String(config.secret().orElseThrow()));
+    assertEquals(Duration.ofSeconds(30), config.peerGrace());
+    assertEquals(Duration.ofHours(2), config.leaseTime());
+    assertEquals(Optional.empty(), config.rtProtosDir());
+    assertTrue(!config.toString().contains("0123456789abcdef"), "the secret is never printed");
+  }
+
+  @Test
+  void environmentTwinsAreReadAndFlagsWin() {
+    Map<String, String> env = new HashMap<>();
+    env.put("WEFT_NODE_NAME", "from-env");
+    env.put("WEFT_PEER", "192.168.1.12,192.168.1.13");
+    env.put("WEFT_PEER_GRACE", "45s");
+    env.put("WEFT_BRIDGE", "");
+    assertEquals(0, run(env, "--node-name", "from-flag"));
+    assertEquals("from-flag", config.nodeName());
+    assertEquals(2, config.seeds().size());
+    assertEquals(Duration.ofSeconds(45), config.peerGrace());
+    assertEquals("v-net-0", config.bridge(), "an empty variable counts as unset");
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(delimiter = '|', value = {
+      "--node-ip|10.9.9.9|--node-ip 10.9.9.9: not an address of this host",
+      "--node-ip|not-an-ip|--node-ip not-an-ip: not an IPv4 address",
+      "--node-name|bad name!|--node-name bad name!: use letters",
+      "--port|70000|--port 70000: not a port",
+      "--port|x|--port x: not a port",
+      "--cluster-cidr|10.244.0.0/25|--cluster-cidr 10.244.0.0/25: must be an IPv4 prefix",
+      "--cluster-cidr|10.244.1.5/16|--cluster-cidr 10.244.1.5/16: '10.244.1.5/16' is not a CIDR: host bits set",
+      "--pod-subnet|10.9.1.0/24|--pod-subnet 10.9.1.0/24: not inside --cluster-cidr 10.244.0.0/16",
+      "--pod-subnet|10.244.0.0/23|--pod-subnet 10.244.0.0/23: must be a /24",
+      "--bridge|this-name-is-far-too-long|--bridge this-name-is-far-too-long: not an interface name",
+      "--metrics-address|localhost|--metrics-address localhost: use IP:PORT",
+      "--metrics-address|127.0.0.1:99999|--metrics-address 127.0.0.1:99999: not a port",
+      "--secret-file|/nonexistent/secret|--secret-file /nonexistent/secret: no such file",
+      "--peer-grace|soon|--peer-grace soon: not a duration",
+      "--lease-time|0s|--lease-time 0s: must be more than zero",
+      "--peer|192.168.1.12:0|--peer 192.168.1.12:0: not a port",
+      "--peer|no-such-host.invalid|--peer no-such-host.invalid: cannot resolve host"})
+  void everyBadValueIsRefusedWithExitTwoAndOneLine(String flag, String value, String expected) {
+    assertEquals(2, run(flag, value));
+    String text = err.toString();
+    assertEquals(1, text.lines().count(), text);
+    assertTrue(text.contains(expected), text);
+    assertEquals(null, config, "the agent never started");
+  }
+
+  @Test
+  void aBadEnvironmentValueNamesTheVariable() {
+    assertEquals(2, run(Map.of("WEFT_POD_SUBNET", "10.9.1.0/24")));
+    assertEquals("weft-agent: WEFT_POD_SUBNET 10.9.1.0/24: not inside --cluster-cidr 10.244.0.0/16\n", err.toString());
+  }
+
+  @Test
+  void aShortSecretIsRefused() throws Exception {
+    Path secret = tmp.resolve("short");
+    Files.writeString(secret, "abc\n");
+    assertEquals(2, run("--secret-file", secret.toString()));
+    assertTrue(err.toString().contains("holds 3 bytes; use at least 16"), err.toString());
+  }
+
+  @Test
+  void anUnreadableSecretIsRefused() throws Exception {
+    Path secret = tmp.resolve("locked");
+    Files.writeString(secret, "0123456789abcdef0123");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("---------"));
+    // root reads anything: only meaningful for a normal user.
+    if (!Files.isReadable(secret)) {
+      assertEquals(2, run("--secret-file", secret.toString()));
+      assertTrue(err.toString().contains("not readable"), err.toString());
+    }
+  }
+
+  @Test
+  void anUnknownFlagIsAUsageErrorWithExitTwo() {
+    assertEquals(2, run("--frobnicate"));
+    assertEquals(1, err.toString().lines().count());
+    assertTrue(err.toString().contains("Unknown option: '--frobnicate'"), err.toString());
+  }
+
+  @Test
+  void theNodeIpDefaultsToTheDefaultRouteInterfaceOrFailsClearly() {
+    HostFacts noDefault = new HostFacts() {
+      @Override
+      public String hostname() {
+        return "node-a";
+      }
+
+      @Override
+      public Set<Inet4Address> ipv4Addresses() {
+        return Set.of();
+      }
+
+      @Override
+      public Optional<Inet4Address> defaultRouteIpv4() {
+        return Optional.empty();
+      }
+    };
+    int code = AgentMain.run(new String[0], Map.of(), noDefault, c -> 0, new PrintWriter(out, true), new PrintWriter(err, true));
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--node-ip: not given and no interface holds a default route"), err.toString());
+  }
+
+  @Test
+  void helpTeachesWithExamplesAndVersionPrints() {
+    assertEquals(0, run("--help"));
+    String help = out.toString();
+    assertTrue(help.contains("Examples:"), help);
+    assertTrue(help.contains("--peer 192.168.1.11"), help);
+    assertTrue(help.contains("WEFT_NODE_IP"), help);
+    assertTrue(help.contains("cleanup"), help);
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("--version"));
+    assertTrue(out.toString().startsWith("weft-agent "), out.toString());
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("cleanup", "--help"));
+    assertTrue(out.toString().contains("protocol 87"), out.toString());
+  }
+
+  @Test
+  void durationsParseAndFormat() {
+    assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+    assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
+    assertEquals(Duration.ofDays(7), Durations.parse("7d"));
+    assertEquals(Duration.ofSeconds(90), Durations.parse("PT90S"));
+    assertEquals("2m", Durations.format(Duration.ofMinutes(2)));
+    assertEquals("1m30s", Durations.format(Duration.ofSeconds(90)));
+    assertEquals("1d", Durations.format(Duration.ofHours(24)));
+    assertEquals("2h30m", Durations.format(Duration.ofMinutes(150)));
+    assertNotNull(EnvDefaults.envName("--node-ip"));
+    assertEquals("WEFT_NODE_IP", EnvDefaults.envName("--node-ip"));
+  }
+}

@@ -1,0 +1,151 @@
+package io.weft.agent.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.weft.cni.AgentClient;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApiServerTest {
+  @TempDir Path dir;
+
+  private ApiServer.Builder server(Path socket) {
+    return ApiServer.on(socket)
+        .route("GET", "/v1/status", r -> ApiResponse.json(200, "{\"ok\":true,\"q\":\"" + r.query().getOrDefault("o", "") + "\"}"))
+        .route("POST", "/v1/echo", r -> new ApiResponse(200, "application/json", r.body()))
+        .route("GET", "/v1/boom", r -> {
+          throw new IllegalStateException("kaput");
+        });
+  }
+
+  @Test
+  void servesRoutesOverTheSocket() throws Exception {
+    Path socket = dir.resolve("run/weft/weft.sock");
+    try (ApiServer s = server(socket).start()) {
+      String reply = UnixHttp.get(socket, "/v1/status?o=json");
+      assertTrue(reply.startsWith("HTTP/1.1 200 OK\r\n"), reply);
+      assertTrue(reply.endsWith("{\"ok\":true,\"q\":\"json\"}"), reply);
+      AgentClient.Response echo = new AgentClient(5000).post(socket, "/v1/echo", "{\"x\":\"é\"}");
+      assertEquals(new AgentClient.Response(200, "{\"x\":\"é\"}"), echo);
+    }
+  }
+
+  @Test
+  void socketIs0600InA0755DirectoryAndGoesAwayOnClose() throws Exception {
+    Path socket = dir.resolve("run/weft/weft.sock");
+    try (ApiServer s = server(socket).start()) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+      assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
+      try (var files = Files.list(socket.getParent())) {
+        assertEquals(1, files.count(), "no temporary socket left behind");
+      }
+    }
+    assertFalse(Files.exists(socket));
+  }
+
+  @Test
+  void errorsAreJson() throws Exception {
+    Path socket = dir.resolve("e.sock");
+    try (ApiServer s = server(socket).start()) {
+      String notFound = UnixHttp.get(socket, "/v1/nope");
+      assertTrue(notFound.startsWith("HTTP/1.1 404 "), notFound);
+      assertTrue(notFound.endsWith("{\"error\":\"no such endpoint: GET /v1/nope\"}"), notFound);
+
+      String wrongMethod = UnixHttp.exchange(socket, "DELETE /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertTrue(wrongMethod.startsWith("HTTP/1.1 405 "), wrongMethod);
+      assertTrue(wrongMethod.contains("allow: GET\r\n"), wrongMethod);
+      assertTrue(wrongMethod.contains("{\"error\":\"method DELETE not allowed on /v1/status (allowed: GET)\"}"), wrongMethod);
+
+      String bad = UnixHttp.exchange(socket, "THIS IS NOT HTTP\r\n\r\n");
+      assertTrue(bad.startsWith("HTTP/1.1 400 "), bad);
+      assertTrue(bad.contains("{\"error\":\"malformed HTTP request"), bad);
+
+      String failed = UnixHttp.get(socket, "/v1/boom");
+      assertTrue(failed.startsWith("HTTP/1.1 500 "), failed);
+      assertTrue(failed.contains("kaput"), failed);
+    }
+  }
+
+  @Test
+  void refusesBodiesOverTheLimit() throws Exception {
+    Path socket = dir.resolve("l.sock");
+    try (ApiServer s = server(socket).maxRequestBytes(1024).start()) {
+      AgentClient.Response r = new AgentClient(5000).post(socket, "/v1/echo", "x".repeat(2000));
+      assertEquals(413, r.status());
+      assertEquals("{\"error\":\"request body larger than 1024 bytes\"}", r.body());
+      assertEquals(200, new AgentClient(5000).post(socket, "/v1/echo", "x".repeat(1000)).status());
+    }
+  }
+
+  @Test
+  void handlersRunOffTheIoThreadSoASlowOneBlocksNoOther() throws Exception {
+    Path socket = dir.resolve("s.sock");
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<String> thread = new AtomicReference<>();
+    try (ApiServer s = ApiServer.on(socket)
+        .route("GET", "/slow", r -> {
+          thread.set(Thread.currentThread().getName());
+          release.await(10, TimeUnit.SECONDS);
+          return ApiResponse.json(200, "{}");
+        })
+        .route("GET", "/fast", r -> ApiResponse.json(200, "{\"fast\":1}"))
+        .start()) {
+      CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> {
+        try {
+          return UnixHttp.get(socket, "/slow");
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      assertTrue(UnixHttp.get(socket, "/fast").endsWith("{\"fast\":1}"));
+      release.countDown();
+      assertTrue(slow.get(10, TimeUnit.SECONDS).startsWith("HTTP/1.1 200"));
+      assertTrue(thread.get().startsWith("weft-api-"), thread.get());
+    }
+  }
+
+  @Test
+  void replacesAStaleSocketButNotALiveOne() throws Exception {
+    Path socket = dir.resolve("stale.sock");
+    try (ServerSocketChannel old = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      old.bind(UnixDomainSocketAddress.of(socket));
+    }
+    assertTrue(Files.exists(socket), "a closed server leaves its socket file, like a crashed agent");
+    try (ApiServer s = server(socket).start()) {
+      assertTrue(UnixHttp.get(socket, "/v1/status").startsWith("HTTP/1.1 200"));
+      IOException e = assertThrows(IOException.class, () -> server(socket).start());
+      assertTrue(e.getMessage().contains("another process is serving it"), e.getMessage());
+      assertTrue(UnixHttp.get(socket, "/v1/status").startsWith("HTTP/1.1 200"), "the live server is untouched");
+    }
+  }
+
+  @Test
+  void refusesToReplaceSomethingThatIsNotASocket() throws Exception {
+    Path file = dir.resolve("file.sock");
+    Files.writeString(file, "precious", StandardCharsets.UTF_8);
+    IOException e = assertThrows(IOException.class, () -> server(file).start());
+    assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
+    assertEquals("precious", Files.readString(file));
+  }
+
+  @Test
+  void refusesDuplicateRoutes() {
+    assertThrows(IllegalArgumentException.class, () -> ApiServer.on(dir.resolve("d.sock"))
+        .route("GET", "/a", r -> null).route("GET", "/a", r -> null));
+  }
+}

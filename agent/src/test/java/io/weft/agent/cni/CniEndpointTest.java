@@ -1,0 +1,272 @@
+package io.weft.agent.cni;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.weft.agent.api.ApiRequest;
+import io.weft.agent.api.ApiResponse;
+import io.weft.agent.ipam.Allocation;
+import io.weft.cni.CniCommand;
+import io.weft.cni.CniError;
+import io.weft.cni.CniReply;
+import io.weft.cni.CniRequest;
+import io.weft.cni.NetworkConfig;
+import io.weft.core.model.Route;
+import io.weft.core.net.Cidr;
+import io.weft.core.net.IpAddresses;
+import io.weft.dataplane.Link;
+import io.weft.dataplane.NetlinkException;
+import io.weft.dataplane.RouteFilter;
+import io.weft.dataplane.memory.InMemoryDataplane;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CniEndpointTest {
+  static final Cidr SUBNET = Cidr.parse("10.244.5.0/24");
+  @TempDir Path tmp;
+
+  private final InMemoryDataplane node = new InMemoryDataplane();
+  private final Map<Path, InMemoryDataplane> pods = new HashMap<>();
+  private final AtomicReference<Optional<Cidr>> subnet = new AtomicReference<>(Optional.of(SUBNET));
+  private CniEndpoint endpoint;
+
+  @BeforeEach
+  void start() {
+    endpoint = new CniEndpoint(node, this::pod, "v-net-0", subnet::get, tmp.resolve("state"), Clock.systemUTC());
+  }
+
+  @AfterEach
+  void stop() {
+    endpoint.close();
+  }
+
+  /** The pod side of the fake kernel: a veth end made "into" a namespace appears there. */
+  private synchronized InMemoryDataplane pod(Path netns) {
+    InMemoryDataplane pod = pods.computeIfAbsent(netns, p -> new InMemoryDataplane());
+    if (pod.links().byName("eth0").isEmpty() && node.vethPeerNamespace("eth0").equals(Optional.of(netns))) {
+      pod.addLink("eth0", "veth", 1500);
+      pod.links().setDown("eth0");
+    }
+    return pod;
+  }
+
+  private Path netns(String name) throws Exception {
+    Path p = tmp.resolve("netns").resolve(name);
+    Files.createDirectories(p.getParent());
+    if (!Files.exists(p)) {
+      Files.createFile(p);
+    }
+    return p;
+  }
+
+  private static CniRequest request(CniCommand command, String id, Path netns) {
+    return new CniRequest(command, "1.0.0", "weft", id, netns == null ? null : netns.toString(), "eth0", Map.of(
+        "K8S_POD_NAMESPACE", "default", "K8S_POD_NAME", id), 1500, List.of(), List.of(), null);
+  }
+
+  private Map<String, Object> call(CniRequest r) {
+    ApiResponse response = endpoint.handle(new ApiRequest("POST", "/v1/cni", Map.of(), r.toJson().getBytes(StandardCharsets.UTF_8)));
+    assertEquals(200, response.status());
+    return CniReply.read(new String(response.body(), StandardCharsets.UTF_8));
+  }
+
+  private CniError callFails(CniRequest r) {
+    return assertThrows(CniError.class, () -> call(r));
+  }
+
+  @Test
+  void addWiresThePodToTheBridge() throws Exception {
+    Path ns = netns("p1");
+    Map<String, Object> result = call(request(CniCommand.ADD, "c1", ns));
+    String host = CniEndpoint.hostInterfaceName("c1", "eth0");
+
+    Link bridge = node.links().byName("v-net-0").orElseThrow();
+    assertTrue(bridge.up());
+    assertEquals(List.of(IpAddresses.parse("10.244.5.1")), node.addresses().list("v-net-0").stream().map(a -> a.address()).toList());
+    Link hostLink = node.links().byName(host).orElseThrow();
+    assertEquals(bridge.index(), hostLink.masterIndex());
+    assertTrue(hostLink.up());
+    assertTrue(node.hairpin(host));
+    assertEquals(Optional.of(ns), node.vethPeerNamespace("eth0"));
+
+    InMemoryDataplane pod = pods.get(ns);
+    assertTrue(pod.links().byName("eth0").orElseThrow().up());
+    assertEquals("10.244.5.2/24", pod.addresses().list("eth0").get(0).toString().replace(" dev eth0", ""));
+    assertEquals("1", pod.sysctls().get("net.ipv4.conf.eth0.arp_notify"));
+    assertEquals(List.of(Route.via(Cidr.parse("0.0.0.0/0"), IpAddresses.parse("10.244.5.1"), "eth0")),
+        pod.routes().list(RouteFilter.weft()));
+
+    List<?> interfaces = (List<?>) result.get("interfaces");
+    assertEquals(3, interfaces.size());
+    assertEquals(host, ((Map<?, ?>) interfaces.get(1)).get("name"));
+    assertEquals(ns.toString(), ((Map<?, ?>) interfaces.get(2)).get("sandbox"));
+    assertEquals(List.of(Map.of("address", "10.244.5.2/24", "gateway", "10.244.5.1", "interface", 2L)), result.get("ips"));
+    assertEquals(List.of(Map.of("dst", "0.0.0.0/0", "gw", "10.244.5.1")), result.get("routes"));
+
+    List<Allocation> allocations = endpoint.allocations();
+    assertEquals(1, allocations.size());
+    assertEquals("default/c1", allocations.get(0).pod());
+  }
+
+  @Test
+  void aRepeatedAddAnswersTheSameResult() throws Exception {
+    Path ns = netns("p1");
+    Map<String, Object> first = call(request(CniCommand.ADD, "c1", ns));
+    assertEquals(first, call(request(CniCommand.ADD, "c1", ns)));
+    assertEquals(1, endpoint.allocations().size());
+  }
+
+  @Test
+  void aFailedAddLeavesNothingBehind() throws Exception {
+    Path ns = netns("p1");
+    pod(ns).failWhen(op -> true, NetlinkException.EPERM, "no");
+    CniError e = callFails(request(CniCommand.ADD, "c1", ns));
+    assertEquals(CniError.NETLINK_FAILURE, e.code());
+    assertTrue(e.details().contains("add route 0.0.0.0/0"), e.details());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty(), "veth removed");
+    assertEquals(List.of(), endpoint.allocations(), "address released");
+    Path ns2 = netns("p2");
+    assertEquals("10.244.5.3/24", ((Map<?, ?>) ((List<?>) call(request(CniCommand.ADD, "c2", ns2)).get("ips")).get(0)).get("address"),
+        "round robin moved on");
+  }
+
+  @Test
+  void delIsIdempotentAndWorksWithoutTheNamespace() throws Exception {
+    Path ns = netns("p1");
+    call(request(CniCommand.ADD, "c1", ns));
+    Files.delete(ns);
+    assertNull(call(request(CniCommand.DEL, "c1", null)));
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty());
+    assertEquals(List.of(), endpoint.allocations());
+    assertNull(call(request(CniCommand.DEL, "c1", ns)));
+    assertNull(call(request(CniCommand.DEL, "never-added", null)));
+  }
+
+  @Test
+  void checkNamesEveryDifference() throws Exception {
+    Path ns = netns("p1");
+    call(request(CniCommand.ADD, "c1", ns));
+    CniRequest check = new CniRequest(CniCommand.CHECK, "1.0.0", "weft", "c1", ns.toString(), "eth0", Map.of(), 1500,
+        List.of(), List.of("10.244.5.2/24"), null);
+    assertNull(call(check));
+
+    pods.get(ns).addresses().delete("eth0", IpAddresses.parse("10.244.5.2"), 24);
+    node.links().setDown(CniEndpoint.hostInterfaceName("c1", "eth0"));
+    CniRequest wrongPrev = new CniRequest(CniCommand.CHECK, "1.0.0", "weft", "c1", ns.toString(), "eth0", Map.of(), 1500,
+        List.of(), List.of("10.244.5.9/24"), null);
+    CniError e = callFails(wrongPrev);
+    assertEquals(CniError.CHECK_FAILED, e.code());
+    assertEquals("prevResult address 10.244.5.9/24 is not the allocated 10.244.5.2/24; host interface "
+        + CniEndpoint.hostInterfaceName("c1", "eth0") + " is down; address 10.244.5.2/24 is missing on eth0", e.details());
+
+    CniError unknown = callFails(request(CniCommand.CHECK, "c9", ns));
+    assertEquals("no address is allocated to it", unknown.details());
+  }
+
+  @Test
+  void gcReleasesWhatTheRuntimeNoLongerLists() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      call(request(CniCommand.ADD, "c" + i, netns("p" + i)));
+    }
+    node.links().createVeth("weft0badc0de", "peer0", null, 1500);
+    node.links().setMaster("weft0badc0de", "v-net-0");
+    CniRequest gc = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(),
+        List.of(new NetworkConfig.Attachment("c2", "eth0")));
+    assertNull(call(gc));
+    assertEquals(List.of("c2"), endpoint.allocations().stream().map(Allocation::containerId).toList());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c2", "eth0")).isPresent());
+    assertTrue(node.links().byName("weft0badc0de").isEmpty(), "orphan veth on the bridge removed");
+  }
+
+  @Test
+  void statusNeedsSubnetAndBridge() throws Exception {
+    CniRequest status = new CniRequest(CniCommand.STATUS, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), null);
+    subnet.set(Optional.empty());
+    CniError e = callFails(status);
+    assertEquals(CniError.PLUGIN_NOT_AVAILABLE, e.code());
+    assertTrue(e.details().contains("no pod subnet"), e.details());
+    assertEquals(CniError.TRY_AGAIN_LATER, callFails(request(CniCommand.ADD, "c1", netns("p1"))).code());
+
+    subnet.set(Optional.of(SUBNET));
+    e = callFails(status);
+    assertEquals("bridge v-net-0 does not exist yet", e.details());
+    call(request(CniCommand.ADD, "c1", netns("p1")));
+    assertNull(call(status));
+  }
+
+  @Test
+  void addIntoAMissingNamespaceIsContainerUnknown() {
+    assertEquals(CniError.UNKNOWN_CONTAINER, callFails(request(CniCommand.ADD, "c1", tmp.resolve("gone"))).code());
+  }
+
+  @Test
+  void exhaustionNamesTheSubnet() throws Exception {
+    subnet.set(Optional.of(Cidr.parse("10.244.7.0/30")));
+    call(request(CniCommand.ADD, "c1", netns("p1")));
+    CniError e = callFails(request(CniCommand.ADD, "c2", netns("p2")));
+    assertEquals(CniError.ADDRESSES_EXHAUSTED, e.code());
+    assertTrue(e.details().contains("10.244.7.0/30"), e.details());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c2", "eth0")).isEmpty());
+  }
+
+  @Test
+  void requestedAddressIsHonoured() throws Exception {
+    CniRequest r = new CniRequest(CniCommand.ADD, "1.0.0", "weft", "c1", netns("p1").toString(), "eth0", Map.of(), 1500,
+        List.of("10.244.5.99/24"), List.of(), null);
+    assertEquals("10.244.5.99/24", ((Map<?, ?>) ((List<?>) call(r).get("ips")).get(0)).get("address"));
+    CniRequest outside = new CniRequest(CniCommand.ADD, "1.0.0", "weft", "c2", netns("p2").toString(), "eth0", Map.of(), 1500,
+        List.of("10.9.9.9/24"), List.of(), null);
+    assertEquals(CniError.INVALID_NETWORK_CONFIG, callFails(outside).code());
+  }
+
+  @Test
+  void malformedRequestIs400() {
+    ApiResponse r = endpoint.handle(new ApiRequest("POST", "/v1/cni", Map.of(), "{\"command\":1}".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(400, r.status());
+    assertEquals(CniError.DECODING_FAILURE, assertThrows(CniError.class,
+        () -> CniReply.read(new String(r.body(), StandardCharsets.UTF_8))).code());
+  }
+
+  @Test
+  void parallelAddsGetDistinctAddresses() throws Exception {
+    Set<String> addresses = new HashSet<>();
+    List<CompletableFuture<Map<String, Object>>> adds = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Path ns = netns("q" + i);
+      String id = "d" + i;
+      adds.add(CompletableFuture.supplyAsync(() -> call(request(CniCommand.ADD, id, ns))));
+    }
+    for (CompletableFuture<Map<String, Object>> f : adds) {
+      addresses.add((String) ((Map<?, ?>) ((List<?>) f.get().get("ips")).get(0)).get("address"));
+    }
+    assertEquals(40, addresses.size());
+    assertEquals(40, endpoint.allocations().size());
+  }
+
+  @Test
+  void hostInterfaceNamesAreStableAndShort() {
+    String a = CniEndpoint.hostInterfaceName("c1", "eth0");
+    assertEquals(a, CniEndpoint.hostInterfaceName("c1", "eth0"));
+    assertTrue(a.matches("weft[0-9a-f]{8}"), a);
+    assertFalse(a.equals(CniEndpoint.hostInterfaceName("c1", "eth1")));
+  }
+}

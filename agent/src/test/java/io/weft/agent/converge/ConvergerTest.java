@@ -1,0 +1,300 @@
+package io.weft.agent.converge;
+
+import static io.weft.agent.converge.FakeMesh.record;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.Peer;
+import io.weft.core.model.Route;
+import io.weft.core.net.Cidr;
+import io.weft.core.net.IpAddresses;
+import io.weft.core.plan.RoutePlanner;
+import io.weft.core.plan.RouteStatus;
+import io.weft.dataplane.NetlinkException;
+import io.weft.dataplane.RouteOp;
+import io.weft.dataplane.memory.InMemoryDataplane;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ConvergerTest {
+  static final Cidr CLUSTER = Cidr.parse("10.244.0.0/16");
+  static final NodeRecord SELF = record("node-a", "192.168.1.11", "10.244.1.0/24");
+  static final NodeRecord B = record("node-b", "192.168.1.12", "10.244.2.0/24");
+  static final NodeRecord C = record("node-c", "192.168.1.13", "10.244.3.0/24");
+  static final Route UNREACHABLE = Route.unreachable(CLUSTER);
+  static final Route TO_B = Route.via(B.podSubnet(), B.nodeIp(), "eth0");
+  static final Route TO_C = Route.via(C.podSubnet(), C.nodeIp(), "eth0");
+
+  InMemoryDataplane kernel;
+  FakeMesh mesh;
+  Converger loop;
+  final List<ReconcileReport> reports = new CopyOnWriteArrayList<>();
+  final AtomicLong now = new AtomicLong(System.currentTimeMillis());
+
+  @BeforeEach
+  void setUp() {
+    kernel = new InMemoryDataplane();
+    kernel.addLink("eth0", null, 1500);
+    kernel.addresses().add("eth0", IpAddresses.parse("192.168.1.11"), 24);
+    mesh = new FakeMesh();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (loop != null) {
+      loop.close();
+    }
+  }
+
+  ConvergeSettings settings() {
+    return new ConvergeSettings(CLUSTER, "v-net-0", Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofHours(1),
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(200));
+  }
+
+  void start(ConvergeSettings settings, ReconcileObserver extra) {
+    loop = new Converger(mesh, kernel, settings, System::currentTimeMillis, r -> {
+      reports.add(r);
+      extra.reconciled(r);
+    }, self -> { });
+    loop.start();
+  }
+
+  void start() {
+    start(settings(), r -> { });
+  }
+
+  List<Route> weftRoutes() {
+    return kernel.routesSnapshot().stream().filter(Route::isWeft).sorted(java.util.Comparator.comparing(Route::destination)).toList();
+  }
+
+  void awaitRoutes(Route... expected) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> weftRoutes().equals(List.of(expected)));
+  }
+
+  @Test
+  void aJoiningPeerGetsARouteAndTheClusterGetsAnUnreachableRoute() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> loop.latest().converged());
+    assertEquals(2, loop.latest().count(RouteStatus.State.INSTALLED));
+  }
+
+  @Test
+  void nothingIsDoneBeforeTheMeshAgreesThisNodesSubnet() {
+    start();
+    loop.requestReconcile("test");
+    await().until(() -> loop.latest().number() >= 1);
+    assertNull(loop.latest().self());
+    assertTrue(weftRoutes().isEmpty());
+    assertFalse(loop.latest().converged());
+  }
+
+  @Test
+  void aRouteDeletedByHandIsRestoredAndCountedAsDriftRepair() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> loop.latest().converged());
+
+    kernel.removeExternally(TO_B.key());
+
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> reports.stream().mapToInt(ReconcileReport::driftRepairs).sum() == 1);
+    assertTrue(loop.latest().trigger().contains("route deleted"), loop.latest().trigger());
+  }
+
+  @Test
+  void aRouteOfOursChangedByHandIsPutBack() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    Route hijacked = Route.via(B.podSubnet(), IpAddresses.parse("192.168.1.99"), "eth0");
+    kernel.routes().replace(hijacked);
+    awaitRoutes(UNREACHABLE, TO_B);
+  }
+
+  @Test
+  void aForeignRouteForAPeersPrefixIsAConflictAndLeftAlone() {
+    Route foreign = new Route(B.podSubnet(), Route.Type.UNICAST, IpAddresses.parse("192.168.1.99"), "eth0", 4,
+        Route.TABLE_MAIN);
+    kernel.addForeignRoute(foreign);
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    await().until(() -> loop.latest().conflicts().size() == 1);
+    assertEquals(foreign, loop.latest().conflicts().get(0).foreign());
+    assertTrue(kernel.routesSnapshot().contains(foreign));
+    assertEquals(List.of(UNREACHABLE), weftRoutes());
+    assertTrue(kernel.appliedOps().stream().noneMatch(op -> op.route().key().equals(foreign.key())));
+  }
+
+  @Test
+  void aPeerNotOnASharedNetworkIsSkippedWithTheReason() {
+    NodeRecord far = record("node-far", "172.16.9.9", "10.244.9.0/24");
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(far, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> loop.latest().skipped().size() == 1);
+    assertEquals(RoutePlanner.NOT_ON_SHARED_L2, loop.latest().skipped().get(0).reason());
+    assertEquals("node-far", loop.latest().skipped().get(0).nodeName());
+  }
+
+  @Test
+  void aDownPeerKeepsItsRouteForThePeerGraceThenLosesIt() {
+    ConvergeSettings s = settings();
+    start(new ConvergeSettings(s.clusterCidr(), s.bridge(), Duration.ofMillis(300), s.adoptGrace(), s.resyncInterval(),
+        s.coalesce(), s.retryMin(), s.retryMax()), r -> { });
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B, TO_C);
+    long downAt = System.currentTimeMillis();
+    mesh.set(SELF, true, Peer.up(B, now.get()).down(downAt), Peer.up(C, now.get()));
+    await().until(() -> reports.stream().anyMatch(r -> r.startedAtMillis() >= downAt && r.trigger().contains("mesh")));
+    // No event follows the grace: the loop wakes itself for the deadline.
+    awaitRoutes(UNREACHABLE, TO_C);
+    assertTrue(reports.stream().filter(r -> r.startedAtMillis() < downAt + 300 && r.startedAtMillis() >= downAt)
+        .allMatch(r -> r.desired().contains(TO_B)), "within the grace the route is still desired");
+  }
+
+  @Test
+  void aFailedApplyIsRetriedWithBackoffAndVisibleInTheReport() {
+    kernel.failTimes(op -> op.kind() == RouteOp.Kind.ADD && op.route().equals(TO_B), 2, NetlinkException.ENETUNREACH);
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    List<ReconcileReport> failed = reports.stream().filter(r -> !r.errors().isEmpty()).toList();
+    assertEquals(2, failed.size());
+    assertEquals(1, failed.get(0).consecutiveFailures());
+    assertEquals(2, failed.get(1).consecutiveFailures());
+    assertTrue(failed.get(0).nextRetryAtMillis() > failed.get(0).startedAtMillis());
+    assertTrue(failed.get(0).errors().get(0).contains("10.244.2.0/24"), failed.get(0).errors().get(0));
+    // Backoff grows: the second wait is longer than the first.
+    long firstWait = failed.get(0).nextRetryAtMillis() - failed.get(0).startedAtMillis();
+    long secondWait = failed.get(1).nextRetryAtMillis() - failed.get(1).startedAtMillis();
+    assertTrue(secondWait > firstWait, firstWait + " then " + secondWait);
+    await().until(() -> loop.latest().consecutiveFailures() == 0 && loop.latest().converged());
+  }
+
+  @Test
+  void aStormOfInputsIsCoalescedIntoOneReconcile() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(1);
+    start(settings(), r -> {
+      if (r.self() != null && blocked.getCount() > 0) {
+        blocked.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    assertTrue(blocked.await(10, TimeUnit.SECONDS));
+    long before = loop.latest().number();
+    for (int i = 0; i < 200; i++) {
+      mesh.touch();
+      kernel.signalResync("storm " + i);
+    }
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
+    release.countDown();
+    awaitRoutes(UNREACHABLE, TO_B, TO_C);
+    await().until(() -> loop.latest().converged());
+    assertEquals(before + 1, loop.latest().number(), "401 inputs while busy became one reconcile");
+  }
+
+  @Test
+  void ourOwnChangesDoNotTriggerMoreReconciles() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B, TO_C);
+    await().until(() -> loop.latest().converged());
+    long n = loop.latest().number();
+    loop.requestReconcile("probe");
+    await().until(() -> loop.latest().trigger().equals("probe"));
+    assertEquals(n + 1, loop.latest().number(), "the echo of our adds caused no reconcile of its own");
+  }
+
+  @Test
+  void atStartUnclaimedRoutesOfOursAreKeptUntilTheMeshViewSettles() {
+    Route leftover = Route.via(Cidr.parse("10.244.7.0/24"), IpAddresses.parse("192.168.1.17"), "eth0");
+    kernel.routes().add(leftover);
+    kernel.routes().add(TO_B);
+    start();
+    mesh.set(SELF, false);
+    await().until(() -> loop.latest().self() != null && weftRoutes().contains(UNREACHABLE));
+    ReconcileReport r = loop.latest();
+    assertTrue(r.adoption().active());
+    assertTrue(r.adoption().kept().containsAll(List.of(leftover, TO_B)), r.adoption().kept().toString());
+    assertTrue(weftRoutes().contains(leftover) && weftRoutes().contains(TO_B), "never flushed at start");
+    assertFalse(r.converged());
+
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    assertFalse(loop.latest().adoption().active());
+    assertEquals("mesh view settled", loop.latest().adoption().endReason());
+    assertTrue(kernel.appliedOps().stream().noneMatch(op -> op.route().equals(TO_B) && op.kind() != RouteOp.Kind.ADD),
+        "the adopted route to a live peer was never touched");
+  }
+
+  @Test
+  void theAdoptionGraceIsBoundedWhenTheMeshNeverSettles() {
+    Route leftover = Route.via(Cidr.parse("10.244.7.0/24"), IpAddresses.parse("192.168.1.17"), "eth0");
+    kernel.routes().add(leftover);
+    ConvergeSettings s = settings();
+    start(new ConvergeSettings(s.clusterCidr(), s.bridge(), s.peerGrace(), Duration.ofMillis(300), s.resyncInterval(),
+        s.coalesce(), s.retryMin(), s.retryMax()), r -> { });
+    mesh.set(SELF, false);
+    awaitRoutes(UNREACHABLE);
+    assertTrue(loop.latest().adoption().endReason().contains("elapsed"), loop.latest().adoption().endReason());
+  }
+
+  @Test
+  void aPeerThatMovesToAnotherNodeIpHasItsRouteReplaced() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    NodeRecord moved = new NodeRecord(B.name(), B.hostname(), IpAddresses.parse("192.168.1.22"), B.mac(), B.podSubnet(),
+        B.subnetSource(), 2, 1, "test", 0);
+    mesh.set(SELF, true, Peer.up(moved, now.get()));
+    Route toMoved = Route.via(B.podSubnet(), moved.nodeIp(), "eth0");
+    awaitRoutes(UNREACHABLE, toMoved);
+    assertTrue(kernel.appliedOps().contains(RouteOp.replace(toMoved)));
+  }
+
+  @Test
+  void stoppingTheLoopKeepsTheRoutes() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    loop.close();
+    assertEquals(List.of(UNREACHABLE, TO_B), weftRoutes());
+  }
+
+  @Test
+  void convergenceLagIsRecordedForNewRoutes() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> reports.stream().mapToInt(r -> r.lagsMillis().size()).sum() == 2);
+  }
+
+  @Test
+  void backoffDoublesUpToItsCap() {
+    Backoff b = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
+    assertEquals(Duration.ZERO, b.delay(0));
+    assertEquals(Duration.ofMillis(250), b.delay(1));
+    assertEquals(Duration.ofMillis(500), b.delay(2));
+    assertEquals(Duration.ofSeconds(30), b.delay(50));
+  }
+}

@@ -1,0 +1,68 @@
+package io.weft.meshctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.meshctl.Doctor.Check;
+import io.weft.meshctl.Doctor.Facts;
+import io.weft.meshctl.Doctor.Iface;
+import io.weft.meshctl.Doctor.PortState;
+import io.weft.meshctl.Doctor.Result;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DoctorTest {
+  static final JsonNode STATUS = read("""
+      {"node":{"name":"node-a","nodeIp":"192.168.1.11"},
+       "problems":["duplicate mac: 02:00:00:00:00:01 is held by node-a, node-b"]}
+      """);
+
+  static JsonNode read(String s) {
+    try {
+      return new ObjectMapper().readTree(s);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Check check(List<Check> checks, String name) {
+    return checks.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow(() -> new AssertionError(name));
+  }
+
+  @Test
+  void aHealthyNodePassesAndEveryProblemHasAFix() {
+    Facts f = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "0", Map.of("all", "1", "eth0", "0"),
+        STATUS, "", PortState.LISTENING, PortState.FREE, Map.of("node-b", true, "node-c", false));
+    List<Check> checks = Doctor.evaluate(f);
+    assertEquals(Result.PASS, check(checks, "agent").result());
+    assertEquals(Result.PASS, check(checks, "interface with an IP").result());
+    assertEquals(Result.PASS, check(checks, "unique hostname").result());
+    assertEquals(Result.FAIL, check(checks, "unique MAC").result());
+    assertEquals(Result.FAIL, check(checks, "ip_forward").result());
+    assertEquals(Result.WARN, check(checks, "rp_filter").result());
+    assertTrue(check(checks, "rp_filter").detail().contains("all"));
+    assertEquals(Result.PASS, check(checks, "port 6783/tcp (mesh)").result());
+    assertEquals(Result.FAIL, check(checks, "peers reachable on 6783/tcp").result());
+    assertTrue(check(checks, "peers reachable on 6783/tcp").detail().contains("node-c"));
+    assertEquals(Result.WARN, check(checks, "port 6782/tcp (metrics)").result());
+    checks.stream().filter(c -> c.result() != Result.PASS).forEach(c -> assertTrue(!c.fix().isEmpty(), c.name()));
+    String table = Meshctl.renderChecks(checks);
+    assertTrue(table.startsWith("CHECK"), table);
+    assertTrue(table.contains("Fixes:\n  unique MAC: cloned VM?"), table);
+  }
+
+  @Test
+  void withoutAnAgentTheMeshChecksWarnAndABusyPortFails() {
+    Facts f = new Facts(List.of(), "1", Map.of(), null, "cannot reach the agent", PortState.LISTENING, PortState.FREE, Map.of());
+    List<Check> checks = Doctor.evaluate(f);
+    assertEquals(Result.FAIL, check(checks, "agent").result());
+    assertEquals(Result.FAIL, check(checks, "interface with an IP").result());
+    assertEquals(Result.WARN, check(checks, "unique hostname").result());
+    assertEquals(Result.PASS, check(checks, "ip_forward").result());
+    assertEquals(Result.FAIL, check(checks, "port 6783/tcp (mesh)").result(), "someone else holds the mesh port");
+    assertEquals(Result.PASS, check(checks, "port 6782/tcp (metrics)").result());
+  }
+}

@@ -1,0 +1,204 @@
+package io.weft.docker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With no Docker engine at hand, checks docker/Dockerfile against the tree {@code mvn package} leaves:
+ * every path it takes from agent/target/weft exists, everything the final stage copies has a source,
+ * and every image path that the manifests and scripts name is put there by a COPY.
+ */
+class DockerfileTest {
+  /** The build stage's WORKDIR holds the checkout. */
+  private static final String SRC = "/src/";
+  private static final Pattern DIST_PATH = Pattern.compile("/src/(agent/target/weft[^\\s\"';|&)]*)");
+  private static final Pattern IMAGE_PATH = Pattern.compile("/usr/(?:lib|share)/weft[^\\s\"'\\]},:)]*");
+
+  /** One instruction, continuation lines joined, in the stage it belongs to. */
+  record Instruction(String keyword, String arguments, String stage) {
+    List<String> words() {
+      return List.of(arguments.trim().split("\\s+"));
+    }
+  }
+
+  @Test
+  void everyPathTakenFromTheAssembledTreeExists() throws IOException {
+    Set<String> paths = new TreeSet<>();
+    for (Instruction instruction : instructions()) {
+      Matcher matcher = DIST_PATH.matcher(instruction.arguments());
+      while (matcher.find()) {
+        paths.add(matcher.group(1));
+      }
+    }
+    assertTrue(paths.containsAll(Set.of("agent/target/weft/bin/", "agent/target/weft/lib/",
+        "agent/target/weft/bin/weft", "agent/target/weft/lib/weft-cni-adapter.jar")), paths::toString);
+    for (String path : paths) {
+      assertTrue(exists(Repo.root(), path), path + " is named in docker/Dockerfile but `mvn package` did not make it");
+    }
+  }
+
+  @Test
+  void everyCopyFromTheBuildStageHasASource() {
+    List<Instruction> instructions = instructions();
+    List<String> buildRuns = instructions.stream()
+        .filter(i -> i.stage().equals("build") && i.keyword().equals("RUN")).map(Instruction::arguments).toList();
+    List<Instruction> copies = instructions.stream()
+        .filter(i -> i.keyword().equals("COPY") && i.arguments().contains("--from=build")).toList();
+
+    assertFalse(copies.isEmpty());
+    for (Instruction copy : copies) {
+      for (String source : sources(copy)) {
+        if (source.startsWith(SRC)) {
+          assertTrue(exists(Repo.root(), source.substring(SRC.length())), source + " is missing after `mvn package`");
+        } else {
+          String made = trimSlash(source);
+          assertTrue(buildRuns.stream().anyMatch(run -> run.contains(made)),
+              source + " is copied from the build stage but no RUN there makes it");
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyFileCopiedFromTheCheckoutExists() {
+    for (Instruction copy : instructions()) {
+      if (copy.keyword().equals("COPY") && !copy.arguments().contains("--from=")) {
+        for (String source : sources(copy)) {
+          assertTrue(Files.exists(Repo.root().resolve(source)), source + " is copied into the image but not in the checkout");
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyImagePathTheManifestsScriptsAndEntrypointNameIsInTheImage() {
+    List<Instruction> instructions = instructions();
+    List<Instruction> finalCopies = instructions.stream()
+        .filter(i -> i.stage().isEmpty() && i.keyword().equals("COPY")).toList();
+    StringBuilder users = new StringBuilder();
+    for (String file : List.of("weft.yaml", "weft-cleanup.yaml", "install-cni.sh", "agent-entrypoint.sh")) {
+      users.append(Repo.read(Repo.docker().resolve(file))).append('\n');
+    }
+    instructions.stream().filter(i -> i.stage().isEmpty() && Set.of("ENV", "ENTRYPOINT", "CMD").contains(i.keyword()))
+        .forEach(i -> users.append(i.arguments()).append('\n'));
+
+    Set<String> named = new TreeSet<>();
+    Matcher matcher = IMAGE_PATH.matcher(users);
+    while (matcher.find()) {
+      named.add(trimSlash(matcher.group()));
+    }
+    assertTrue(named.containsAll(Set.of("/usr/lib/weft/install-cni.sh", "/usr/lib/weft/agent-entrypoint.sh",
+        "/usr/lib/weft/bin/weft-agent", "/usr/lib/weft/jre/bin/java", "/usr/share/weft/host")), named::toString);
+    for (String path : named) {
+      assertTrue(finalCopies.stream().anyMatch(copy -> provides(copy, path)), path + " is used but no COPY puts it in the image");
+    }
+  }
+
+  @Test
+  void theAssembledTreeHasTheThreeLaunchersAndWhatThePluginLoads() {
+    Path dist = Repo.dist();
+    for (String launcher : List.of("bin/weft-agent", "bin/meshctl", "bin/weft")) {
+      assertTrue(Files.isExecutable(dist.resolve(launcher)), launcher);
+    }
+    assertTrue(Files.isRegularFile(dist.resolve("lib/launcher.sh")));
+    assertTrue(Files.isRegularFile(dist.resolve("lib/weft-cni-adapter.jar")));
+    assertEquals(1, instructions().stream().filter(i -> i.keyword().equals("FROM") && i.arguments().contains(" AS build"))
+        .count(), "one build stage named build");
+  }
+
+  // --- parsing
+
+  /** Continuation lines joined, comment lines dropped (Docker drops them inside continuations too). */
+  static List<Instruction> instructions() {
+    List<Instruction> instructions = new ArrayList<>();
+    String stage = "";
+    StringBuilder pending = new StringBuilder();
+    for (String line : Repo.read(Repo.docker().resolve("Dockerfile")).lines().toList()) {
+      String trimmed = line.strip();
+      if (trimmed.startsWith("#") || (trimmed.isEmpty() && pending.isEmpty())) {
+        continue;
+      }
+      if (trimmed.endsWith("\\")) {
+        pending.append(trimmed, 0, trimmed.length() - 1).append(' ');
+        continue;
+      }
+      pending.append(trimmed);
+      String text = pending.toString();
+      pending.setLength(0);
+      int space = text.indexOf(' ');
+      String keyword = text.substring(0, space).toUpperCase();
+      String arguments = text.substring(space + 1);
+      if (keyword.equals("FROM")) {
+        Matcher as = Pattern.compile("(?i)\\sAS\\s+(\\S+)").matcher(" " + arguments);
+        stage = as.find() ? as.group(1) : "";
+      }
+      instructions.add(new Instruction(keyword, arguments, stage));
+    }
+    return instructions;
+  }
+
+  /** COPY's sources: every word but the flags and the destination. */
+  private static List<String> sources(Instruction copy) {
+    List<String> words = copy.words().stream().filter(w -> !w.startsWith("--")).toList();
+    return words.subList(0, words.size() - 1);
+  }
+
+  private static String destination(Instruction copy) {
+    List<String> words = copy.words();
+    return words.get(words.size() - 1);
+  }
+
+  /** Whether {@code copy} puts {@code imagePath} into the image (a file, or a directory's content). */
+  private static boolean provides(Instruction copy, String imagePath) {
+    String destination = destination(copy);
+    for (String source : sources(copy)) {
+      if (source.endsWith("/")) {
+        String dir = trimSlash(destination);
+        if (imagePath.equals(dir)) {
+          return true;
+        }
+        if (imagePath.startsWith(dir + "/")) {
+          String rest = imagePath.substring(dir.length() + 1);
+          // Content from the checkout can be checked; content the build stage generates cannot.
+          return !source.startsWith(SRC) || exists(Repo.root(), source.substring(SRC.length()) + rest);
+        }
+      } else {
+        String file = destination.endsWith("/")
+            ? destination + Path.of(source).getFileName() : destination;
+        if (file.equals(imagePath)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean exists(Path root, String relative) {
+    if (!relative.contains("*")) {
+      return Files.exists(root.resolve(relative));
+    }
+    Path pattern = root.resolve(relative);
+    try (DirectoryStream<Path> matches = Files.newDirectoryStream(pattern.getParent(), pattern.getFileName().toString())) {
+      return matches.iterator().hasNext();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String trimSlash(String path) {
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+}

@@ -1,0 +1,68 @@
+package io.weft.gossip;
+
+import java.util.Set;
+import org.jgroups.Address;
+import org.jgroups.Message;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.MessageBatch;
+import org.jgroups.util.NameCache;
+
+/**
+ * Test-only protocol directly above the transport (so discovery is cut too): drops every message of a
+ * hung member, or the traffic from and to named members (both sides blocking each other make a
+ * partition). Names rather than addresses, so a partition can be set up before anyone has joined.
+ * Present only with {@link MeshConfig#faultInjection()}.
+ */
+final class FaultSwitch extends Protocol {
+  private volatile boolean hung;
+  private volatile Set<String> blocked = Set.of();
+
+  void hang(boolean hung) {
+    this.hung = hung;
+  }
+
+  void block(Set<String> nodeNames) {
+    this.blocked = Set.copyOf(nodeNames);
+  }
+
+  void heal() {
+    blocked = Set.of();
+    hung = false;
+  }
+
+  private boolean cut(Address other) {
+    if (other == null || other.equals(getTransport().getAddress())) {
+      return false;
+    }
+    if (hung) {
+      return true;
+    }
+    Set<String> b = blocked;
+    if (b.isEmpty()) {
+      return false;
+    }
+    String name = NameCache.get(other);
+    return name != null && b.contains(name);
+  }
+
+  @Override
+  public Object down(Message msg) {
+    if (msg.getDest() == null ? hung : cut(msg.getDest())) {
+      return null;
+    }
+    return down_prot.down(msg);
+  }
+
+  @Override
+  public Object up(Message msg) {
+    return cut(msg.getSrc()) ? null : up_prot.up(msg);
+  }
+
+  @Override
+  public void up(MessageBatch batch) {
+    if (cut(batch.sender())) {
+      return;
+    }
+    up_prot.up(batch);
+  }
+}

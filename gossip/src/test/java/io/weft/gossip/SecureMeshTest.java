@@ -1,0 +1,94 @@
+package io.weft.gossip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** With a secret, strangers (wrong secret, no secret, garbage) are refused and cannot disturb the mesh. */
+class SecureMeshTest {
+  private static final byte[] SECRET = "correct horse battery staple 42".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] OTHER = "another mesh's secret, not ours".getBytes(StandardCharsets.UTF_8);
+  private Members members;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    members = new Members();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    members.close();
+  }
+
+  @Test
+  void nodesWithAWrongOrNoSecretAreRefusedOnBothSidesAndCannotJoinOrMerge() throws Exception {
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c.withSecret(SECRET));
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c.withSecret(SECRET));
+    a.join(members.node(1)).get(20, TimeUnit.SECONDS);
+    b.join(members.node(2)).get(20, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.snapshot().converged() && b.snapshot().converged()
+        && a.snapshot().viewSize() == 2);
+
+    JGroupsMesh wrong = members.tcpMember(3, List.of(members.seed(1), members.seed(2)), c -> c.withSecret(OTHER));
+    JGroupsMesh none = members.tcpMember(4, List.of(members.seed(1), members.seed(2)), c -> c);
+    wrong.join(members.node(3));
+    none.join(members.node(4));
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> wrong.snapshot().counters().refusedConnections() > 0
+        && none.snapshot().counters().refusedConnections() > 0
+        && a.snapshot().counters().refusedConnections() + b.snapshot().counters().refusedConnections() >= 2);
+    // Long enough for several MERGE3 rounds: the mesh never sees them.
+    await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).until(() ->
+        a.snapshot().viewSize() == 2 && b.snapshot().viewSize() == 2
+            && a.snapshot().peers().keySet().equals(java.util.Set.of("node-2"))
+            && wrong.snapshot().peers().isEmpty() && none.snapshot().peers().isEmpty());
+  }
+
+  @Test
+  void garbageOnTheMeshPortIsRefusedAndCounted() throws Exception {
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c.withSecret(SECRET));
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c.withSecret(SECRET));
+    a.join(members.node(1)).get(20, TimeUnit.SECONDS);
+    b.join(members.node(2)).get(20, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.snapshot().converged() && b.snapshot().converged());
+
+    Random random = new Random(7);
+    byte[] noise = new byte[4096];
+    random.nextBytes(noise);
+    byte[] fakeHello = new byte[38 + 64];
+    random.nextBytes(fakeHello);
+    System.arraycopy("WEFT".getBytes(StandardCharsets.US_ASCII), 0, fakeHello, 0, 4);
+    fakeHello[4] = 1;
+    fakeHello[5] = 1;
+    for (byte[] junk : List.of(noise, fakeHello, "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))) {
+      try (Socket s = new Socket(members.ip(1), members.port)) {
+        OutputStream out = s.getOutputStream();
+        out.write(junk);
+        out.flush();
+        s.setSoTimeout(3000);
+        s.getInputStream().readAllBytes(); // the member hangs up
+      } catch (java.io.IOException expected) {
+        // reset by the member: refused
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.snapshot().counters().refusedConnections() >= 3);
+
+    // The mesh is unharmed: news still travels.
+    b.publish(b.snapshot().self());
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        a.snapshot().peers().get("node-2").record().version() == 2);
+    assertEquals(2, a.snapshot().viewSize());
+    assertTrue(a.snapshot().converged());
+  }
+}

@@ -1,0 +1,75 @@
+package io.weft.gossip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.PeerState;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Unreachable seeds, remembered peers, and restarts that keep the subnet. */
+class SeedRetryTest {
+  private Members members;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    members = new Members();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    members.close();
+  }
+
+  private static MeshConfig fastRetry(MeshConfig c) {
+    return c.withTiming(c.timing().withRetry(Duration.ofMillis(200), Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void aNodeWhoseSeedsAreDownKeepsTryingAndSaysSo() throws Exception {
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), SeedRetryTest::fastRetry);
+    CompletableFuture<NodeRecord> joined = b.join(members.node(2));
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.snapshot().seeds().state()
+        == MeshSnapshot.SeedStatus.State.RETRYING && b.snapshot().seeds().attempts() >= 2);
+    assertTrue(b.snapshot().seeds().message().contains(members.ip(1).getHostAddress()));
+    assertEquals(0, b.snapshot().viewSize(), "no lonely singleton mesh while seeds are down");
+
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c);
+    a.join(members.node(1)).get(20, TimeUnit.SECONDS);
+    joined.get(20, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.snapshot().converged() && a.snapshot().converged()
+        && b.snapshot().upPeers().size() == 1);
+  }
+
+  @Test
+  void aRestartWhileEverySeedIsDownRejoinsThroughRememberedPeersAndKeepsItsSubnet() throws Exception {
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c);
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c);
+    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), SeedRetryTest::fastRetry);
+    a.join(members.node(1)).get(20, TimeUnit.SECONDS);
+    b.join(members.node(2)).get(20, TimeUnit.SECONDS);
+    NodeRecord before = c.join(members.node(3)).get(20, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> c.snapshot().upPeers().size() == 2);
+
+    c.close();
+    a.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.snapshot().peers().get("node-3").state() == PeerState.DOWN);
+
+    JGroupsMesh c2 = members.tcpMember(3, List.of(members.seed(1)), SeedRetryTest::fastRetry);
+    NodeRecord after = c2.join(members.node(3)).get(20, TimeUnit.SECONDS);
+    assertEquals(before.podSubnet(), after.podSubnet(), "a restart keeps the subnet from the state dir");
+    assertTrue(after.incarnation() > before.incarnation());
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      var p = b.snapshot().peers().get("node-3");
+      return p != null && p.state() == PeerState.UP && p.record().incarnation() == after.incarnation();
+    });
+    assertTrue(c2.snapshot().peers().containsKey("node-2"));
+  }
+}

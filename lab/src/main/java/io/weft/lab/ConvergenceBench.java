@@ -1,0 +1,129 @@
+package io.weft.lab;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Lab convergence figures for docs/benchmarks.md (run by {@code sudo lab/bench.sh}):
+ * <ul>
+ *   <li>join: a new agent process is started on a new node; the time until its subnet is routed on
+ *       every other node and every other node's subnet on it (kernel routes), p50/max over 5 joins
+ *       into an N-node mesh, at N = 3 and at the largest N asked for. Reference: the bare start of
+ *       the same launcher ({@code weft-agent --version}), the JVM floor inside that figure.</li>
+ *   <li>drift: a weft route deleted with {@code ip route del} until it is back. Reference: one
+ *       {@code ip route replace} by hand, what repairing it without an agent costs at best.</li>
+ * </ul>
+ * Prints markdown table rows on stdout; progress on stderr.
+ */
+public final class ConvergenceBench {
+  private static final int JOINS = 5;
+  private static final int DRIFTS = 5;
+
+  private ConvergenceBench() {}
+
+  public static void main(String[] args) {
+    int maxNodes = 8;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--max-nodes")) {
+        maxNodes = Integer.parseInt(args[++i]);
+      }
+    }
+    PrintStream out = System.out;
+    Progress progress = Progress.timed(System.err);
+    List<String> rows = new ArrayList<>();
+    WeftDist dist = WeftDist.locate();
+    Stats floor = new Stats();
+    for (int i = 0; i < JOINS; i++) {
+      long start = System.nanoTime();
+      Command.of(dist.agent().toString(), "--version").run().check();
+      floor.add(System.nanoTime() - start);
+    }
+    for (int n : maxNodes > 3 ? List.of(3, maxNodes) : List.of(3)) {
+      LabConfig config = LabConfig.defaults("bench-n" + n).withNodes(n).withPodsPerNode(0);
+      try (Lab lab = Lab.start(config, progress)) {
+        Stats joins = new Stats();
+        for (int j = 0; j < JOINS; j++) {
+          long start = System.nanoTime();
+          LabNode joiner = lab.addNode(List.of());
+          lab.awaitReady(joiner, Lab.READY_TIMEOUT);
+          lab.awaitConverged(Lab.CONVERGE_TIMEOUT);
+          joins.add(System.nanoTime() - start);
+          progress.step("join " + (j + 1) + " into " + n + " nodes: " + ms(joins.last()) + " ms");
+          // Out again, and forgotten, so every join meets the same N-node mesh.
+          lab.removeNode(joiner);
+          long removed = System.nanoTime();
+          while (lab.node(1).peerState(joiner.name()).orElse("down").equals("up")) {
+            if (System.nanoTime() - removed > Duration.ofSeconds(60).toNanos()) {
+              throw new LabException(joiner + " still shown up on " + lab.node(1) + " 60s after it was killed");
+            }
+            Lab.pause(Duration.ofMillis(100));
+          }
+          lab.node(1).meshctl("forget", joiner.name()).check();
+          lab.awaitConverged(Lab.CONVERGE_TIMEOUT);
+        }
+        rows.add(row("lab: join convergence, new agent process -> routes both ways, N=" + n,
+            joins, "`weft-agent --version` (JVM start floor)", floor));
+        if (n == 3) {
+          Stats drift = new Stats();
+          Stats byHand = new Stats();
+          LabNode observer = lab.node(1);
+          LabNode target = lab.node(2);
+          String subnet = target.subnet().orElseThrow();
+          for (int d = 0; d < DRIFTS; d++) {
+            Ip.in(observer.name(), "route", "del", subnet);
+            long deleted = System.nanoTime();
+            while (observer.weftRouteTo(subnet).isEmpty()) {
+              if (System.nanoTime() - deleted > Duration.ofSeconds(30).toNanos()) {
+                throw new LabException("drift: route " + subnet + " on " + observer + " not repaired within 30s");
+              }
+              Lab.pause(Duration.ofMillis(5));
+            }
+            drift.add(System.nanoTime() - deleted);
+            long start = System.nanoTime();
+            Ip.in(observer.name(), "route", "replace", subnet, "via", target.ip(), "proto", KernelRoute.WEFT_PROTOCOL_NUMBER);
+            byHand.add(System.nanoTime() - start);
+          }
+          rows.add(row("lab: drift repair, `ip route del` -> route back", drift,
+              "one `ip route replace` by hand", byHand));
+        }
+      }
+    }
+    out.println("| benchmark | Weft p50 | Weft max | reference | ref p50 | ref max |");
+    out.println("|---|---|---|---|---|---|");
+    rows.forEach(out::println);
+  }
+
+  private static String row(String what, Stats weft, String reference, Stats ref) {
+    return String.format(Locale.ROOT, "| %s | %d ms | %d ms | %s | %d ms | %d ms |",
+        what, ms(weft.p50()), ms(weft.max()), reference, ms(ref.p50()), ms(ref.max()));
+  }
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
+  }
+
+  /** Samples in nanoseconds. */
+  private static final class Stats {
+    private final List<Long> samples = new ArrayList<>();
+
+    void add(long nanos) {
+      samples.add(nanos);
+    }
+
+    long last() {
+      return samples.get(samples.size() - 1);
+    }
+
+    long p50() {
+      List<Long> sorted = samples.stream().sorted().toList();
+      return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    long max() {
+      return samples.stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+  }
+}
