@@ -84,6 +84,11 @@ public final class CniPlugin {
       throw new CniError(CniError.INVALID_NETWORK_CONFIG, "missing " + NetworkConfig.VALID_ATTACHMENTS,
           "GC releases every attachment not in that list, so it must be given (it may be empty)");
     }
+    if (env.command() == CniCommand.ADD && config.requestedMac() != null) {
+      // The spec: code 2 names the key and value. Weft's veth API creates ends with kernel-chosen MACs.
+      throw new CniError(CniError.UNSUPPORTED_FIELD, "unsupported field in network configuration",
+          "runtimeConfig.mac=\"" + config.requestedMac() + "\": weft does not set pod MAC addresses (do not enable the mac capability)");
+    }
     if (env.command() == CniCommand.ADD) {
       for (String ip : config.requestedIps()) {
         if (ip.indexOf('/') < 0) {

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param mtu              MTU of both veth ends ({@code "mtu"}, default {@value #DEFAULT_MTU})
  * @param prevResult       the previous plugin's (or ADD's) result, or null
  * @param requestedIps     {@code runtimeConfig.ips} (the {@code ips} capability), empty when absent
+ * @param requestedMac     {@code runtimeConfig.mac} (the {@code mac} capability), null when absent
  * @param validAttachments {@code cni.dev/valid-attachments} (GC), null when absent
  */
 public record NetworkConfig(
@@ -23,6 +24,7 @@ public record NetworkConfig(
     int mtu,
     Map<String, Object> prevResult,
     List<String> requestedIps,
+    String requestedMac,
     List<Attachment> validAttachments) {
 
   public static final String DEFAULT_API_SOCKET = "/run/weft/weft.sock";
@@ -65,7 +67,7 @@ public record NetworkConfig(
       mtu = l.intValue();
     }
     return new NetworkConfig(version == null ? "" : version, name, optionalString(m, "type"), apiSocket, mtu,
-        optionalObject(m, "prevResult"), requestedIps(m), validAttachments(m));
+        optionalObject(m, "prevResult"), requestedIps(m), requestedMac(m), validAttachments(m));
   }
 
   /** Network names follow the same rule as container IDs (the spec's wording). */
@@ -96,6 +98,11 @@ public record NetworkConfig(
       ips.add(s);
     }
     return Collections.unmodifiableList(ips);
+  }
+
+  private static String requestedMac(Map<String, Object> m) {
+    Map<String, Object> runtime = optionalObject(m, "runtimeConfig");
+    return runtime == null ? null : optionalString(runtime, "mac");
   }
 
   private static List<Attachment> validAttachments(Map<String, Object> m) {

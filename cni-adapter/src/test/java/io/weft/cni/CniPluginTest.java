@@ -122,6 +122,14 @@ class CniPluginTest {
   }
 
   @Test
+  void aRequestedMacIsAnUnsupportedField() {
+    Map<String, Object> e = assertError(2, plugin.run(CniEnvironmentTest.env("ADD"),
+        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:09\"}")), "1.0.0");
+    assertTrue(((String) e.get("details")).contains("runtimeConfig.mac=\"02:00:00:00:00:09\""), e.toString());
+    assertTrue(sent.isEmpty());
+  }
+
+  @Test
   void unreachableAgentIsTryAgainLaterNamingTheSocket() {
     failure = new ConnectException("Connection refused");
     Map<String, Object> e = assertError(11, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")), "1.0.0");

@@ -4,9 +4,10 @@ package io.weft.dataplane;
  * The kernel's networking state of one network namespace, as Weft changes it: a handle in the sense of
  * vishvananda/netlink's {@code Handle}.
  *
- * <p>Contract: a handle is owned by one thread at a time (it holds one request socket and does not lock).
- * {@link #events()} is the exception: a subscription has its own socket and its own thread. Closing the
- * handle closes its sockets and every event subscription it opened.
+ * <p>Contract: a handle is meant to be owned by one thread (it holds one request socket; concurrent callers
+ * are serialized, one request-and-answer at a time, not run in parallel). {@link #events()} is the
+ * exception: a subscription has its own socket and its own thread. Closing the handle closes its sockets
+ * and every event subscription it opened.
  */
 public interface Dataplane extends AutoCloseable {
 

@@ -26,8 +26,8 @@ import org.jgroups.stack.Protocol;
  *   <li>TCP on {@code bindAddress:port}, no port range, diagnostics off, Weft's handshaking socket
  *       factory (optionally AES-GCM), suspect events on (a closed connection is suspected at once);
  *       or SHARED_LOOPBACK for the in-JVM simulation</li>
- *   <li>TCPPING (seeds, DNS answers and remembered peers) or SHARED_LOOPBACK_PING</li>
  *   <li>FaultSwitch, only with fault injection (tests hang or partition members with it)</li>
+ *   <li>TCPPING (seeds, DNS answers and remembered peers) or SHARED_LOOPBACK_PING</li>
  *   <li>TrafficMeter, only when simulated</li>
  *   <li>MERGE3 (1-3 s rounds, consistency check every 4 s: split meshes merge within ~10 s instead of
  *       ~45 s)</li>
@@ -66,6 +66,7 @@ final class MeshStack {
       tcp.setBundlerType("transfer-queue");
       modestThreads(tcp, 8);
       p.add(tcp);
+      addFaults(p, faults);
       tcpping = new TCPPING();
       tcpping.setPortRange(0);
       p.add(tcpping);
@@ -75,10 +76,8 @@ final class MeshStack {
       loop.setBindPort(config.port());
       modestThreads(loop, 2);
       p.add(loop);
+      addFaults(p, faults);
       p.add(new SHARED_LOOPBACK_PING());
-    }
-    if (faults != null) {
-      p.add(faults);
     }
     if (config.transport() == MeshConfig.Transport.SIMULATED) {
       meter = new TrafficMeter();
@@ -97,6 +96,13 @@ final class MeshStack {
     p.add(new MFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new FRAG4());
     return new Built(p, tcpping, meter);
+  }
+
+  /** Directly above the transport, below discovery: a partition must cut discovery too. */
+  private static void addFaults(List<Protocol> p, FaultSwitch faults) {
+    if (faults != null) {
+      p.add(faults);
+    }
   }
 
   private static void modestThreads(TP tp, int max) {

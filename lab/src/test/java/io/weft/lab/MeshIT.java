@@ -180,7 +180,7 @@ class MeshIT {
       failures.addAll(Traffic.failures(lab, newPods, oldPods));
       assertEquals(List.of(), failures);
     });
-    log.info("join: {} routed by everyone {} ms after its routes converged; all pods reach its pods {} ms after its start",
+    log.info("join: routes to and from {} converged {} ms after its agent answered; all pods reach its pods {} ms after its start",
         joiner, converged.toMillis(), (System.nanoTime() - start) / 1_000_000);
   }
 

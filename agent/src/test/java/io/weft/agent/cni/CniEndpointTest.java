@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.agent.api.ApiRequest;
 import io.weft.agent.api.ApiResponse;
 import io.weft.agent.ipam.Allocation;
+import io.weft.agent.ipam.AttachmentKey;
+import io.weft.agent.ipam.Ipam;
 import io.weft.cni.CniCommand;
 import io.weft.cni.CniError;
 import io.weft.cni.CniReply;
@@ -260,6 +262,19 @@ class CniEndpointTest {
     }
     assertEquals(40, addresses.size());
     assertEquals(40, endpoint.allocations().size());
+  }
+
+  @Test
+  void anAddKilledAfterItsAllocationIsReclaimedByDelOrGc() throws Exception {
+    // What a kill -9 between "allocation saved" and "veth made" leaves: two allocations on disk, no links.
+    Ipam crashed = Ipam.open(tmp.resolve("state"), SUBNET, Clock.systemUTC());
+    crashed.allocate(new AttachmentKey("dead1", "eth0"), "", Optional.empty());
+    crashed.allocate(new AttachmentKey("dead2", "eth0"), "", Optional.empty());
+    assertEquals(2, endpoint.allocations().size(), "the restarted agent sees them");
+    assertNull(call(request(CniCommand.DEL, "dead1", null)));
+    CniRequest gc = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), List.of());
+    assertNull(call(gc));
+    assertEquals(List.of(), endpoint.allocations());
   }
 
   @Test

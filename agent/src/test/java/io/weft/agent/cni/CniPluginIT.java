@@ -301,14 +301,28 @@ class CniPluginIT {
     Map<String, Object> afterPortmap = Json.parseObject(p.stdout());
     assertEquals(address(result), address(afterPortmap));
 
+    String bandwidth = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"bandwidth\","
+        + "\"ingressRate\":8000000,\"ingressBurst\":800000,\"egressRate\":8000000,\"egressBurst\":800000,"
+        + "\"prevResult\":" + Json.write(afterPortmap) + "}";
+    Netns.Result b = reference("bandwidth", env, bandwidth);
+    assertEquals(0, b.exit(), b.stdout() + b.stderr());
+    Map<String, Object> afterBandwidth = Json.parseObject(b.stdout());
+    assertEquals(address(result), address(afterBandwidth));
+    assertTrue(Netns.exec(NODE, "tc", "qdisc", "show", "dev", host("chain")).stdout().contains("tbf"),
+        "bandwidth found Weft's host interface in the result and shaped it");
+
     // CHECK and DEL run the list as a runtime does: CHECK in order, DEL in reverse, each with the final result.
-    String finalResult = Json.write(afterPortmap);
+    String finalResult = Json.write(afterBandwidth);
     Map<String, String> checkEnv = env("CHECK", "chain", pod, "eth0");
     assertEquals(0, weft(checkEnv, config("1.0.0", ",\"prevResult\":" + finalResult)).exit());
     Netns.Result tc = reference("tuning", checkEnv, tuning.replace(Json.write(result), finalResult));
     assertEquals(0, tc.exit(), tc.stdout() + tc.stderr());
+    Netns.Result bc = reference("bandwidth", checkEnv, bandwidth.replace(Json.write(afterPortmap), finalResult));
+    assertEquals(0, bc.exit(), bc.stdout() + bc.stderr());
 
     Map<String, String> delEnv = env("DEL", "chain", pod, "eth0");
+    Netns.Result bd = reference("bandwidth", delEnv, bandwidth.replace(Json.write(afterPortmap), finalResult));
+    assertEquals(0, bd.exit(), bd.stdout() + bd.stderr());
     Netns.Result pd = reference("portmap", delEnv, portmap.replace(Json.write(afterTuning), finalResult));
     assertEquals(0, pd.exit(), pd.stdout() + pd.stderr());
     Netns.Result td = reference("tuning", delEnv, tuning.replace(Json.write(result), finalResult));

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * One NETLINK_ROUTE socket: send requests, collect replies and ACKs by sequence number, retry dumps the
  * kernel marks interrupted, and run batches with many requests in flight.
  *
- * <p>The socket lives in the network namespace of the thread that opened it, for good. Not thread-safe:
- * one owner at a time.
+ * <p>The socket lives in the network namespace of the thread that opened it, for good. Meant for one
+ * owner; a second thread that shares it by mistake waits for the exchange in progress instead of stealing
+ * its replies (each exchange holds the socket's monitor).
  */
 public final class NetlinkSocket implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NetlinkSocket.class);
@@ -125,7 +126,7 @@ public final class NetlinkSocket implements AutoCloseable {
     return maxInFlight;
   }
 
-  public int nextSeq() {
+  public synchronized int nextSeq() {
     seq = seq == Integer.MAX_VALUE ? 1 : seq + 1;
     return seq;
   }
@@ -135,7 +136,7 @@ public final class NetlinkSocket implements AutoCloseable {
    *
    * @throws NetlinkException typed by errno, with {@code operation} and the kernel's text
    */
-  public List<NetlinkMessage> execute(MessageBuilder request, String operation) {
+  public synchronized List<NetlinkMessage> execute(MessageBuilder request, String operation) {
     int s = nextSeq();
     send(request.build(s), operation);
     List<NetlinkMessage> replies = new ArrayList<>();
@@ -161,7 +162,7 @@ public final class NetlinkSocket implements AutoCloseable {
    * Runs a dump (the request must carry NLM_F_DUMP) and returns every part. A dump the kernel marks
    * NLM_F_DUMP_INTR (the table changed under it) is thrown away and asked again.
    */
-  public List<NetlinkMessage> dump(MessageBuilder request, String operation) {
+  public synchronized List<NetlinkMessage> dump(MessageBuilder request, String operation) {
     for (int attempt = 1; attempt <= DUMP_ATTEMPTS; attempt++) {
       int s = nextSeq();
       send(request.build(s), operation);
@@ -211,7 +212,7 @@ public final class NetlinkSocket implements AutoCloseable {
    * request, in order. Requests are packed many to a datagram; the kernel handles them one by one and
    * queues one ACK each, so the receive buffer bounds how many are sent before ACKs are read.
    */
-  public Ack[] batch(List<MessageBuilder> requests, String operation) {
+  public synchronized Ack[] batch(List<MessageBuilder> requests, String operation) {
     Ack[] acks = new Ack[requests.size()];
     int next = 0;
     while (next < requests.size()) {
@@ -285,7 +286,7 @@ public final class NetlinkSocket implements AutoCloseable {
    * @return the messages, or an empty list when the receive timed out and {@code failOnTimeout} is false
    * @throws NetlinkException ENOBUFS when the kernel dropped messages because the receive buffer was full
    */
-  public List<NetlinkMessage> receive(String operation, boolean failOnTimeout) {
+  public synchronized List<NetlinkMessage> receive(String operation, boolean failOnTimeout) {
     int n = receiveRaw(operation, failOnTimeout);
     if (n < 0) {
       return List.of();
@@ -369,7 +370,7 @@ public final class NetlinkSocket implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (!closed) {
       closed = true;
       c.close(fd);
