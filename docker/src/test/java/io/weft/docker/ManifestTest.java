@@ -231,6 +231,20 @@ class ManifestTest {
   }
 
   @Test
+  void theDocumentedSeedPeerEditYieldsAValidManifestWithThatSeed() throws IOException {
+    String original = Repo.read(Repo.docker().resolve("weft.yaml"));
+    // The sed of docs/operations.md and of the manifest's header, done in Java.
+    String edited = original.replaceAll("(?m)^  # WEFT_PEER: .*$", "  WEFT_PEER: \"192.168.1.10\"");
+
+    assertFalse(edited.equals(original), "the commented WEFT_PEER line is where the sed expects it");
+    List<JsonNode> objects = new ArrayList<>();
+    YAML.readerFor(JsonNode.class).<JsonNode>readValues(edited).forEachRemaining(objects::add);
+    JsonNode config = objects.stream().filter(o -> name(o).equals("weft-config")).findFirst().orElseThrow();
+    assertEquals("192.168.1.10", config.path("data").path("WEFT_PEER").asText());
+    assertEquals(original.lines().count(), edited.lines().count());
+  }
+
+  @Test
   void theCleanupRunsTheAgentsCleanupThenRemovesTheInstalledFiles() {
     JsonNode pod = podSpec(only(load(Repo.docker().resolve("weft-cleanup.yaml")), "DaemonSet"));
     JsonNode cleanup = container(pod.path("initContainers"), "cleanup");
@@ -238,6 +252,7 @@ class ManifestTest {
 
     assertTrue(pod.path("hostNetwork").asBoolean());
     assertTrue(toleratesEverything(pod));
+    assertEquals(podSpec(only(weft(), "DaemonSet")).path("affinity"), pod.path("affinity"), "the nodes weft.yaml runs on");
     assertEquals("[\"cleanup\"]", cleanup.path("args").toString());
     assertEquals(Set.of("NET_ADMIN"), texts(cleanup.path("securityContext").path("capabilities").path("add")));
     assertEquals("[\"/usr/lib/weft/install-cni.sh\",\"--uninstall\",\"/\"]", uninstall.path("command").toString());
