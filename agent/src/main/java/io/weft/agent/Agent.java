@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,19 +38,24 @@ public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
   private final List<AutoCloseable> parts = new ArrayList<>();
+  private final Consumer<Throwable> onFatal;
   private Mesh mesh;
   private Converger converger;
 
-  private Agent() {}
+  private Agent(Consumer<Throwable> onFatal) {
+    this.onFatal = onFatal;
+  }
 
   /**
    * Starts the agent. Start-up failures close what was started and propagate.
    *
+   * @param onFatal told (once, on some agent thread) when the agent cannot go on, e.g. the mesh
+   *                refused to join (busy port); the caller stops the process with exit code 1
    * @throws Preflight.PreflightException when the node cannot run Weft
    * @throws IOException when a socket or the state directory cannot be set up
    */
-  public static Agent start(AgentConfig config) throws IOException {
-    Agent agent = new Agent();
+  public static Agent start(AgentConfig config, Consumer<Throwable> onFatal) throws IOException {
+    Agent agent = new Agent(onFatal);
     try {
       agent.startParts(config);
       return agent;
@@ -124,8 +130,9 @@ public final class Agent implements AutoCloseable {
         remembered.map(s -> "had subnet " + s + (inUse ? " with pods" : "")).orElse("no previous subnet"));
     m.join(local).whenComplete((self, error) -> {
       if (error != null) {
-        log.error("could not join the mesh: {}; the agent keeps its routes but cannot change them until it joins",
-            error.getMessage());
+        log.error("could not join the mesh on {}:{}: {}; stopping (the routes stay in the kernel)",
+            config.nodeIp().getHostAddress(), config.port(), error.getMessage());
+        onFatal.accept(error);
       } else {
         log.info("joined the mesh as {} with pod subnet {} ({})", self.name(), self.podSubnet(),
             self.subnetSource().name().toLowerCase(java.util.Locale.ROOT));

@@ -5,10 +5,10 @@ import io.weft.dataplane.NetlinkDataplane;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
-import sun.misc.Signal;
 
 /**
  * Entry point of {@code weft-agent}. Exit codes: 0 clean stop (SIGTERM/SIGINT: leave the mesh, keep the
@@ -52,18 +52,27 @@ public final class AgentMain {
     return cmd.execute(args);
   }
 
-  /** Starts the agent and blocks until SIGTERM or SIGINT, then stops it and returns 0. */
+  /**
+   * Starts the agent and blocks until the JVM is asked to stop (SIGTERM, SIGINT) or the agent fails; the
+   * shutdown hook stops the agent (leave the mesh, keep the routes) and ends the process with 0 after a
+   * signal, 1 after a failure.
+   */
   static int runUntilSignalled(AgentConfig config) throws Exception {
     Logger log = LoggerFactory.getLogger(AgentMain.class);
-    CountDownLatch stop = new CountDownLatch(1);
-    // A signal handler, not a shutdown hook: a hook cannot make the exit code 0 after SIGTERM.
-    Signal.handle(new Signal("TERM"), s -> stop.countDown());
-    Signal.handle(new Signal("INT"), s -> stop.countDown());
-    try (Agent agent = Agent.start(config)) {
-      stop.await();
-      log.info("stopping: leaving the mesh; the routes stay in the kernel until this node's peers' grace runs out");
-    }
-    log.info("stopped");
-    return EXIT_OK;
+    AtomicInteger exitCode = new AtomicInteger(EXIT_OK);
+    CountDownLatch failed = new CountDownLatch(1);
+    Agent agent = Agent.start(config, error -> {
+      exitCode.set(EXIT_FAILED);
+      failed.countDown();
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("stopping: leaving the mesh; the routes stay in the kernel (peers keep theirs to this node for their peer grace)");
+      agent.close();
+      log.info("stopped");
+      // The JVM would report a signal as 128+signal; a clean stop is exit code 0 (SPEC.md).
+      Runtime.getRuntime().halt(exitCode.get());
+    }, "weft-shutdown"));
+    failed.await();
+    return exitCode.get();
   }
 }

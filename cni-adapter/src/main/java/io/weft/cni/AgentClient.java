@@ -37,7 +37,8 @@ public final class AgentClient {
     String head = "POST " + path + " HTTP/1.1\r\nHost: weft\r\nContent-Type: application/json\r\nContent-Length: "
         + payload.length + "\r\nConnection: close\r\n\r\n";
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      Thread watchdog = watchdog(ch);
+      boolean[] timedOut = new boolean[1];
+      Thread watchdog = watchdog(ch, timedOut);
       try {
         ch.connect(UnixDomainSocketAddress.of(socket));
         byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
@@ -57,6 +58,13 @@ public final class AgentClient {
           }
         }
         return parse(in.toByteArray());
+      } catch (IOException e) {
+        synchronized (timedOut) {
+          if (timedOut[0]) {
+            throw new IOException("no reply within " + timeoutMillis + " ms", e);
+          }
+        }
+        throw e;
       } finally {
         watchdog.interrupt();
       }
@@ -64,12 +72,15 @@ public final class AgentClient {
   }
 
   /** Closes the channel after the timeout: a blocking unix-socket channel has no read timeout of its own. */
-  private Thread watchdog(SocketChannel ch) {
+  private Thread watchdog(SocketChannel ch, boolean[] timedOut) {
     Thread t = new Thread(new Runnable() {
       @Override
       public void run() {
         try {
           Thread.sleep(timeoutMillis);
+          synchronized (timedOut) {
+            timedOut[0] = true;
+          }
           ch.close();
         } catch (InterruptedException | IOException done) {
           // the exchange finished first, or the channel is closed already

@@ -79,7 +79,7 @@ public record CniEnvironment(
         char c = name.charAt(i);
         if (c == '/' || c == ':') {
           why = "interface name contains / or :";
-        } else if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+        } else if (Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085') {
           why = "interface name contains white space";
         }
       }

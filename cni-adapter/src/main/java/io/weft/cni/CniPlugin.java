@@ -44,6 +44,9 @@ public final class CniPlugin {
         if (result == null) {
           throw new CniError(CniError.IO_FAILURE, "the weft agent answered ADD without a result");
         }
+        if (config.dns() != null && !config.dns().isEmpty()) {
+          result.put("dns", config.dns());
+        }
         return new Outcome(0, Json.write(ResultShaper.shape(result, version, config.prevResult())));
       }
       return new Outcome(0, "");

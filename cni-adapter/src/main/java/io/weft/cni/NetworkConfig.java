@@ -15,6 +15,8 @@ import java.util.Map;
  * @param requestedIps     {@code runtimeConfig.ips} (the {@code ips} capability), empty when absent
  * @param requestedMac     {@code runtimeConfig.mac} (the {@code mac} capability), null when absent
  * @param validAttachments {@code cni.dev/valid-attachments} (GC), null when absent
+ * @param dns              the config's {@code dns} object, passed into the ADD result as the reference
+ *                         plugins do; null when absent
  */
 public record NetworkConfig(
     String cniVersion,
@@ -25,7 +27,8 @@ public record NetworkConfig(
     Map<String, Object> prevResult,
     List<String> requestedIps,
     String requestedMac,
-    List<Attachment> validAttachments) {
+    List<Attachment> validAttachments,
+    Map<String, Object> dns) {
 
   public static final String DEFAULT_API_SOCKET = "/run/weft/weft.sock";
   public static final int DEFAULT_MTU = 1500;
@@ -67,7 +70,7 @@ public record NetworkConfig(
       mtu = l.intValue();
     }
     return new NetworkConfig(version == null ? "" : version, name, optionalString(m, "type"), apiSocket, mtu,
-        optionalObject(m, "prevResult"), requestedIps(m), requestedMac(m), validAttachments(m));
+        optionalObject(m, "prevResult"), requestedIps(m), requestedMac(m), validAttachments(m), optionalObject(m, "dns"));
   }
 
   /** Network names follow the same rule as container IDs (the spec's wording). */

@@ -63,7 +63,8 @@ class AgentClientTest {
     Path socket = dir.resolve("slow.sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
-      assertThrows(IOException.class, () -> new AgentClient(200).post(socket, "/", "{}"));
+      IOException e = assertThrows(IOException.class, () -> new AgentClient(200).post(socket, "/", "{}"));
+      assertEquals("no reply within 200 ms", e.getMessage());
     }
   }
 

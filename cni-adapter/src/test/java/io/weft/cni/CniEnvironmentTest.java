@@ -94,7 +94,7 @@ class CniEnvironmentTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"eth0123456789012", ".", "..", "a/b", "a:b", "a b", "a\tb", "a\u00a0b"})
+  @ValueSource(strings = {"eth0123456789012", ".", "..", "a/b", "a:b", "a b", "a\tb", "a\u00a0b", "a\u0085b"})
   void refusesBadInterfaceNames(String name) {
     Map<String, String> env = env("ADD");
     env.put("CNI_IFNAME", name);

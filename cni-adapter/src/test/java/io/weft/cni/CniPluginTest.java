@@ -63,6 +63,15 @@ class CniPluginTest {
   }
 
   @Test
+  void theConfigsDnsGoesIntoTheResult() {
+    CniPlugin.Outcome o = plugin.run(CniEnvironmentTest.env("ADD"),
+        config("1.0.0", ",\"dns\":{\"nameservers\":[\"10.96.0.10\"],\"search\":[\"svc.cluster.local\"]}"));
+    assertEquals(0, o.exitCode(), o.stdout());
+    assertEquals(Map.of("nameservers", List.of("10.96.0.10"), "search", List.of("svc.cluster.local")),
+        Json.parseObject(o.stdout()).get("dns"));
+  }
+
+  @Test
   void delAndCheckPrintNothingOnSuccess() {
     reply = new AgentClient.Response(200, CniReply.ok());
     assertEquals(new CniPlugin.Outcome(0, ""), plugin.run(CniEnvironmentTest.env("DEL"), config("1.0.0", "")));

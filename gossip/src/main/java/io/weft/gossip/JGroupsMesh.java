@@ -306,6 +306,12 @@ public final class JGroupsMesh implements Mesh {
     requireFaults().heal();
   }
 
+  /** Simulation only: bytes sent with each multicast counted once, or -1 over TCP. */
+  long logicalBytesOut() {
+    TrafficMeter m = meter;
+    return m == null ? -1 : m.logicalOut.get();
+  }
+
   void observe(PeerObserver o) {
     this.observer = o;
   }

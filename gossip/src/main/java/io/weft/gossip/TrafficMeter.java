@@ -14,6 +14,8 @@ import org.jgroups.util.MessageBatch;
 final class TrafficMeter extends Protocol {
   final AtomicLong bytesIn = new AtomicLong();
   final AtomicLong bytesOut = new AtomicLong();
+  /** Bytes handed down with a multicast counted once (what IP multicast would put on the wire). */
+  final AtomicLong logicalOut = new AtomicLong();
   private volatile int others;
 
   @Override
@@ -28,6 +30,7 @@ final class TrafficMeter extends Protocol {
   @Override
   public Object down(Message msg) {
     long size = msg.size();
+    logicalOut.addAndGet(size);
     bytesOut.addAndGet(msg.getDest() == null ? size * others : size);
     return down_prot.down(msg);
   }

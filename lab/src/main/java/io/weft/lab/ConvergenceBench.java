@@ -91,6 +91,13 @@ public final class ConvergenceBench {
         }
       }
     }
+    out.println("Real `weft-agent` processes in network namespaces on one LAN bridge (the lab of `lab/demo.sh`),");
+    out.println("secret set, --peer-grace 5s. Join: from starting a new node's agent process until its pod subnet");
+    out.println("is routed on every other node and every other node's subnet on it (kernel routes, polled every");
+    out.println("200 ms), " + JOINS + " joins into the same N-node mesh (each joiner is removed and forgotten");
+    out.println("after). Drift: `ip route del` of a weft route until the kernel has it back (polled every 5 ms),");
+    out.println(DRIFTS + " times.");
+    out.println();
     out.println("| benchmark | Weft p50 | Weft max | reference | ref p50 | ref max |");
     out.println("|---|---|---|---|---|---|");
     rows.forEach(out::println);

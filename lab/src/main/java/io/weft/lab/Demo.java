@@ -38,6 +38,21 @@ public final class Demo {
     Progress progress = Progress.timed(out);
     LabConfig config = LabConfig.defaults("demo").withNodes(nodes).withPodsPerNode(pods);
     boolean allGood;
+    try {
+      allGood = run(config, progress, keep, out);
+    } catch (LabException e) {
+      System.err.println("demo: " + e.getMessage());
+      System.err.println("agent logs: " + config.logDir());
+      System.exit(1);
+      return;
+    }
+    progress.step(allGood ? "done: every pod reached every other pod with its own address (no NAT)"
+        : "done, with failures (agent logs: " + config.logDir() + ")");
+    System.exit(allGood ? 0 : 1);
+  }
+
+  private static boolean run(LabConfig config, Progress progress, boolean keep, PrintStream out) {
+    boolean allGood;
     try (Lab lab = Lab.start(config, progress)) {
       LabNode first = lab.node(1);
       out.println();
@@ -56,9 +71,7 @@ public final class Demo {
         progress.step("tearing down (use --keep to explore the lab)");
       }
     }
-    progress.step(allGood ? "done: every pod reached every other pod with its own address (no NAT)"
-        : "done, with failures (agent logs: " + config.logDir() + ")");
-    System.exit(allGood ? 0 : 1);
+    return allGood;
   }
 
   private static boolean printMatrix(Lab lab, PrintStream out) {

@@ -1,5 +1,6 @@
 package io.weft.lab;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,7 +46,7 @@ public final class Lab implements AutoCloseable {
   private final List<LabNode> nodes = new ArrayList<>();
   private final Path secretFile;
   private final Thread shutdownHook;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Teardown teardown = new Teardown();
   private final ExecutorService parallel = Executors.newCachedThreadPool(daemon());
   private boolean keep;
 
@@ -54,7 +54,7 @@ public final class Lab implements AutoCloseable {
     this.config = config;
     this.dist = dist;
     this.secretFile = config.runRoot().resolve("secret");
-    this.shutdownHook = new Thread(this::teardown, "lab-teardown");
+    this.shutdownHook = new Thread(this::tearDown, "lab-teardown");
   }
 
   /** Builds and starts the lab of {@code config}, reporting each step to {@code progress}. */
@@ -100,14 +100,14 @@ public final class Lab implements AutoCloseable {
 
   private void buildNetwork(Progress progress) {
     Topology topology = config.topology();
-    Ip.netnsAdd(topology.lanNetns());
+    teardown.whileUp("creating the LAN", () -> Ip.netnsAdd(topology.lanNetns()));
     Ip.in(topology.lanNetns(), "link", "add", Topology.LAN_BRIDGE, "type", "bridge");
     Ip.in(topology.lanNetns(), "addr", "add",
         Topology.LAN_GATEWAY + "/" + Topology.LAN_PREFIX_LENGTH, "dev", Topology.LAN_BRIDGE);
     Ip.in(topology.lanNetns(), "link", "set", Topology.LAN_BRIDGE, "up");
     writeSecret();
     for (int i = 1; i <= config.nodes(); i++) {
-      LabNode node = new LabNode(i, config, dist, mapper);
+      LabNode node = new LabNode(i, config, dist, mapper, teardown);
       node.create();
       nodes.add(node);
     }
@@ -196,7 +196,7 @@ public final class Lab implements AutoCloseable {
   /** Like {@link #addNode(List)} with another mesh secret (a node that must not get in). */
   public LabNode addNode(Path secret, List<String> extraAgentArgs) {
     int index = nodes.stream().mapToInt(LabNode::index).max().orElse(0) + 1;
-    LabNode node = new LabNode(index, config, dist, mapper);
+    LabNode node = new LabNode(index, config, dist, mapper, teardown);
     node.create();
     nodes.add(node);
     node.startAgent(List.of(nodes.get(0).ip()), secret, extraAgentArgs);
@@ -241,6 +241,9 @@ public final class Lab implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!node.isAgentRunning()) {
+        if (teardown.begun()) {
+          throw new LabException("the lab is being torn down: not waiting for " + node.name());
+        }
         throw new LabException("weft-agent on " + node.name() + " exited while starting; log "
             + node.logFile() + ":\n" + tail(node.logFile(), 30));
       }
@@ -255,17 +258,38 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
-   * True when, on every node with a running agent, the kernel routes every other running node's
-   * pod subnet via that node's IP with protocol weft.
+   * True when every node with a running agent sees every other such node as up, and its kernel
+   * routes every other such node's pod subnet via that node's IP with protocol weft.
    */
   public boolean converged() {
     return problems().isEmpty();
   }
 
-  /** What keeps the mesh from being converged, one line per missing or wrong route. */
+  /** What keeps the mesh from being converged, one line per missing or wrong route or view. */
   public List<String> problems() {
     List<LabNode> live = nodes.stream().filter(LabNode::isAgentRunning).toList();
     List<String> problems = new ArrayList<>();
+    for (LabNode observer : live) {
+      Optional<JsonNode> status = observer.status();
+      if (status.isEmpty()) {
+        problems.add(observer.name() + ": agent does not answer on " + observer.socket());
+        continue;
+      }
+      for (LabNode target : live) {
+        if (target == observer) {
+          continue;
+        }
+        String state = "unknown";
+        for (JsonNode peer : status.get().path("peers")) {
+          if (target.name().equals(peer.path("name").asText())) {
+            state = peer.path("state").asText();
+          }
+        }
+        if (!state.equalsIgnoreCase("up")) {
+          problems.add(observer.name() + ": sees " + target.name() + " as " + state);
+        }
+      }
+    }
     for (LabNode target : live) {
       Optional<String> subnet = target.subnet();
       if (subnet.isEmpty()) {
@@ -338,11 +362,11 @@ public final class Lab implements AutoCloseable {
       return;
     }
     removeHook();
-    teardown();
+    tearDown();
   }
 
-  private void teardown() {
-    if (!closed.compareAndSet(false, true)) {
+  private void tearDown() {
+    if (!teardown.begin()) {
       return;
     }
     nodes.forEach(LabNode::forgetPods);

@@ -3,9 +3,13 @@ package io.weft.lab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +28,26 @@ public final class LabCleaner {
   /** Removes everything with {@code topology}'s prefix; returns the namespaces it deleted. */
   public static List<String> removeAll(Topology topology, Path runRoot) {
     List<String> owned = Ip.netnsList().stream().filter(topology::owns).toList();
+    // Signal every process first, then wait for them together: a JVM takes a moment to die.
+    List<ProcessHandle> dying = new ArrayList<>();
     for (String netns : owned) {
       for (long pid : Ip.netnsPids(netns)) {
-        kill(pid, netns);
+        ProcessHandle.of(pid).ifPresent(process -> {
+          log.info("killing pid {} ({}) left in namespace {}", pid, process.info().command().orElse("?"), netns);
+          process.destroyForcibly();
+          dying.add(process);
+        });
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    for (ProcessHandle process : dying) {
+      try {
+        process.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        throw new LabException("could not kill pid " + process.pid() + " of a lab namespace: still alive after SIGKILL", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabException("interrupted while killing lab processes", e);
       }
     }
     // Pods before nodes before the LAN: a veth dies with either end, order only keeps errors quiet.
@@ -35,20 +56,6 @@ public final class LabCleaner {
         .forEach(Ip::netnsDel);
     deleteTree(runRoot);
     return owned;
-  }
-
-  private static void kill(long pid, String netns) {
-    Optional<ProcessHandle> process = ProcessHandle.of(pid);
-    if (process.isEmpty()) {
-      return;
-    }
-    log.info("killing pid {} ({}) left in namespace {}", pid, process.get().info().command().orElse("?"), netns);
-    process.get().destroyForcibly();
-    try {
-      process.get().onExit().get(java.time.Duration.ofSeconds(10).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new LabException("could not kill pid " + pid + " in namespace " + netns + ": " + e, e);
-    }
   }
 
   static void deleteTree(Path root) {

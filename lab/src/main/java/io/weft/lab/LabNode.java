@@ -37,7 +37,10 @@ public final class LabNode {
   private List<String> agentArgs = List.of();
   private volatile String knownSubnet;
 
-  LabNode(int index, LabConfig config, WeftDist dist, ObjectMapper mapper) {
+  private final Teardown teardown;
+
+  LabNode(int index, LabConfig config, WeftDist dist, ObjectMapper mapper, Teardown teardown) {
+    this.teardown = teardown;
     this.index = index;
     this.config = config;
     this.topology = config.topology();
@@ -84,7 +87,7 @@ public final class LabNode {
   void create() {
     String lan = topology.lanNetns();
     String port = topology.lanPort(index);
-    Ip.netnsAdd(name());
+    teardown.whileUp("creating node " + name(), () -> Ip.netnsAdd(name()));
     // Both veth ends are born inside lab namespaces: nothing ever appears on the host.
     Ip.in(lan, "link", "add", port, "type", "veth", "peer", "name", Topology.NODE_UPLINK, "netns", name());
     Ip.in(lan, "link", "set", port, "master", Topology.LAN_BRIDGE, "up");
@@ -149,6 +152,10 @@ public final class LabNode {
   }
 
   private void launch() {
+    teardown.whileUp("starting weft-agent on " + name(), this::spawn);
+  }
+
+  private void spawn() {
     List<String> command = new ArrayList<>(List.of(
         "unshare", "--uts", "--", "sh", "-c", "hostname \"$0\" && exec \"$@\"", name(),
         dist.agent().toString()));
@@ -300,9 +307,11 @@ public final class LabNode {
    * ({@code bin/weft}, run inside the node) with CNI_* environment and the network config on stdin.
    */
   public Pod addPod(String podName) {
-    Ip.netnsAdd(podName);
     String containerId = podName;
-    Command.Result result = cni("ADD", podName, containerId);
+    Command.Result result = teardown.whileUp("adding pod " + podName, () -> {
+      Ip.netnsAdd(podName);
+      return cni("ADD", podName, containerId);
+    });
     if (!result.ok()) {
       Ip.netnsDel(podName);
       throw new LabException("could not add pod " + podName + " on " + name() + ": CNI ADD exit "
@@ -319,7 +328,7 @@ public final class LabNode {
     } catch (IOException e) {
       throw new LabException("could not parse CNI ADD result for pod " + podName + ": " + result.stdout(), e);
     }
-    Pod pod = new Pod(podName, this, containerId, ip);
+    Pod pod = new Pod(podName, this, containerId, ip, teardown);
     synchronized (pods) {
       pods.add(pod);
     }

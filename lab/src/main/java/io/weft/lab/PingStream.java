@@ -33,10 +33,9 @@ public final class PingStream implements AutoCloseable {
     try {
       Path output = Files.createTempFile("wlab-ping", ".txt");
       String interval = String.format(java.util.Locale.ROOT, "%.3f", intervalMillis / 1000.0);
-      Process process = new ProcessBuilder(from.exec("ping", "-n", "-i", interval, target))
+      Process process = from.startInside(new ProcessBuilder(from.exec("ping", "-n", "-i", interval, target))
           .redirectErrorStream(true)
-          .redirectOutput(output.toFile())
-          .start();
+          .redirectOutput(output.toFile()));
       return new PingStream(process, output, from.name() + " -> " + target);
     } catch (IOException e) {
       throw new LabException("could not start ping from " + from + " to " + target + ": " + e.getMessage(), e);

@@ -27,7 +27,10 @@ public final class Pod {
   private BufferedReader echoOut;
   private Writer echoIn;
 
-  Pod(String name, LabNode node, String containerId, String ip) {
+  private final Teardown teardown;
+
+  Pod(String name, LabNode node, String containerId, String ip, Teardown teardown) {
+    this.teardown = teardown;
     this.name = name;
     this.node = node;
     this.containerId = containerId;
@@ -96,9 +99,9 @@ public final class Pod {
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx16m", "-Xss256k",
         "-cp", labClasspath(), PodEcho.class.getName(), Integer.toString(PodEcho.DEFAULT_PORT)));
     try {
-      echo = new ProcessBuilder(Ip.exec(name, java))
-          .redirectError(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
-          .start();
+      ProcessBuilder builder = new ProcessBuilder(Ip.exec(name, java))
+          .redirectError(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()));
+      echo = teardown.whileUp("starting the echo in " + name, () -> start(builder));
       echoOut = new BufferedReader(new InputStreamReader(echo.getInputStream(), StandardCharsets.UTF_8));
       echoIn = new OutputStreamWriter(echo.getOutputStream(), StandardCharsets.UTF_8);
       String first = echoOut.readLine();
@@ -127,6 +130,19 @@ public final class Pod {
       Thread.currentThread().interrupt();
     }
     echo = null;
+  }
+
+  /** Starts a process inside this pod unless the lab is being torn down. */
+  Process startInside(ProcessBuilder builder) {
+    return teardown.whileUp("starting a process in " + name, () -> start(builder));
+  }
+
+  private Process start(ProcessBuilder builder) {
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new LabException("could not start " + String.join(" ", builder.command()) + ": " + e.getMessage(), e);
+    }
   }
 
   private static String labClasspath() {

@@ -68,8 +68,14 @@ class MeshIT {
   @Order(2)
   void meshctlStatusPeersAndRoutesMatchTheKernelOnEveryNode() throws Exception {
     for (LabNode node : lab.nodes()) {
-      Command.Result json = node.meshctl("status", "-o", "json");
-      assertEquals(0, json.exit(), node + ": meshctl status exits 0 when healthy and converged: " + json.stderr());
+      // Exit 0 = healthy and converged; a reconcile may be in flight right after the pods came.
+      Command.Result json = await().atMost(Bounds.TRAFFIC).pollInterval(Duration.ofSeconds(1))
+          .until(() -> node.meshctl("status", "-o", "json"), r -> {
+            if (r.exit() != 0) {
+              log.info("{}: meshctl status exit {}: {}{}", node, r.exit(), r.stdout(), r.stderr());
+            }
+            return r.exit() == 0;
+          });
       JsonNode status = mapper.readTree(json.stdout());
       assertEquals(node.name(), status.path("node").path("name").asText());
       assertEquals(node.ip(), status.path("node").path("nodeIp").asText());
@@ -123,6 +129,11 @@ class MeshIT {
       Command.Result text = node.meshctl("status", "routes");
       assertEquals(0, text.exit(), text.stderr());
       expectedRoutes.keySet().forEach(s -> assertTrue(text.stdout().contains(s), text.stdout()));
+
+      // Unique hostnames (own UTS namespace per node) and MACs: the lab is a fair stand-in for machines.
+      Command.Result doctor = node.meshctl("doctor");
+      assertEquals(0, doctor.exit(), node + " meshctl doctor:\n" + doctor.stdout() + doctor.stderr());
+      assertEquals(node.name(), status.path("node").path("hostname").asText(node.name()));
     }
   }
 

@@ -77,6 +77,7 @@ public final class Converger implements AutoCloseable {
   private NetworkEvents events;
   private ScheduledFuture<?> pending;
   private long pendingAt = Long.MAX_VALUE;
+  private String pendingReason = "";
   private final Set<String> triggers = new LinkedHashSet<>();
   private long inputSinceMillis = -1;
   private long number;
@@ -185,10 +186,11 @@ public final class Converger implements AutoCloseable {
       inputSinceMillis = now;
     }
     long at = now + settings.coalesce().toMillis();
-    scheduleAt(failures > 0 ? Math.max(at, retryAt) : at);
+    scheduleAt(failures > 0 ? Math.max(at, retryAt) : at, failures > 0 ? "retry" : reason);
   }
 
-  private void scheduleAt(long atMillis) {
+  /** Runs a reconcile at {@code atMillis} unless one is due earlier; {@code reason} names a timer's cause. */
+  private void scheduleAt(long atMillis, String reason) {
     if (pending != null && pendingAt <= atMillis) {
       return;
     }
@@ -197,6 +199,7 @@ public final class Converger implements AutoCloseable {
     }
     long delay = Math.max(0, atMillis - nowMillis.getAsLong());
     pendingAt = atMillis;
+    pendingReason = reason;
     pending = loop.schedule(this::runReconcile, delay, TimeUnit.MILLISECONDS);
   }
 
@@ -206,6 +209,9 @@ public final class Converger implements AutoCloseable {
     }
     pending = null;
     pendingAt = Long.MAX_VALUE;
+    if (triggers.isEmpty()) {
+      triggers.add(pendingReason);
+    }
     long now = nowMillis.getAsLong();
     try {
       reconcile(now);
@@ -365,19 +371,24 @@ public final class Converger implements AutoCloseable {
 
   private void scheduleNext(long now) {
     long next = now + settings.resyncInterval().toMillis();
-    if (failures > 0) {
-      next = Math.min(next, retryAt);
+    String reason = "resync";
+    if (failures > 0 && retryAt < next) {
+      next = retryAt;
+      reason = "retry";
     }
-    if (adopting && adoptUntil > 0) {
-      next = Math.min(next, Math.max(adoptUntil, now));
+    if (adopting && adoptUntil > 0 && Math.max(adoptUntil, now) < next) {
+      next = Math.max(adoptUntil, now);
+      reason = "adoption grace ended";
     }
     // A peer's grace runs out without any event: wake up for it.
     for (Peer p : mesh.current().peers()) {
-      if (p.state() == PeerState.DOWN && planner.isWithinGrace(p, now)) {
-        next = Math.min(next, p.downSinceMillis() + settings.peerGrace().toMillis());
+      long end = p.downSinceMillis() + settings.peerGrace().toMillis();
+      if (p.state() == PeerState.DOWN && planner.isWithinGrace(p, now) && end < next) {
+        next = end;
+        reason = "peer grace of " + p.name() + " ended";
       }
     }
-    scheduleAt(next);
+    scheduleAt(next, reason);
   }
 
   private void logReport(ReconcileReport r, List<RouteOp> ops, int repairs) {

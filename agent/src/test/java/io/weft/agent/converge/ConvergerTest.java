@@ -162,6 +162,8 @@ class ConvergerTest {
     await().until(() -> reports.stream().anyMatch(r -> r.startedAtMillis() >= downAt && r.trigger().contains("mesh")));
     // No event follows the grace: the loop wakes itself for the deadline.
     awaitRoutes(UNREACHABLE, TO_C);
+    assertTrue(reports.stream().anyMatch(r -> r.trigger().equals("peer grace of node-b ended")),
+        reports.stream().map(ReconcileReport::trigger).toList().toString());
     assertTrue(reports.stream().filter(r -> r.startedAtMillis() < downAt + 300 && r.startedAtMillis() >= downAt)
         .allMatch(r -> r.desired().contains(TO_B)), "within the grace the route is still desired");
   }

@@ -1,0 +1,118 @@
+package io.weft.gossip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.PeerState;
+import io.weft.core.model.SubnetSource;
+import io.weft.core.net.Cidr;
+import io.weft.core.net.IpAddresses;
+import io.weft.core.net.MacAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class MeshStateTest {
+  private static final Cidr CLUSTER = Cidr.parse("10.244.0.0/16");
+
+  private static MeshState state() {
+    MeshState s = new MeshState("self", CLUSTER, 24, false, Duration.ofSeconds(10), Duration.ofSeconds(60));
+    s.setSelf(announce("self", 1, 1, "10.244.1.0/24", "192.168.1.1", 1));
+    return s;
+  }
+
+  private static Announcement announce(String name, long inc, long ver, String subnet, String ip, int mac) {
+    return new Announcement(new NodeRecord(name, name, IpAddresses.parse(ip), Members.mac(mac),
+        Cidr.parse(subnet), SubnetSource.ALLOCATED, inc, ver, "0.1.0", 0), 100, true);
+  }
+
+  @Test
+  void newerNewsWinsAndOldNewsNeverOverwritesIt() {
+    MeshState s = state();
+    assertEquals(MeshState.Offer.CHANGED, s.offer(announce("b", 1, 2, "10.244.2.0/24", "192.168.1.2", 2), 0));
+    assertEquals(MeshState.Offer.STALE, s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0));
+    assertEquals(MeshState.Offer.STALE, s.offer(announce("b", 1, 2, "10.244.2.0/24", "192.168.1.2", 2), 0));
+    assertEquals(MeshState.Offer.CHANGED, s.offer(announce("b", 2, 1, "10.244.2.0/24", "192.168.1.2", 2), 0),
+        "a restarted node (higher incarnation) wins even with a lower version");
+    assertEquals(2, s.known("b").orElseThrow().announcement().record().incarnation());
+  }
+
+  @Test
+  void membershipComesFromTheViewAndDownIsNotDropped() {
+    MeshState s = state();
+    s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0);
+    assertEquals(PeerState.DOWN, s.known("b").orElseThrow().state(), "not in any view yet");
+    assertEquals(List.of("b"), s.view(Set.of("b"), 10));
+    assertEquals(PeerState.UP, s.known("b").orElseThrow().state());
+    s.view(Set.of(), 20);
+    MeshState.Known k = s.known("b").orElseThrow();
+    assertEquals(PeerState.DOWN, k.state());
+    assertEquals(20, k.downSinceMillis());
+    assertTrue(s.derive(30).peers().containsKey("b"), "a down peer stays visible for the agent's grace");
+  }
+
+  @Test
+  void aTombstoneKeepsLateNewsOutButLetsARestartedNodeBackIn() {
+    MeshState s = state();
+    s.offer(announce("b", 1, 5, "10.244.2.0/24", "192.168.1.2", 2), 0);
+    Wire.Tombstone t = s.forget("b", 0);
+    assertEquals(1, t.incarnation());
+    assertTrue(s.known("b").isEmpty());
+    assertEquals(MeshState.Offer.TOMBSTONED, s.offer(announce("b", 1, 9, "10.244.2.0/24", "192.168.1.2", 2), 10));
+    assertEquals(MeshState.Offer.CHANGED, s.offer(announce("b", 2, 1, "10.244.2.0/24", "192.168.1.2", 2), 10));
+  }
+
+  @Test
+  void aLeaseRunsOutOnlyForNodesDownLongerThanTheLeaseTime() {
+    MeshState s = state();
+    s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0);
+    s.offer(announce("c", 1, 1, "10.244.3.0/24", "192.168.1.3", 3), 0);
+    s.view(Set.of("b", "c"), 0);
+    s.view(Set.of("c"), 1_000);
+    assertEquals(List.of(), s.housekeeping(5_000));
+    assertEquals(List.of("b"), s.housekeeping(11_000));
+    assertTrue(s.known("c").isPresent());
+    assertEquals(MeshState.Offer.TOMBSTONED, s.offer(announce("b", 1, 2, "10.244.2.0/24", "192.168.1.2", 2), 12_000),
+        "an expired lease is tombstoned so a late message cannot bring it back");
+  }
+
+  @Test
+  void aStaleRecordOfThisNodeIsReportedSoItCanBeOutbid() {
+    MeshState s = state();
+    assertEquals(MeshState.Offer.SELF_STALE, s.offer(announce("self", 1, 1, "10.244.1.0/24", "192.168.1.1", 1), 0));
+    assertEquals(MeshState.Offer.SELF_NEWER, s.offer(announce("self", 3, 1, "10.244.9.0/24", "192.168.1.1", 1), 0));
+  }
+
+  @Test
+  void allocationAvoidsEveryClaimAndGrantAndKeepsAFreePreferredSubnet() {
+    MeshState s = state();
+    s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0);
+    s.reserve(new Wire.Reservation("c", Cidr.parse("10.244.3.0/24"), 5, 60_000), 0);
+    Cidr preferred = Cidr.parse("10.244.50.0/24");
+    Wire.Reservation kept = s.allocate(new Wire.AllocRequest("d", Optional.of(preferred), 7, false), 0,
+        Duration.ofSeconds(60));
+    assertEquals(preferred, kept.subnet());
+    assertEquals(7, kept.claimedAtMillis(), "a kept subnet keeps its original claim time");
+    Wire.Reservation taken = s.allocate(new Wire.AllocRequest("e", Optional.of(Cidr.parse("10.244.2.0/24")), 7,
+        false), 0, Duration.ofSeconds(60));
+    assertFalse(Set.of("10.244.1.0/24", "10.244.2.0/24", "10.244.3.0/24").contains(taken.subnet().toString()));
+  }
+
+  @Test
+  void duplicatesAndRejectionsAreDerivedWithReasons() {
+    MeshState s = state();
+    s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 1), 0); // same MAC as self
+    s.offer(announce("c", 1, 1, "10.244.3.0/24", "127.0.0.3", 3), 0); // loopback refused in production
+    MeshState.Derived d = s.derive(0);
+    assertEquals(1, d.duplicates().size());
+    assertEquals(List.of("b", "self"), d.duplicates().get(0).nodes());
+    assertEquals(1, d.rejected().size());
+    assertEquals("bad_node_ip", d.rejected().get(0).code());
+    assertFalse(d.peers().containsKey("c"));
+    assertEquals(new MacAddress("02:00:00:00:00:01"), d.peers().get("b").record().mac());
+  }
+}

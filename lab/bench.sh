@@ -1,0 +1,78 @@
+#!/bin/sh
+# Runs every benchmark in the repo and writes docs/benchmarks.md: each Weft figure beside its
+# reference, measured in the same run on the same machine. Needs root (namespaces); builds first.
+# Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N; default 6)
+set -eu
+self=$0
+while [ -h "$self" ]; do
+  link=$(readlink "$self")
+  case $link in /*) self=$link ;; *) self=$(dirname "$self")/$link ;; esac
+done
+root=$(cd "$(dirname "$self")/.." && pwd -P)
+. "$root/lab/common.sh"
+
+max_nodes=6
+while [ $# -gt 0 ]; do
+  case $1 in
+    --max-nodes) max_nodes=$2; shift 2 ;;
+    -h|--help) echo "usage: sudo lab/bench.sh [--max-nodes N]"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+work=$(mktemp -d /tmp/wlab-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+names=""
+
+# bench NAME "COMMAND AS SHOWN" COMMAND...: runs one benchmark, keeps its stdout, stderr and status.
+bench() {
+  name=$1; shown=$2; shift 2
+  names="$names $name"
+  printf '%s\n' "$shown" > "$work/$name.cmd"
+  echo "== $name: $shown"
+  started=$(date +%s)
+  if "$@" > "$work/$name.out" 2> "$work/$name.err"; then
+    echo "ok" > "$work/$name.status"
+  else
+    echo "FAILED (exit $?; last lines of its output below)" > "$work/$name.status"
+  fi
+  echo "   $(cat "$work/$name.status") in $(( $(date +%s) - started ))s"
+}
+
+bench dataplane "mvn -B -q -Pbench -pl dataplane test-compile exec:exec" \
+  sh -c "cd '$root' && mvn -B -q -Pbench -pl dataplane test-compile exec:exec"
+bench lab-convergence "lab/bench.sh (io.weft.lab.ConvergenceBench --max-nodes $max_nodes)" \
+  "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN \
+  -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \
+  -cp "$lab_cp" io.weft.lab.ConvergenceBench --max-nodes "$max_nodes"
+
+doc=$root/docs/benchmarks.md
+mkdir -p "$root/docs"
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`sudo lab/bench.sh\` (do not edit by hand: run it again). Every Weft figure stands beside"
+  echo "its reference, measured in the same run on the same machine."
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
+  echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- java: $("$lab_java" -version 2>&1 | head -n 1)"
+  for name in $names; do
+    echo
+    echo "## $name"
+    echo
+    echo "Command: \`$(cat "$work/$name.cmd")\` — $(cat "$work/$name.status")"
+    echo
+    if grep -q '^|' "$work/$name.out"; then
+      # A benchmark that prints a markdown table writes its own section body.
+      cat "$work/$name.out"
+    else
+      echo '```text'
+      tail -n 40 "$work/$name.out"
+      tail -n 20 "$work/$name.err"
+      echo '```'
+    fi
+  done
+} > "$doc"
+echo "wrote $doc"
