@@ -2,6 +2,7 @@
 # Runs every benchmark in the repo and writes docs/benchmarks.md: each Weft figure beside its
 # reference, measured in the same run on the same machine. Needs root (namespaces); builds first.
 # Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N; default 6)
+#        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100 300")
 set -eu
 self=$0
 while [ -h "$self" ]; do
@@ -12,6 +13,7 @@ root=$(cd "$(dirname "$self")/.." && pwd -P)
 . "$root/lab/common.sh"
 
 max_nodes=6
+gossip_args=${BENCH_GOSSIP_ARGS:-10 100 300}
 while [ $# -gt 0 ]; do
   case $1 in
     --max-nodes) max_nodes=$2; shift 2 ;;
@@ -39,9 +41,18 @@ bench() {
   echo "   $(cat "$work/$name.status") in $(( $(date +%s) - started ))s"
 }
 
+# The -pl runs below resolve the other modules from the local repository: install them first.
+echo "== installing the modules (mvn -B -q -DskipTests install) ..."
+(cd "$root" && mvn -B -q -DskipTests install)
+
 bench dataplane "mvn -B -q -Pbench -pl dataplane test-compile exec:exec" \
   sh -c "cd '$root' && mvn -B -q -Pbench -pl dataplane test-compile exec:exec"
-bench lab-convergence "lab/bench.sh (io.weft.lab.ConvergenceBench --max-nodes $max_nodes)" \
+bench gossip "mvn -B -q -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args=\"$gossip_args\"" \
+  sh -c "cd '$root' && mvn -B -q -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args='$gossip_args'"
+bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10" \
+  sh -c "cd '$root/agent' && mvn -B -q dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
+    && '$lab_java' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
+bench lab-convergence "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.ConvergenceBench --max-nodes $max_nodes" \
   "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN \
   -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \
   -cp "$lab_cp" io.weft.lab.ConvergenceBench --max-nodes "$max_nodes"

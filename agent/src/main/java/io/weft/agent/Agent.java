@@ -82,6 +82,7 @@ public final class Agent implements AutoCloseable {
     MeshConfig meshConfig = MeshConfig.of(config.nodeIp(), config.port(), config.seeds(), config.stateDir())
         .withClusterCidr(config.clusterCidr(), AgentConfig.SUBNET_PREFIX)
         .withLeaseTime(config.leaseTime())
+        .withDnsQuery(config.peerDns())
         .withSecret(config.secret().orElse(null));
     mesh = new JGroupsMesh(meshConfig);
     parts.add(() -> {
@@ -125,8 +126,9 @@ public final class Agent implements AutoCloseable {
     converger.start();
     LocalNode local = new LocalNode(config.nodeName(), config.hostname(), config.nodeIp(), host.mac(),
         config.podSubnet(), remembered, inUse, WeftVersion.current());
-    log.info("joining the mesh {} (node {}, uplink {}, {})", config.seeds().isEmpty() ? "as its first node"
-        : "through " + config.seeds(), config.nodeName(), host.uplink(),
+    String through = config.seeds().isEmpty() && config.peerDns() == null ? "as its first node"
+        : "through " + config.seeds() + (config.peerDns() == null ? "" : " and DNS name " + config.peerDns());
+    log.info("joining the mesh {} (node {}, uplink {}, {})", through, config.nodeName(), host.uplink(),
         remembered.map(s -> "had subnet " + s + (inUse ? " with pods" : "")).orElse("no previous subnet"));
     m.join(local).whenComplete((self, error) -> {
       if (error != null) {

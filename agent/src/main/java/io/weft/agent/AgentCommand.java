@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -50,8 +51,8 @@ import picocli.CommandLine.Spec;
         "    weft-agent --node-ip 192.168.1.12 --peer 192.168.1.11",
         "  Pin this node's pod subnet and authenticate the mesh:",
         "    weft-agent --pod-subnet 10.244.7.0/24 --secret-file /etc/weft/secret",
-        "  The same from the environment (e.g. a DaemonSet):",
-        "    WEFT_PEER=192.168.1.11,192.168.1.12 WEFT_SECRET_FILE=/etc/weft/secret weft-agent",
+        "  The same from the environment (e.g. a DaemonSet), seeds also from DNS:",
+        "    WEFT_PEER=192.168.1.11 WEFT_PEER_DNS=weft-peers.weft.svc WEFT_SECRET_FILE=/etc/weft/secret weft-agent",
         "  Remove everything Weft put on this node:",
         "    weft-agent cleanup",
         "",
@@ -65,7 +66,10 @@ public final class AgentCommand implements Callable<Integer> {
     int run(AgentConfig config) throws Exception;
   }
 
-  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?");
+  /** Peers' RecordValidator takes names and hostnames only as lowercase RFC 1123 subdomains. */
+  private static final Pattern DNS_NAME =
+      Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+  private static final int DNS_NAME_MAX = 253;
   private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
 
   private final HostFacts host;
@@ -84,6 +88,10 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--peer", paramLabel = "HOST[:PORT]", split = ",",
       description = "Seed peer to join through; repeat or give a comma list (default: none, start a new mesh).")
   List<String> peers = new ArrayList<>();
+
+  @Option(names = "--peer-dns", paramLabel = "NAME",
+      description = "DNS name whose A records are seed peers too, re-resolved on every join attempt (e.g. a headless Service: weft-peers.weft.svc; default: none).")
+  String peerDns;
 
   @Option(names = "--port", paramLabel = "PORT", defaultValue = "6783", description = "Mesh TCP port (default: ${DEFAULT-VALUE}).")
   String port;
@@ -124,7 +132,7 @@ public final class AgentCommand implements Callable<Integer> {
   String resyncInterval;
 
   @Option(names = "--rt-protos-dir", paramLabel = "DIR", defaultValue = "/etc/iproute2/rt_protos.d",
-      description = "Where weft.conf names protocol 87 for `ip route`; written only if the parent directory exists; 'none' skips it (default: ${DEFAULT-VALUE}).")
+      description = "Directory for weft.conf, naming protocol 87 for `ip route` (if its parent exists); 'none' skips it. Default: ${DEFAULT-VALUE}")
   String rtProtosDir;
 
   public AgentCommand(HostFacts host, Runner runner) {
@@ -139,13 +147,14 @@ public final class AgentCommand implements Callable<Integer> {
 
   /** Validates every value; the first bad one is a {@link ConfigException}. */
   AgentConfig toConfig() {
-    String hostname = host.hostname();
+    String hostname = normalizeHostname(host.hostname());
     String name = nodeName == null ? hostname : nodeName.trim();
-    if (!NODE_NAME.matcher(name).matches()) {
-      throw bad("--node-name", name, nodeName == null
-          ? "the hostname is not a usable node name (letters, digits, '.', '_', '-'; at most 63); give --node-name"
-          : "use letters, digits, '.', '_' and '-' (at most 63, starting and ending with a letter or digit)");
+    if (!isDnsName(name)) {
+      throw bad("--node-name", nodeName == null ? host.hostname() : name, nodeName == null
+          ? "the hostname is not a usable node name (lowercase RFC 1123: letters, digits, '-', '.'); give --node-name"
+          : "use a lowercase RFC 1123 name: letters a-z, digits, '-' and '.', each label starting and ending with a letter or digit (peers refuse anything else)");
     }
+    String dns = peerDns();
     Inet4Address ip = nodeIp();
     int meshPort = port("--port", port, port, 1);
     Cidr cluster = clusterCidr();
@@ -165,10 +174,45 @@ public final class AgentCommand implements Callable<Integer> {
       throw bad("--api-socket", apiSocket, "is a directory; give the socket's file path");
     }
     Optional<Path> rtProtos = "none".equals(rtProtosDir) ? Optional.empty() : Optional.of(path("--rt-protos-dir", rtProtosDir));
-    return new AgentConfig(name, hostname, ip, seeds(meshPort), meshPort, cluster, subnet, bridge, state, socket,
+    return new AgentConfig(name, hostname, ip, seeds(meshPort), dns, meshPort, cluster, subnet, bridge, state, socket,
         metricsAddress(), secret(), duration("--peer-grace", peerGrace, false),
         duration("--lease-time", leaseTime, true), duration("--adopt-grace", adoptGrace, false),
         duration("--resync-interval", resyncInterval, true), rtProtos);
+  }
+
+  /**
+   * The hostname as peers accept it: lowercase, '_' and other characters outside RFC 1123 as '-', no
+   * trailing dot. Peers reject a record whose hostname is not a lowercase RFC 1123 name.
+   */
+  static String normalizeHostname(String raw) {
+    String h = raw.trim().toLowerCase(Locale.ROOT);
+    while (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    List<String> labels = new ArrayList<>();
+    for (String label : h.split("\\.")) {
+      String l = label.replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
+      if (!l.isEmpty()) {
+        labels.add(l.length() > 63 ? l.substring(0, 63).replaceAll("-+$", "") : l);
+      }
+    }
+    return String.join(".", labels);
+  }
+
+  static boolean isDnsName(String name) {
+    return name.length() <= DNS_NAME_MAX && DNS_NAME.matcher(name).matches();
+  }
+
+  private String peerDns() {
+    if (peerDns == null || peerDns.isBlank()) {
+      return null;
+    }
+    String dns = peerDns.trim();
+    // Not resolved here: on a fresh cluster the name answers only once DNS (itself a pod) runs.
+    if (!isDnsName(dns.toLowerCase(Locale.ROOT).replaceAll("\\.$", ""))) {
+      throw bad("--peer-dns", peerDns, "not a DNS name (letters, digits, '-' and '.')");
+    }
+    return dns;
   }
 
   private Inet4Address nodeIp() {

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param hostname       this host's own name (duplicates across the mesh are reported)
  * @param nodeIp         external IP: peers route this node's pod subnet via it; gossip binds here
  * @param seeds          peers to join through; empty starts a new mesh
+ * @param peerDns        DNS name whose A records are seeds too (a headless Service); null when not set
  * @param port           mesh TCP port
  * @param clusterCidr    the pod network
  * @param podSubnet      this node's /24 when configured; else the mesh allocates one
@@ -36,6 +37,7 @@ public record AgentConfig(
     String hostname,
     Inet4Address nodeIp,
     List<InetSocketAddress> seeds,
+    String peerDns,
     int port,
     Cidr clusterCidr,
     Optional<Cidr> podSubnet,
@@ -67,7 +69,7 @@ public record AgentConfig(
   @Override
   public String toString() {
     return "node " + nodeName + " (" + nodeIp.getHostAddress() + "), mesh port " + port + ", seeds "
-        + seeds + ", cluster " + clusterCidr + ", pod subnet " + podSubnet.map(Cidr::toString).orElse("(mesh)")
+        + seeds + (peerDns == null ? "" : ", peer dns " + peerDns) + ", cluster " + clusterCidr + ", pod subnet " + podSubnet.map(Cidr::toString).orElse("(mesh)")
         + ", bridge " + bridge + ", state " + stateDir + ", api " + apiSocket + ", metrics "
         + metricsAddress.getHostString() + ":" + metricsAddress.getPort() + ", secret "
         + (secret.isPresent() ? "set" : "none") + ", peer grace " + Durations.format(peerGrace)

@@ -4,16 +4,17 @@ import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
-import io.weft.dataplane.NetlinkException;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Node checks before joining: the node IP is on an interface (its uplink and MAC go into the record),
- * {@code ip_forward} is on (turned on when off), and strict {@code rp_filter} is reported, not changed.
+ * {@code ip_forward} is on (turned on when off; reported as a problem when that fails), and strict
+ * {@code rp_filter} is reported, not changed.
  */
 public final class Preflight {
   private static final Logger log = LoggerFactory.getLogger(Preflight.class);
@@ -52,15 +53,7 @@ public final class Preflight {
       mac = MacAddress.of(new byte[6]);
     }
     List<String> problems = new ArrayList<>();
-    try {
-      if (!"1".equals(dataplane.sysctls().get(IP_FORWARD))) {
-        dataplane.sysctls().set(IP_FORWARD, "1");
-        log.info("turned on {} (pods on other nodes are routed through this one)", IP_FORWARD);
-      }
-    } catch (NetlinkException | IllegalStateException e) {
-      throw new PreflightException("could not turn on " + IP_FORWARD + ": " + e.getMessage()
-          + "; run weft-agent as root (CAP_NET_ADMIN) or set it with sysctl -w " + IP_FORWARD + "=1", e);
-    }
+    ipForward(dataplane).ifPresent(problems::add);
     int all = rpFilter(dataplane, "all");
     int dev = rpFilter(dataplane, uplink);
     // The kernel uses the larger of conf.all and conf.<dev>; 1 is strict.
@@ -72,6 +65,34 @@ public final class Preflight {
       log.warn(p);
     }
     return new Result(uplink, mac, problems);
+  }
+
+  /**
+   * Turns ip_forward on. When it is off and cannot be written (e.g. a read-only /proc/sys in a container
+   * whose init step set it once), the agent keeps running and says so loudly: restarting would not fix
+   * it, and the routes of the other nodes still work for traffic this node originates.
+   */
+  private static Optional<String> ipForward(Dataplane dataplane) {
+    String value;
+    try {
+      value = dataplane.sysctls().get(IP_FORWARD).trim();
+    } catch (RuntimeException e) {
+      value = "unknown (" + e.getMessage() + ")";
+    }
+    if ("1".equals(value)) {
+      return Optional.empty();
+    }
+    try {
+      dataplane.sysctls().set(IP_FORWARD, "1");
+      log.info("turned on {} (pods on other nodes are routed through this one)", IP_FORWARD);
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      String p = IP_FORWARD + " is " + value + " and could not be turned on (" + e.getMessage()
+          + "): pods on this node cannot reach other nodes' pods; fix: sysctl -w " + IP_FORWARD
+          + "=1 as root (in Kubernetes: the privileged init container, then restart the pod)";
+      log.error(p);
+      return Optional.of(p);
+    }
   }
 
   private static int rpFilter(Dataplane dataplane, String device) {

@@ -120,7 +120,10 @@ class AgentConfigTest {
   @CsvSource(delimiter = '|', value = {
       "--node-ip|10.9.9.9|--node-ip 10.9.9.9: not an address of this host",
       "--node-ip|not-an-ip|--node-ip not-an-ip: not an IPv4 address",
-      "--node-name|bad name!|--node-name bad name!: use letters",
+      "--node-name|bad name!|--node-name bad name!: use a lowercase RFC 1123 name",
+      "--node-name|Node-A|--node-name Node-A: use a lowercase RFC 1123 name",
+      "--node-name|node_a|--node-name node_a: use a lowercase RFC 1123 name",
+      "--peer-dns|bad name!|--peer-dns bad name!: not a DNS name",
       "--port|70000|--port 70000: not a port",
       "--port|x|--port x: not a port",
       "--cluster-cidr|10.244.0.0/25|--cluster-cidr 10.244.0.0/25: must be an IPv4 prefix",
@@ -141,6 +144,43 @@ class AgentConfigTest {
     assertEquals(1, text.lines().count(), text);
     assertTrue(text.contains(expected), text);
     assertEquals(null, config, "the agent never started");
+  }
+
+  @Test
+  void theHostnameIsAnnouncedLowercaseAsPeersAcceptIt() {
+    HostFacts upper = new HostFacts() {
+      @Override
+      public String hostname() {
+        return "MyHost_01.Example.COM.";
+      }
+
+      @Override
+      public Set<Inet4Address> ipv4Addresses() {
+        return HOST.ipv4Addresses();
+      }
+
+      @Override
+      public Optional<Inet4Address> defaultRouteIpv4() {
+        return HOST.defaultRouteIpv4();
+      }
+    };
+    assertEquals(0, AgentMain.run(new String[0], Map.of(), upper, c -> {
+      config = c;
+      return 0;
+    }, new PrintWriter(out, true), new PrintWriter(err, true)));
+    assertEquals("myhost-01.example.com", config.hostname());
+    assertEquals("myhost-01.example.com", config.nodeName());
+    assertEquals("n", AgentCommand.normalizeHostname("-N-"));
+  }
+
+  @Test
+  void peerDnsIsReadFromTheFlagOrItsTwin() {
+    assertEquals(0, run(Map.of("WEFT_PEER_DNS", "weft-peers.weft.svc")));
+    assertEquals("weft-peers.weft.svc", config.peerDns());
+    assertEquals(0, run("--peer-dns", "weft-peers.weft.svc.cluster.local."));
+    assertEquals("weft-peers.weft.svc.cluster.local.", config.peerDns());
+    assertEquals(0, run());
+    assertEquals(null, config.peerDns());
   }
 
   @Test

@@ -10,7 +10,13 @@ import io.weft.agent.converge.MeshState;
 import io.weft.core.model.Peer;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
+import io.weft.dataplane.Addresses;
+import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.InterfaceAddress;
+import io.weft.dataplane.Links;
+import io.weft.dataplane.NetworkEvents;
+import io.weft.dataplane.RouteTable;
+import io.weft.dataplane.Sysctls;
 import io.weft.dataplane.memory.InMemoryDataplane;
 import io.weft.gossip.MeshSnapshot;
 import io.weft.gossip.MeshSnapshot.SeedStatus;
@@ -48,6 +54,59 @@ class NodePreparationTest {
     assertEquals(1, r.problems().size());
     assertTrue(r.problems().get(0).startsWith("strict rp_filter on eth0"), r.problems().get(0));
     assertEquals("1", k.sysctls().get("net.ipv4.conf.eth0.rp_filter"), "reported, not changed");
+  }
+
+  @Test
+  void forwardingThatCannotBeTurnedOnIsAProblemNotACrash() {
+    InMemoryDataplane k = node();
+    k.sysctls().set("net.ipv4.ip_forward", "0");
+    Sysctls readOnly = new Sysctls() {
+      @Override
+      public String get(String key) {
+        return k.sysctls().get(key);
+      }
+
+      @Override
+      public void set(String key, String value) {
+        throw new IllegalStateException("could not write /proc/sys/net/ipv4/ip_forward: Read-only file system");
+      }
+    };
+    Dataplane container = new Dataplane() {
+      @Override
+      public RouteTable routes() {
+        return k.routes();
+      }
+
+      @Override
+      public Links links() {
+        return k.links();
+      }
+
+      @Override
+      public Addresses addresses() {
+        return k.addresses();
+      }
+
+      @Override
+      public Sysctls sysctls() {
+        return readOnly;
+      }
+
+      @Override
+      public NetworkEvents events() {
+        return k.events();
+      }
+
+      @Override
+      public void close() {
+        k.close();
+      }
+    };
+    Preflight.Result r = Preflight.run(container, IpAddresses.parseV4("192.168.1.11"));
+    assertEquals(1, r.problems().size());
+    assertTrue(r.problems().get(0).startsWith("net.ipv4.ip_forward is 0 and could not be turned on (could not write"),
+        r.problems().get(0));
+    assertTrue(r.problems().get(0).contains("fix: sysctl -w net.ipv4.ip_forward=1"), r.problems().get(0));
   }
 
   @Test

@@ -105,23 +105,31 @@ public final class AgentClient {
       throw new IOException("incomplete HTTP reply (" + raw.length + " bytes, no end of headers)");
     }
     String head = new String(raw, 0, headerEnd, StandardCharsets.ISO_8859_1);
-    String[] lines = head.split("\r\n");
-    String[] status = lines[0].split(" ", 3);
+    // Lines by hand: String.split("\r\n") would compile a regex, which a plugin JVM pays for on every run.
+    int lineEnd = head.indexOf("\r\n");
+    String statusLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
+    String[] status = statusLine.split(" ", 3);
     if (status.length < 2 || !status[0].startsWith("HTTP/1.")) {
-      throw new IOException("not an HTTP reply: '" + lines[0] + "'");
+      throw new IOException("not an HTTP reply: '" + statusLine + "'");
     }
     int code;
     try {
       code = Integer.parseInt(status[1]);
     } catch (NumberFormatException e) {
-      throw new IOException("not an HTTP status: '" + lines[0] + "'");
+      throw new IOException("not an HTTP status: '" + statusLine + "'");
     }
     int bodyStart = headerEnd + 4;
     int bodyLength = raw.length - bodyStart;
-    for (int i = 1; i < lines.length; i++) {
-      String line = lines[i];
+    while (lineEnd >= 0) {
+      int start = lineEnd + 2;
+      lineEnd = head.indexOf("\r\n", start);
+      String line = lineEnd < 0 ? head.substring(start) : head.substring(start, lineEnd);
       int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
+      if (colon <= 0) {
+        continue;
+      }
+      String name = line.substring(0, colon).trim();
+      if (name.equalsIgnoreCase("content-length")) {
         int declared;
         try {
           declared = Integer.parseInt(line.substring(colon + 1).trim());
@@ -132,7 +140,7 @@ public final class AgentClient {
           throw new IOException("truncated HTTP reply: " + bodyLength + " of " + declared + " bytes");
         }
         bodyLength = declared;
-      } else if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("transfer-encoding")) {
+      } else if (name.equalsIgnoreCase("transfer-encoding")) {
         throw new IOException("unexpected Transfer-Encoding in the agent's reply: '" + line + "'");
       }
     }

@@ -1,8 +1,13 @@
 package io.weft.cni;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Entry point of the {@code weft} CNI plugin: environment and stdin in, result or error JSON on stdout, exit
@@ -10,35 +15,42 @@ import java.nio.charset.StandardCharsets;
  */
 public final class CniMain {
   /** Longer than any ADD the agent does, shorter than the runtime's own request timeout. */
-  private static final long AGENT_TIMEOUT_MILLIS = 60_000;
+  static final long AGENT_TIMEOUT_MILLIS = 60_000;
 
   private CniMain() {}
 
   public static void main(String[] args) {
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-        StandardCharsets.UTF_8);
-    String stdin;
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    System.exit(run(System.getenv(), System.in, out, agent(new AgentClient(AGENT_TIMEOUT_MILLIS))));
+  }
+
+  /** The agent behind a client (an anonymous class, not a lambda: no lambda bootstrap at start-up). */
+  static CniPlugin.Agent agent(AgentClient client) {
+    return new CniPlugin.Agent() {
+      @Override
+      public AgentClient.Response post(Path socket, String path, String body) throws IOException {
+        return client.post(socket, path, body);
+      }
+    };
+  }
+
+  /** One invocation: what {@code main} does, minus the exit. Returns the exit status. */
+  static int run(Map<String, String> env, InputStream stdin, PrintStream out, CniPlugin.Agent agent) {
+    String config;
     try {
-      stdin = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+      config = new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       CniError error = new CniError(CniError.IO_FAILURE, "error reading network config from stdin", e.getMessage());
       out.print(Json.write(error.toJson(CniVersion.LATEST)));
       out.flush();
-      System.exit(1);
-      return;
+      return 1;
     }
-    AgentClient client = new AgentClient(AGENT_TIMEOUT_MILLIS);
-    CniPlugin.Outcome outcome = new CniPlugin(new CniPlugin.Agent() {
-      @Override
-      public AgentClient.Response post(java.nio.file.Path socket, String path, String body) throws IOException {
-        return client.post(socket, path, body);
-      }
-    }).run(System.getenv(), stdin);
+    CniPlugin.Outcome outcome = new CniPlugin(agent).run(env, config);
     if (!outcome.stdout().isEmpty()) {
       out.print(outcome.stdout());
       out.print('\n');
     }
     out.flush();
-    System.exit(outcome.exitCode());
+    return outcome.exitCode();
   }
 }

@@ -87,8 +87,11 @@ final class MeshStack {
         .setCheckInterval(t.mergeMax().toMillis() + t.mergeMin().toMillis()));
     p.add(new FD_ALL3().setTimeout(t.suspectTimeout().toMillis()).setInterval(t.heartbeatInterval().toMillis()));
     p.add(new VERIFY_SUSPECT2().setTimeout(t.verifyTimeout().toMillis()));
-    p.add(new NAKACK2().useMcastXmit(false).setXmitInterval(500).resendLastSeqno(true));
-    p.add(new UNICAST3().setXmitInterval(500));
+    // Mesh traffic is a trickle: small retransmission tables (they grow when needed) keep the
+    // per-sender cost low, which is what limits how many members fit in one JVM for the simulation.
+    p.add(new NAKACK2().useMcastXmit(false).setXmitInterval(500).resendLastSeqno(true)
+        .setXmitTableNumRows(5).setXmitTableMsgsPerRow(100));
+    p.add(new UNICAST3().setXmitInterval(500).setXmitTableNumRows(5).setXmitTableMsgsPerRow(100));
     p.add(new STABLE().setDesiredAverageGossip(20_000).setMaxBytes(1_000_000));
     p.add(new GMS().setJoinTimeout(t.joinTimeout().toMillis()).printLocalAddress(false)
         .setMaxJoinAttempts(3).setViewAckCollectionTimeout(1000).setMergeTimeout(4000));

@@ -29,9 +29,11 @@ final class Members implements AutoCloseable {
     root = Files.createTempDirectory("weft-gossip-test");
   }
 
+  /** 127.0.0.(base+i) for small meshes; beyond .250 it moves on to 127.1.0.x, 127.2.0.x, ... */
   InetAddress ip(int i) {
+    int v = base + i;
     try {
-      return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (base + i)});
+      return InetAddress.getByAddress(new byte[] {127, (byte) (v / 250), 0, (byte) (1 + v % 250)});
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -72,4 +72,16 @@ class SeedRetryTest {
     });
     assertTrue(c2.snapshot().peers().containsKey("node-2"));
   }
+
+  @Test
+  void aDnsNameIsResolvedToSeedsOnEveryAttempt() throws Exception {
+    java.net.InetAddress localhost = java.net.InetAddress.getByName("127.0.0.1");
+    JGroupsMesh a = members.start(MeshConfig.loopbackTest(members.cluster, localhost, members.port,
+        members.stateDir(1), List.of()));
+    a.join(LocalNode.allocated("node-1", localhost, Members.mac(1), "0.1.0")).get(20, TimeUnit.SECONDS);
+    JGroupsMesh b = members.tcpMember(2, List.of(), c -> c.withDnsQuery("localhost"));
+    b.join(members.node(2)).get(20, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.snapshot().upPeers().size() == 1
+        && b.snapshot().seeds().candidates().contains("127.0.0.1:" + members.port));
+  }
 }

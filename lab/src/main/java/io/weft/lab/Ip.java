@@ -17,8 +17,7 @@ public final class Ip {
     return inUnchecked(netns, args).check();
   }
 
-  /** {@code ip -n NS ARGS...}, not checked (for "may already be gone" steps). */
-  public static Command.Result inUnchecked(String netns, String... args) {
+  private static Command.Result inUnchecked(String netns, String... args) {
     List<String> argv = new ArrayList<>(List.of("ip", "-n", netns));
     argv.addAll(Arrays.asList(args));
     return Command.of(argv).run();

@@ -101,7 +101,8 @@ public final class Lab implements AutoCloseable {
   private void buildNetwork(Progress progress) {
     Topology topology = config.topology();
     teardown.whileUp("creating the LAN", () -> Ip.netnsAdd(topology.lanNetns()));
-    Ip.in(topology.lanNetns(), "link", "add", Topology.LAN_BRIDGE, "type", "bridge");
+    // A plain switch: no STP, no forwarding delay when a port (re)joins.
+    Ip.in(topology.lanNetns(), "link", "add", Topology.LAN_BRIDGE, "type", "bridge", "stp_state", "0", "forward_delay", "0");
     Ip.in(topology.lanNetns(), "addr", "add",
         Topology.LAN_GATEWAY + "/" + Topology.LAN_PREFIX_LENGTH, "dev", Topology.LAN_BRIDGE);
     Ip.in(topology.lanNetns(), "link", "set", Topology.LAN_BRIDGE, "up");
@@ -123,6 +124,9 @@ public final class Lab implements AutoCloseable {
     LabNode seed = nodes.get(0);
     seed.startAgent(List.of(), secretFile, List.of());
     awaitReady(seed, READY_TIMEOUT);
+    // As a user would: the others join once the first node runs a mesh. Started all at once, the
+    // first node's discovery finds the joiners and tries to join them (JGroups start-up race).
+    awaitJoined(seed, READY_TIMEOUT);
     progress.step("weft-agent up on " + seed.name() + " (new mesh)");
     List<LabNode> joiners = nodes.subList(1, nodes.size());
     joiners.forEach(n -> n.startAgent(List.of(seed.ip()), secretFile, List.of()));
@@ -255,6 +259,22 @@ public final class Lab implements AutoCloseable {
     }
     throw new LabException("weft-agent on " + node.name() + " did not answer on " + node.socket()
         + " within " + timeout.toSeconds() + "s; log " + node.logFile() + ":\n" + tail(node.logFile(), 30));
+  }
+
+  /** Waits until {@code node}'s agent reports that it is in a mesh ({@code mesh.state} "joined"). */
+  public void awaitJoined(LabNode node, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!node.status().map(s -> s.path("mesh").path("state").asText()).orElse("").equals("joined")) {
+      if (!node.isAgentRunning()) {
+        throw new LabException("weft-agent on " + node.name() + " exited while joining; log " + node.logFile()
+            + ":\n" + tail(node.logFile(), 30));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new LabException("weft-agent on " + node.name() + " did not join a mesh within "
+            + timeout.toSeconds() + "s; log " + node.logFile() + ":\n" + tail(node.logFile(), 30));
+      }
+      pause(Duration.ofMillis(100));
+    }
   }
 
   /**

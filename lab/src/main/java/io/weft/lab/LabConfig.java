@@ -51,10 +51,6 @@ public record LabConfig(
     return new LabConfig(name, nodes, podsPerNode, grace, leaseTime, logRoot, runRoot, topology, extraAgentArgs);
   }
 
-  public LabConfig withLogRoot(Path root) {
-    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, root, runRoot, topology, extraAgentArgs);
-  }
-
   public Path logDir() {
     return logRoot.resolve(name);
   }

@@ -181,13 +181,6 @@ public final class LabNode {
     return agent != null && agent.isAlive();
   }
 
-  public synchronized long agentPid() {
-    if (agent == null) {
-      throw new LabException("no agent was started on " + name());
-    }
-    return agent.pid();
-  }
-
   /** SIGTERM (the agent leaves the mesh and keeps its routes) and waits for the exit; returns the exit code. */
   public synchronized int stopAgent(Duration timeout) {
     if (!isAgentRunning()) {

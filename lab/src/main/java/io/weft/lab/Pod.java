@@ -55,10 +55,6 @@ public final class Pod {
     return ip;
   }
 
-  public String netnsPath() {
-    return "/var/run/netns/" + name;
-  }
-
   /** The argv that runs {@code command} inside this pod. */
   public List<String> exec(String... command) {
     return Ip.exec(name, List.of(command));
@@ -73,8 +69,14 @@ public final class Pod {
    * Sends one UDP datagram from this pod to {@code target}'s echo and returns the source address
    * the target saw, or null when nothing came back within {@code timeout}.
    */
-  public synchronized String sourceSeenBy(Pod target, Duration timeout) {
+  public String sourceSeenBy(Pod target, Duration timeout) {
+    // The target's lock is taken and released before this pod's: two pods asking each other at
+    // once must not each hold one lock and wait for the other.
     target.ensureEcho();
+    return ask(target, timeout);
+  }
+
+  private synchronized String ask(Pod target, Duration timeout) {
     ensureEcho();
     try {
       echoIn.write("ask " + target.ip + " " + PodEcho.DEFAULT_PORT + " " + timeout.toMillis() + "\n");

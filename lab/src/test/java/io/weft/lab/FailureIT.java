@@ -100,6 +100,12 @@ class FailureIT {
         .forEach(p -> assertNotEquals(p.ip(), fresh.ip(), "a new pod does not get a kept address"));
     await().atMost(Bounds.TRAFFIC).pollInterval(Duration.ofSeconds(1))
         .untilAsserted(() -> assertEquals(List.of(), Traffic.pingFailures(lab, lab.pods(), lab.pods())));
+
+    // CNI DEL, as a runtime removing the pod: its address is given back.
+    lab.node(2).removePod(fresh);
+    String ipam = AgentApi.get(lab.node(2).socket(), "/v1/ipam").orElseThrow();
+    assertTrue(!ipam.contains("\"" + fresh.ip() + "\"") && !ipam.contains(fresh.ip() + "/"),
+        "CNI DEL released " + fresh.ip() + ": " + ipam);
   }
 
   @Test

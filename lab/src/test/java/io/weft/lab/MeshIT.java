@@ -116,6 +116,13 @@ class MeshIT {
         }
       }
 
+      Command.Result peersJson = node.meshctl("status", "peers", "-o", "json");
+      assertEquals(0, peersJson.exit(), peersJson.stderr());
+      Map<String, String> listed = new TreeMap<>();
+      mapper.readTree(peersJson.stdout()).findParents("podSubnet")
+          .forEach(p -> listed.put(p.path("podSubnet").asText(), p.path("nodeIp").asText()));
+      assertEquals(expectedRoutes, listed, node + " status peers -o json: " + peersJson.stdout());
+
       Command.Result routes = node.meshctl("status", "routes", "-o", "json");
       assertEquals(0, routes.exit(), routes.stderr());
       Map<String, String> routeStates = new HashMap<>();

@@ -37,6 +37,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -285,11 +286,20 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  /** Routes a complete request to its handler on a worker and writes the answer back. */
+  /**
+   * Routes each complete request to its handler on a worker and writes the answer back. Requests of one
+   * connection are answered one at a time, in order (HTTP/1.1 pipelining): the next is dispatched only
+   * when the previous answer is written. State is touched on the connection's event loop only.
+   */
   private static final class Dispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** A request copied out of Netty's buffers, with its handler or the error answer it already has. */
+    private record Call(ApiRequest request, ApiHandler handler, FullHttpResponse answer, boolean keepAlive) {}
+
     private final Map<String, Map<String, ApiHandler>> routes;
     private final ThreadPoolExecutor workers;
     private final ObjectMapper json;
+    private final ArrayDeque<Call> pending = new ArrayDeque<>();
+    private boolean busy;
 
     Dispatcher(Map<String, Map<String, ApiHandler>> routes, ThreadPoolExecutor workers, ObjectMapper json) {
       this.routes = routes;
@@ -299,25 +309,30 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      pending.add(route(request));
+      if (!busy) {
+        next(ctx);
+      }
+    }
+
+    private Call route(FullHttpRequest request) {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       if (request.decoderResult().isFailure()) {
-        send(ctx, error(json, 400, "malformed HTTP request: " + request.decoderResult().cause().getMessage()), false);
-        return;
+        return new Call(null, null,
+            error(json, 400, "malformed HTTP request: " + request.decoderResult().cause().getMessage()), false);
       }
       QueryStringDecoder uri = new QueryStringDecoder(request.uri());
       String method = request.method().name();
       Map<String, ApiHandler> byMethod = routes.get(uri.path());
       if (byMethod == null) {
-        send(ctx, error(json, 404, "no such endpoint: " + method + " " + uri.path()), keepAlive);
-        return;
+        return new Call(null, null, error(json, 404, "no such endpoint: " + method + " " + uri.path()), keepAlive);
       }
       ApiHandler handler = byMethod.get(method);
       if (handler == null) {
         FullHttpResponse r = error(json, 405, "method " + method + " not allowed on " + uri.path()
             + " (allowed: " + String.join(", ", byMethod.keySet()) + ")");
         r.headers().set(HttpHeaderNames.ALLOW, String.join(", ", byMethod.keySet()));
-        send(ctx, r, keepAlive);
-        return;
+        return new Call(null, null, r, keepAlive);
       }
       Map<String, String> query = new LinkedHashMap<>();
       for (Map.Entry<String, List<String>> e : uri.parameters().entrySet()) {
@@ -326,11 +341,28 @@ public final class ApiServer implements AutoCloseable {
       ByteBuf content = request.content();
       byte[] body = new byte[content.readableBytes()];
       content.getBytes(content.readerIndex(), body);
-      ApiRequest apiRequest = new ApiRequest(method, uri.path(), query, body);
+      return new Call(new ApiRequest(method, uri.path(), query, body), handler, null, keepAlive);
+    }
+
+    /** Dispatches the oldest waiting request, if any. */
+    private void next(ChannelHandlerContext ctx) {
+      Call c = pending.poll();
+      if (c == null) {
+        busy = false;
+        return;
+      }
+      busy = true;
+      if (c.answer() != null) {
+        finish(ctx, c.answer(), c.keepAlive());
+        return;
+      }
       try {
-        workers.execute(() -> send(ctx, handle(handler, apiRequest), keepAlive));
+        workers.execute(() -> {
+          FullHttpResponse r = handle(c.handler(), c.request());
+          ctx.executor().execute(() -> finish(ctx, r, c.keepAlive()));
+        });
       } catch (RejectedExecutionException e) {
-        send(ctx, error(json, 503, "too many requests in flight; try again"), false);
+        finish(ctx, error(json, 503, "too many requests in flight; try again"), false);
       }
     }
 
@@ -344,14 +376,23 @@ public final class ApiServer implements AutoCloseable {
       }
     }
 
-    private static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    /** Writes an answer (on the event loop); then the next request, or the close. */
+    private void finish(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
       if (keepAlive) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         ctx.writeAndFlush(response);
+        next(ctx);
       } else {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        pending.clear(); // anything pipelined after a "Connection: close" request is not answered
       }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      pending.clear();
+      super.channelInactive(ctx);
     }
 
     @Override

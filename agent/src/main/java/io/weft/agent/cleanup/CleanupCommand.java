@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     versionProvider = io.weft.agent.WeftVersion.class,
     description = {
-        "Removes everything Weft put on this node, and nothing else:",
-        "routes with protocol 87 (weft), the node bridge, and the CNI files.",
-        "Stop weft-agent first (it would put them back).", ""},
+        "Removes Weft's routes, bridge and CNI files from this node; nothing else.",
+        "Routes: those with protocol 87 (weft), in any table. Stop weft-agent first",
+        "(it would put them back).", ""},
     footerHeading = "%nExamples:%n",
     footer = {
         "  weft-agent cleanup",

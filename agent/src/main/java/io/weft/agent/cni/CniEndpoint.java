@@ -44,6 +44,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -195,7 +196,7 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
       }
       log.error("CNI: unexpected failure", cause);
       throw new CniError(CniError.INTERNAL, "unexpected failure in the weft agent", String.valueOf(cause));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       throw new CniError(CniError.TRY_AGAIN_LATER, "the weft agent is shutting down");
     }
   }
@@ -240,6 +241,9 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
     AttachmentKey key = key(r);
     Cidr subnet = requireSubnet();
     Ipam ipam = ipamFor(subnet);
+    if (r.netns() == null || r.containerId() == null || r.ifname() == null) {
+      throw new CniError(CniError.INVALID_ENVIRONMENT, "ADD needs a container ID, a network namespace and an interface name");
+    }
     Path netns = Path.of(r.netns());
     if (!Files.exists(netns)) {
       throw new CniError(CniError.UNKNOWN_CONTAINER, "network namespace " + netns + " does not exist");

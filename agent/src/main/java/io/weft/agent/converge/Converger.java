@@ -87,7 +87,6 @@ public final class Converger implements AutoCloseable {
   private String adoptionEndReason = "";
   private int failures;
   private long retryAt;
-  private Cidr selfSubnet;
   private Map<RouteKey, Route> desired = Map.of();
   private Set<RouteKey> installedBefore = Set.of();
   private final Map<RouteKey, Long> waitingSince = new HashMap<>();
@@ -100,7 +99,7 @@ public final class Converger implements AutoCloseable {
    * @param settings  graces and timings
    * @param nowMillis wall clock, epoch millis (peer grace is measured against the mesh's down-since times)
    * @param observer  told about every reconcile (metrics)
-   * @param selfHook  told when this node's subnet first appears or moves (bridge address)
+   * @param selfHook  run at each reconcile with this node's record (bridge and gateway address)
    */
   public Converger(MeshView mesh, Dataplane dataplane, ConvergeSettings settings, LongSupplier nowMillis,
       ReconcileObserver observer, SelfNodeHook selfHook) {
@@ -249,13 +248,10 @@ public final class Converger implements AutoCloseable {
       return;
     }
     List<String> errors = new ArrayList<>();
-    if (!self.podSubnet().equals(selfSubnet)) {
-      try {
-        selfHook.selfChanged(self);
-        selfSubnet = self.podSubnet();
-      } catch (RuntimeException e) {
-        errors.add(e.getMessage());
-      }
+    try {
+      selfHook.selfChanged(self);
+    } catch (RuntimeException e) {
+      errors.add(e.getMessage());
     }
     updateAdoption(state, now);
 

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import io.weft.agent.converge.ReconcileObserver;
 import io.weft.agent.converge.ReconcileReport;
 import io.weft.core.model.PeerState;
+import io.weft.core.plan.RecordValidator;
 import io.weft.core.plan.RouteStatus;
 import io.weft.core.plan.SkippedPeer;
 import io.weft.gossip.MeshSnapshot;
@@ -64,6 +65,11 @@ public final class AgentMetrics implements ReconcileObserver {
     rejected = Counter.builder().name("weft_rejected_records_total")
         .help("Peer records refused by the validator, by reason code").labelNames("reason").register(registry);
     // Series exist from the start at zero, so rate() and alerts see them before the first event.
+    for (String code : new String[] {RecordValidator.BAD_NAME, RecordValidator.BAD_HOSTNAME,
+        RecordValidator.BAD_AGENT_VERSION, RecordValidator.BAD_NODE_IP, RecordValidator.SUBNET_OUTSIDE_CLUSTER,
+        RecordValidator.SUBNET_WRONG_SIZE, RecordValidator.SUBNET_OVERLAP}) {
+      rejected.labelValues(code);
+    }
     reconciles.labelValues("ok");
     reconciles.labelValues("error");
     for (String op : new String[] {"add", "replace", "delete"}) {
@@ -110,6 +116,13 @@ public final class AgentMetrics implements ReconcileObserver {
           cb.call(m.bytesIn(), "in");
           cb.call(m.bytesOut(), "out");
         }).register(registry);
+    // A secret mismatch or a stranger on the mesh port shows up here, not as a peer: make it alertable.
+    CounterWithCallback.builder().name("weft_mesh_refused_connections_total")
+        .help("Mesh connections refused by the handshake (wrong or missing secret, not a Weft peer)")
+        .callback(cb -> cb.call(mesh.get().counters().refusedConnections())).register(registry);
+    CounterWithCallback.builder().name("weft_mesh_malformed_messages_total")
+        .help("Mesh messages dropped because they could not be decoded or did not match their sender")
+        .callback(cb -> cb.call(mesh.get().counters().malformedDropped())).register(registry);
   }
 
   private static String reasonLabel(String reason) {

@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -116,6 +118,33 @@ class ApiServerTest {
       release.countDown();
       assertTrue(slow.get(10, TimeUnit.SECONDS).startsWith("HTTP/1.1 200"));
       assertTrue(thread.get().startsWith("weft-api-"), thread.get());
+    }
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredOneAtATimeInOrder() throws Exception {
+    Path socket = dir.resolve("p.sock");
+    List<String> events = new CopyOnWriteArrayList<>();
+    CountDownLatch fastRan = new CountDownLatch(1);
+    try (ApiServer s = ApiServer.on(socket).workers(4)
+        .route("GET", "/slow", r -> {
+          events.add("slow-start");
+          // Waits briefly for /fast: it must not come, since /fast is dispatched only after this answer.
+          boolean overtaken = fastRan.await(300, TimeUnit.MILLISECONDS);
+          events.add(overtaken ? "slow-overtaken" : "slow-end");
+          return ApiResponse.json(200, "{\"n\":\"slow\"}");
+        })
+        .route("GET", "/fast", r -> {
+          events.add("fast");
+          fastRan.countDown();
+          return ApiResponse.json(200, "{\"n\":\"fast\"}");
+        })
+        .start()) {
+      String replies = UnixHttp.exchange(socket, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+          + "GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertEquals(List.of("slow-start", "slow-end", "fast"), events);
+      assertTrue(replies.indexOf("{\"n\":\"slow\"}") < replies.indexOf("{\"n\":\"fast\"}"), replies);
+      assertTrue(replies.indexOf("{\"n\":\"fast\"}") > 0, replies);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.weft.agent.api.ApiServer;
 import io.weft.cni.AgentClient;
@@ -281,6 +282,10 @@ class CniPluginIT {
 
   @Test
   void referencePluginsChainAfterWeft() throws Exception {
+    for (String plugin : List.of("tuning", "portmap", "bandwidth")) {
+      assumeTrue(Files.isExecutable(Path.of(REFERENCE_PLUGINS, plugin)),
+          REFERENCE_PLUGINS + "/" + plugin + " is missing (apt-get install containernetworking-plugins)");
+    }
     String pod = newPod();
     Map<String, String> env = env("ADD", "chain", pod, "eth0");
     Map<String, Object> result = add("chain", pod, "1.0.0");

@@ -292,6 +292,21 @@ class ConvergerTest {
   }
 
   @Test
+  void aFailingNodeStepIsReportedAndRetried() {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    loop = new Converger(mesh, kernel, settings(), System::currentTimeMillis, reports::add, self -> {
+      if (calls.incrementAndGet() <= 2) {
+        throw new IllegalStateException("could not add 10.244.1.1/24 to v-net-0: device busy");
+      }
+    });
+    loop.start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    await().until(() -> calls.get() >= 3 && loop.latest().converged());
+    assertTrue(reports.stream().anyMatch(r -> r.errors().contains("could not add 10.244.1.1/24 to v-net-0: device busy")));
+    assertEquals(List.of(UNREACHABLE, TO_B), weftRoutes(), "routes are still programmed while the node step fails");
+  }
+
+  @Test
   void backoffDoublesUpToItsCap() {
     Backoff b = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
     assertEquals(Duration.ZERO, b.delay(0));
