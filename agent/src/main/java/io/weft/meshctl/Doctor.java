@@ -24,6 +24,8 @@ import java.util.TreeMap;
 final class Doctor {
   static final int MESH_PORT = 6783;
   static final int METRICS_PORT = 6782;
+  /** The kubelet's port: the one row of the Kubernetes ports table that every node has. */
+  static final int KUBELET_PORT = 10250;
 
   enum Result { PASS, WARN, FAIL }
 
@@ -44,9 +46,11 @@ final class Doctor {
    * @param meshPort      state of the mesh port on the node IP (or any address when unknown)
    * @param metricsPort   state of the metrics port on 127.0.0.1
    * @param peerMeshPorts per peer name: true when its mesh port accepted a connection
+   * @param kubeletPort   state of the kubelet port on this node
    */
   record Facts(List<Iface> interfaces, String ipForward, Map<String, String> rpFilter, JsonNode status,
-      String agentError, PortState meshPort, PortState metricsPort, Map<String, Boolean> peerMeshPorts) {}
+      String agentError, PortState meshPort, PortState metricsPort, Map<String, Boolean> peerMeshPorts,
+      PortState kubeletPort) {}
 
   private Doctor() {}
 
@@ -103,6 +107,12 @@ final class Doctor {
     }
     checks.add(port("port " + METRICS_PORT + "/tcp (metrics)", f.metricsPort(), agentUp,
         "free port " + METRICS_PORT + " on 127.0.0.1 or give weft-agent another --metrics-address"));
+    // Weft works without Kubernetes (the lab), so a missing kubelet is a warning, never a failure.
+    checks.add(f.kubeletPort() == PortState.LISTENING
+        ? new Check("port " + KUBELET_PORT + "/tcp (kubelet)", Result.PASS, "the kubelet listens", "")
+        : new Check("port " + KUBELET_PORT + "/tcp (kubelet)", Result.WARN, "nothing answers on " + KUBELET_PORT
+            + ": no kubelet on this node yet (fine before kubeadm join, or outside Kubernetes)",
+            "join the node to the cluster (kubeadm join) and open " + KUBELET_PORT + "/tcp from the control plane"));
     return checks;
   }
 
@@ -167,7 +177,10 @@ final class Doctor {
         }
       }
     }
-    return new Facts(interfaces, read(procSys.resolve("net/ipv4/ip_forward")), rp, status, agentError, mesh, metrics, peers);
+    PortState kubelet = connects("127.0.0.1", KUBELET_PORT) || (!nodeIp.isEmpty() && connects(nodeIp, KUBELET_PORT))
+        ? PortState.LISTENING : PortState.FREE;
+    return new Facts(interfaces, read(procSys.resolve("net/ipv4/ip_forward")), rp, status, agentError, mesh, metrics,
+        peers, kubelet);
   }
 
   private static PortState probe(String host, int port) {

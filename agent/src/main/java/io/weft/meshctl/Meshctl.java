@@ -2,7 +2,6 @@ package io.weft.meshctl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
@@ -52,7 +51,6 @@ public final class Meshctl {
       Exit codes: 0 healthy/ok, 1 degraded/failed, 2 usage error, 3 agent unreachable.
       """;
 
-  private final ObjectMapper json = new ObjectMapper();
   private final PrintStream out;
   private final PrintStream err;
   private final long nowMillis;
@@ -112,7 +110,7 @@ public final class Meshctl {
       };
     } catch (UnixHttpClient.UnreachableException e) {
       if (args.json()) {
-        out.println(json.createObjectNode().put("error", e.getMessage()).toPrettyString());
+        out.println(JsonTrees.pretty(JsonTrees.object().put("error", e.getMessage())));
       }
       err.println("meshctl: " + e.getMessage());
       return UNREACHABLE;
@@ -132,7 +130,7 @@ public final class Meshctl {
     if (s == null) {
       return DEGRADED;
     }
-    out.print(asJson ? s.toPrettyString() + "\n" : Render.status(s, nowMillis));
+    out.print(asJson ? JsonTrees.pretty(s) + "\n" : Render.status(s, nowMillis));
     return s.path("converged").asBoolean() && s.path("healthy").asBoolean() ? OK : DEGRADED;
   }
 
@@ -146,7 +144,7 @@ public final class Meshctl {
     if (n == null) {
       return DEGRADED;
     }
-    out.print(asJson ? n.toPrettyString() + "\n" : view.render(n));
+    out.print(asJson ? JsonTrees.pretty(n) + "\n" : view.render(n));
     return OK;
   }
 
@@ -157,11 +155,11 @@ public final class Meshctl {
     if (r.status() != 200) {
       err.println("meshctl: forget " + node + ": " + errorText(r, body));
       if (asJson) {
-        out.println(body.toPrettyString());
+        out.println(JsonTrees.pretty(body));
       }
       return DEGRADED;
     }
-    out.print(asJson ? body.toPrettyString() + "\n"
+    out.print(asJson ? JsonTrees.pretty(body) + "\n"
         : "forgot " + node + ": its routes and subnet lease are removed mesh-wide\n");
     return OK;
   }
@@ -181,12 +179,12 @@ public final class Meshctl {
     }
     List<Doctor.Check> checks = Doctor.evaluate(Doctor.gather(status, agentError, procSys));
     if (asJson) {
-      ObjectNode root = json.createObjectNode();
+      ObjectNode root = JsonTrees.object();
       ArrayNode list = root.putArray("checks");
       for (Doctor.Check c : checks) {
         list.addObject().put("name", c.name()).put("result", c.result().name()).put("detail", c.detail()).put("fix", c.fix());
       }
-      out.println(root.toPrettyString());
+      out.println(JsonTrees.pretty(root));
     } else {
       out.print(renderChecks(checks));
     }
@@ -217,7 +215,7 @@ public final class Meshctl {
   }
 
   private JsonNode parse(String body) throws JsonProcessingException {
-    return body.isBlank() ? json.createObjectNode() : json.readTree(body);
+    return JsonTrees.parse(body);
   }
 
   private static String errorText(UnixHttpClient.Response r, JsonNode body) {

@@ -89,7 +89,7 @@ final class Render {
       } else if (v.isValueNode()) {
         field(b, title(name), v.asText());
       } else {
-        field(b, title(name), v.toString());
+        field(b, title(name), JsonTrees.compact(v));
       }
     }
     for (String t : tables) {
@@ -111,7 +111,7 @@ final class Render {
     }
     Table t = new Table(columns.stream().map(Render::header).toArray(String[]::new));
     for (JsonNode o : array) {
-      t.row(columns.stream().map(c -> o.has(c) ? (o.get(c).isValueNode() ? o.get(c).asText() : o.get(c).toString()) : "")
+      t.row(columns.stream().map(c -> o.has(c) ? (o.get(c).isValueNode() ? o.get(c).asText() : JsonTrees.compact(o.get(c))) : "")
           .toArray(String[]::new));
     }
     return t.render();

@@ -35,7 +35,8 @@ class DoctorTest {
   @Test
   void aHealthyNodePassesAndEveryProblemHasAFix() {
     Facts f = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "0", Map.of("all", "1", "eth0", "0"),
-        STATUS, "", PortState.LISTENING, PortState.FREE, Map.of("node-b", true, "node-c", false));
+        STATUS, "", PortState.LISTENING, PortState.FREE, Map.of("node-b", true, "node-c", false),
+        PortState.LISTENING);
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.PASS, check(checks, "agent").result());
     assertEquals(Result.PASS, check(checks, "interface with an IP").result());
@@ -48,6 +49,7 @@ class DoctorTest {
     assertEquals(Result.FAIL, check(checks, "peers reachable on 6783/tcp").result());
     assertTrue(check(checks, "peers reachable on 6783/tcp").detail().contains("node-c"));
     assertEquals(Result.WARN, check(checks, "port 6782/tcp (metrics)").result());
+    assertEquals(Result.PASS, check(checks, "port 10250/tcp (kubelet)").result());
     checks.stream().filter(c -> c.result() != Result.PASS).forEach(c -> assertTrue(!c.fix().isEmpty(), c.name()));
     String table = Meshctl.renderChecks(checks);
     assertTrue(table.startsWith("CHECK"), table);
@@ -56,7 +58,8 @@ class DoctorTest {
 
   @Test
   void withoutAnAgentTheMeshChecksWarnAndABusyPortFails() {
-    Facts f = new Facts(List.of(), "1", Map.of(), null, "cannot reach the agent", PortState.LISTENING, PortState.FREE, Map.of());
+    Facts f = new Facts(List.of(), "1", Map.of(), null, "cannot reach the agent", PortState.LISTENING, PortState.FREE, Map.of(),
+        PortState.FREE);
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.FAIL, check(checks, "agent").result());
     assertEquals(Result.FAIL, check(checks, "interface with an IP").result());
@@ -64,5 +67,6 @@ class DoctorTest {
     assertEquals(Result.PASS, check(checks, "ip_forward").result());
     assertEquals(Result.FAIL, check(checks, "port 6783/tcp (mesh)").result(), "someone else holds the mesh port");
     assertEquals(Result.PASS, check(checks, "port 6782/tcp (metrics)").result());
+    assertEquals(Result.WARN, check(checks, "port 10250/tcp (kubelet)").result(), "no kubelet is not fatal");
   }
 }

@@ -52,6 +52,10 @@ public final class CniPlugin {
       return new Outcome(0, "");
     } catch (CniError e) {
       return new Outcome(1, Json.write(e.toJson(version)));
+    } catch (RuntimeException e) {
+      // A bug here must still reach the runtime as a CNI error, not as a stack trace.
+      CniError internal = new CniError(CniError.INTERNAL, "internal error in the weft plugin", e.toString());
+      return new Outcome(1, Json.write(internal.toJson(version)));
     }
   }
 

@@ -131,6 +131,15 @@ class CniPluginTest {
   }
 
   @Test
+  void aBugBecomesAnInternalErrorNotAStackTrace() {
+    CniPlugin broken = new CniPlugin((socket, path, body) -> {
+      throw new IllegalStateException("boom");
+    });
+    Map<String, Object> e = assertError(999, broken.run(CniEnvironmentTest.env("DEL"), config("1.0.0", "")), "1.0.0");
+    assertTrue(((String) e.get("details")).contains("boom"), e.toString());
+  }
+
+  @Test
   void aRequestedMacIsAnUnsupportedField() {
     Map<String, Object> e = assertError(2, plugin.run(CniEnvironmentTest.env("ADD"),
         config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:09\"}")), "1.0.0");

@@ -36,6 +36,7 @@ public final class ConvergenceBench {
     List<String> rows = new ArrayList<>();
     WeftDist dist = WeftDist.locate();
     Stats floor = new Stats();
+    Stats rss = new Stats();
     for (int i = 0; i < JOINS; i++) {
       long start = System.nanoTime();
       Command.of(dist.agent().toString(), "--version").run().check();
@@ -44,6 +45,7 @@ public final class ConvergenceBench {
     for (int n : maxNodes > 3 ? List.of(3, maxNodes) : List.of(3)) {
       LabConfig config = LabConfig.defaults("bench-n" + n).withNodes(n).withPodsPerNode(0);
       try (Lab lab = Lab.start(config, progress)) {
+        lab.nodes().forEach(node -> node.agentRssKib().ifPresent(kib -> rss.add(kib * 1024)));
         Stats joins = new Stats();
         for (int j = 0; j < JOINS; j++) {
           long start = System.nanoTime();
@@ -101,6 +103,27 @@ public final class ConvergenceBench {
     out.println("| benchmark | Weft p50 | Weft max | reference | ref p50 | ref max |");
     out.println("|---|---|---|---|---|---|");
     rows.forEach(out::println);
+    out.println();
+    if (rss.count() > 0) {
+      long totalKib = totalMemoryKib();
+      out.printf(Locale.ROOT, "Agent resident memory right after the lab came up (%d agents): p50 %d MiB, max %d MiB"
+          + " (bin/weft-agent runs with -Xmx64m, SerialGC); by memory alone this machine would hold about %d"
+          + " agents. The two cores are what limits N here: every agent is a JVM start.%n",
+          rss.count(), rss.p50() >> 20, rss.max() >> 20, totalKib * 1024 / Math.max(1, rss.max()));
+    }
+  }
+
+  private static long totalMemoryKib() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException e) {
+      // Unknown memory: report no estimate rather than a wrong one.
+    }
+    return 0;
   }
 
   private static String row(String what, Stats weft, String reference, Stats ref) {
@@ -118,6 +141,10 @@ public final class ConvergenceBench {
 
     void add(long nanos) {
       samples.add(nanos);
+    }
+
+    int count() {
+      return samples.size();
     }
 
     long last() {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -179,6 +180,23 @@ public final class LabNode {
 
   public synchronized boolean isAgentRunning() {
     return agent != null && agent.isAlive();
+  }
+
+  /** Resident memory of the agent process in KiB (VmRSS from /proc), if it runs. */
+  public synchronized OptionalLong agentRssKib() {
+    if (!isAgentRunning()) {
+      return OptionalLong.empty();
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(agent.pid()), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")));
+        }
+      }
+      return OptionalLong.empty();
+    } catch (IOException e) {
+      return OptionalLong.empty();
+    }
   }
 
   /** SIGTERM (the agent leaves the mesh and keeps its routes) and waits for the exit; returns the exit code. */
