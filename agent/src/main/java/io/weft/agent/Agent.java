@@ -19,7 +19,10 @@ import io.weft.gossip.LocalNode;
 import io.weft.gossip.Mesh;
 import io.weft.gossip.MeshConfig;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +55,8 @@ public final class Agent implements AutoCloseable {
    * @param onFatal told (once, on some agent thread) when the agent cannot go on, e.g. the mesh
    *                refused to join (busy port); the caller stops the process with exit code 1
    * @throws Preflight.PreflightException when the node cannot run Weft
-   * @throws IOException when a socket or the state directory cannot be set up
+   * @throws ConfigException when the state directory, the API socket or the metrics address cannot be used
+   * @throws IOException when something else cannot be set up
    */
   public static Agent start(AgentConfig config, Consumer<Throwable> onFatal) throws IOException {
     Agent agent = new Agent(onFatal);
@@ -70,7 +74,11 @@ public final class Agent implements AutoCloseable {
     Dataplane loopHandle = own(NetlinkDataplane.current());
     Preflight.Result host = Preflight.run(loopHandle, config.nodeIp());
     RtProtos.install(config.rtProtosDir());
-    Files.createDirectories(config.stateDir());
+    try {
+      Files.createDirectories(config.stateDir());
+    } catch (IOException e) {
+      throw unusable("--state-dir", config.stateDir(), "cannot create it", e);
+    }
     if (config.secret().isEmpty()) {
       log.warn("no --secret-file: the mesh is unauthenticated; any host that reaches port {} can join it", config.port());
     }
@@ -116,11 +124,20 @@ public final class Agent implements AutoCloseable {
       String[] methodPath = e.getKey().split(" ", 2);
       api.route(methodPath[0], methodPath[1], e.getValue());
     }
-    parts.add(api.start());
+    try {
+      parts.add(api.start());
+    } catch (IOException e) {
+      throw unusable("--api-socket", config.apiSocket(), "cannot listen", e);
+    }
 
     Duration stale = config.resyncInterval().multipliedBy(3).plusSeconds(10);
-    MetricsServer metricsServer = own(new MetricsServer(config.metricsAddress(), metrics,
-        () -> health(stale), this::notReady));
+    MetricsServer metricsServer;
+    try {
+      metricsServer = own(new MetricsServer(config.metricsAddress(), metrics, () -> health(stale), this::notReady));
+    } catch (IOException e) {
+      throw unusable("--metrics-address", config.metricsAddress().getHostString() + ":" + config.metricsAddress().getPort(),
+          "cannot listen", e);
+    }
     metricsServer.start();
 
     converger.start();
@@ -141,6 +158,28 @@ public final class Agent implements AutoCloseable {
         converger.requestReconcile("joined");
       }
     });
+  }
+
+  /**
+   * A start-up step that cannot use a configured value (a state dir on a read-only file system, a busy
+   * metrics port): refused like a bad flag, exit 2 with one line naming it.
+   */
+  static ConfigException unusable(String flag, Object value, String step, IOException e) {
+    return new ConfigException(flag + " " + value + ": " + step + ": " + reason(e));
+  }
+
+  /** The JDK names the file but not the reason for some of these; say both. */
+  static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file or directory: " + e.getMessage();
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied: " + e.getMessage();
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason() + (f.getFile() == null ? "" : ": " + f.getFile());
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private ReconcileReport latest() {

@@ -217,8 +217,13 @@ public final class AgentCommand implements Callable<Integer> {
 
   private Inet4Address nodeIp() {
     if (nodeIp == null) {
-      return host.defaultRouteIpv4().orElseThrow(() -> new ConfigException(
+      Inet4Address found = host.defaultRouteIpv4().orElseThrow(() -> new ConfigException(
           "--node-ip: not given and no interface holds a default route to take it from; give --node-ip"));
+      unroutable(found).ifPresent(why -> {
+        throw new ConfigException("--node-ip: not given, and the default route's address "
+            + found.getHostAddress() + " is " + why);
+      });
+      return found;
     }
     Inet4Address ip;
     try {
@@ -226,11 +231,34 @@ public final class AgentCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw bad("--node-ip", nodeIp, "not an IPv4 address");
     }
+    unroutable(ip).ifPresent(why -> {
+      throw bad("--node-ip", nodeIp, why);
+    });
     if (!host.ipv4Addresses().contains(ip)) {
       throw bad("--node-ip", nodeIp, "not an address of this host (it has " + host.ipv4Addresses().stream()
           .map(InetAddress::getHostAddress).sorted().toList() + ")");
     }
     return ip;
+  }
+
+  /**
+   * Why peers could not route pod traffic to {@code ip} (their RecordValidator refuses such a node IP), or
+   * empty when it can be a node IP.
+   */
+  static Optional<String> unroutable(Inet4Address ip) {
+    if (ip.isLoopbackAddress()) {
+      return Optional.of("a loopback address: peers cannot route to it; give the node's external address");
+    }
+    if (ip.isLinkLocalAddress()) {
+      return Optional.of("a link-local address (169.254/16): peers refuse it; give the node's external address");
+    }
+    if (ip.isAnyLocalAddress() || (ip.getAddress()[0] == 0)) {
+      return Optional.of("in 0.0.0.0/8 (this network): not an address peers can route to");
+    }
+    if (ip.isMulticastAddress() || (ip.getAddress()[0] & 0xf0) == 0xf0) {
+      return Optional.of("a multicast or reserved (240.0.0.0/4) address: not a node address");
+    }
+    return Optional.empty();
   }
 
   private Cidr clusterCidr() {

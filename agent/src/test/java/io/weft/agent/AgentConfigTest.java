@@ -120,6 +120,10 @@ class AgentConfigTest {
   @CsvSource(delimiter = '|', value = {
       "--node-ip|10.9.9.9|--node-ip 10.9.9.9: not an address of this host",
       "--node-ip|not-an-ip|--node-ip not-an-ip: not an IPv4 address",
+      "--node-ip|127.0.0.1|--node-ip 127.0.0.1: a loopback address",
+      "--node-ip|169.254.1.1|--node-ip 169.254.1.1: a link-local address",
+      "--node-ip|0.0.0.0|--node-ip 0.0.0.0: in 0.0.0.0/8",
+      "--node-ip|224.0.0.1|--node-ip 224.0.0.1: a multicast or reserved",
       "--node-name|bad name!|--node-name bad name!: use a lowercase RFC 1123 name",
       "--node-name|Node-A|--node-name Node-A: use a lowercase RFC 1123 name",
       "--node-name|node_a|--node-name node_a: use a lowercase RFC 1123 name",
@@ -187,6 +191,14 @@ class AgentConfigTest {
   void aBadEnvironmentValueNamesTheVariable() {
     assertEquals(2, run(Map.of("WEFT_POD_SUBNET", "10.9.1.0/24")));
     assertEquals("weft-agent: WEFT_POD_SUBNET 10.9.1.0/24: not inside --cluster-cidr 10.244.0.0/16\n", err.toString());
+  }
+
+  @Test
+  void aStartStepThatCannotUseAValueNamesTheFlag() {
+    assertEquals("--state-dir /proc/weft: cannot create it: no such file or directory: /proc/weft",
+        Agent.unusable("--state-dir", "/proc/weft", "cannot create it", new java.nio.file.NoSuchFileException("/proc/weft")).getMessage());
+    assertEquals("--metrics-address 127.0.0.1:6782: cannot listen: Address already in use",
+        Agent.unusable("--metrics-address", "127.0.0.1:6782", "cannot listen", new java.net.BindException("Address already in use")).getMessage());
   }
 
   @Test

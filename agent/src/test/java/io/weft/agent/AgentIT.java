@@ -81,6 +81,13 @@ class AgentIT {
   @Test
   void startRepairRestartAndCleanUp() throws Exception {
     assertTrue(Files.isExecutable(DIST.resolve("bin/weft-agent")), "run after `mvn package`: " + DIST.toAbsolutePath());
+    // A bad value: exit 2 and one line naming it, nothing touched.
+    Result refused = exec(List.of(DIST.resolve("bin/weft-agent").toString(), "--node-ip", "192.168.79.99",
+        "--state-dir", tmp.resolve("state").toString(), "--api-socket", tmp.resolve("weft.sock").toString()));
+    assertEquals(2, refused.exitCode(), refused.output());
+    assertEquals(List.of("weft-agent: --node-ip 192.168.79.99: not an address of this host (it has [127.0.0.1, 192.168.79.11])"),
+        refused.output().lines().toList());
+    assertTrue(kernel.links().byName("v-net-0").isEmpty());
     startAgent();
     Route unreachable = Route.unreachable(CLUSTER);
     await().atMost(WAIT).until(() -> weftRoutes().contains(unreachable));

@@ -121,6 +121,7 @@ public final class JGroupsMesh implements Mesh {
   private AllocRequest pendingAlloc;
   private ScheduledFuture<?> allocTimer;
   private boolean recomputeScheduled;
+  private long refusedBeforeAttempt;
   private Set<String> reportedProblems = Set.of();
 
   public JGroupsMesh(MeshConfig config) {
@@ -413,6 +414,7 @@ public final class JGroupsMesh implements Mesh {
     seeds = new SeedStatus(SeedStatus.State.JOINING, seeds.candidates(), attempts, 0, "joining the mesh");
     markDirty();
     boolean hasSeeds = !config.seeds().isEmpty() || config.dnsQuery() != null;
+    refusedBeforeAttempt = security == null ? 0 : security.refusedOutgoing();
     List<InetSocketAddress> remembered = store.readPeers();
     connector.execute(() -> {
       List<InetSocketAddress> candidates = candidates(remembered);
@@ -479,6 +481,10 @@ public final class JGroupsMesh implements Mesh {
   }
 
   private void retryLater(List<String> candidates, int attempts) {
+    retryLater(candidates, attempts, "no seed peer reachable (" + String.join(", ", candidates) + ")");
+  }
+
+  private void retryLater(List<String> candidates, int attempts, String why) {
     if (closed) {
       return;
     }
@@ -487,8 +493,7 @@ public final class JGroupsMesh implements Mesh {
       t = config.timing().retryMax();
     }
     long next = System.currentTimeMillis() + t.toMillis();
-    String msg = "no seed peer reachable (" + String.join(", ", candidates) + "), attempt " + attempts
-        + "; retrying in " + t.toMillis() + " ms";
+    String msg = why + ", attempt " + attempts + "; retrying in " + t.toMillis() + " ms";
     if (attempts == 1 || Integer.bitCount(attempts) == 1) {
       log.warn("{}: {}", local.name(), msg);
     }
@@ -531,6 +536,17 @@ public final class JGroupsMesh implements Mesh {
       observe(changed, state.known(changed).map(MeshState.Known::state).orElse(null));
     }
     log.debug("{}: view {}", local.name(), v);
+    if (first && refusedBySeeds(v)) {
+      // The seeds answered but refused this node (wrong or missing secret, other version): a mesh of
+      // one would only hide that. Leave, say why, and try again later.
+      String reason = "every reachable seed refused this node: " + security.lastOutgoingRefusal();
+      view = null;
+      connector.execute(() -> {
+        channel.disconnect();
+        onEvents(() -> retryLater(seeds.candidates(), seeds.attempts(), reason));
+      });
+      return;
+    }
     if (first) {
       seeds = new SeedStatus(SeedStatus.State.JOINED, seeds.candidates(), seeds.attempts(), 0,
           "joined a mesh of " + v.size());
@@ -574,6 +590,12 @@ public final class JGroupsMesh implements Mesh {
         multicast(state.sync(System.currentTimeMillis()));
       }
     }
+  }
+
+  /** A first view of one while seeds were configured and our own handshakes to them were refused. */
+  private boolean refusedBySeeds(View v) {
+    boolean hasSeeds = !config.seeds().isEmpty() || config.dnsQuery() != null;
+    return hasSeeds && v.size() == 1 && security != null && security.refusedOutgoing() > refusedBeforeAttempt;
   }
 
   private void rememberPeers(View v) {

@@ -69,6 +69,8 @@ final class MeshSecurity implements SocketFactory {
   private final AtomicLong bytesIn = new AtomicLong();
   private final AtomicLong bytesOut = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong refusedOutgoing = new AtomicLong();
+  private volatile String lastOutgoingRefusal = "";
   private final Map<InetAddress, Long> lastRefusalLog = new ConcurrentHashMap<>();
 
   /**
@@ -91,6 +93,15 @@ final class MeshSecurity implements SocketFactory {
 
   long refusedConnections() {
     return refused.get();
+  }
+
+  /** Connections this node opened that the handshake refused (its seeds do not accept it). */
+  long refusedOutgoing() {
+    return refusedOutgoing.get();
+  }
+
+  String lastOutgoingRefusal() {
+    return lastOutgoingRefusal;
   }
 
   // ---- SocketFactory: JGroups TCP asks for plain sockets and gets handshaking ones ----
@@ -282,9 +293,10 @@ final class MeshSecurity implements SocketFactory {
       byte[] s2c = hmac(prk.get(), concat("s2c".getBytes(StandardCharsets.US_ASCII), nonces, new byte[] {1}));
       s.streams(new GcmIn(rawIn, client ? s2c : c2s, peer), new GcmOut(rawOut, client ? c2s : s2c));
     } catch (SocketTimeoutException e) {
-      throw refusedNow(s, peer, new RefusedException("no handshake within " + HANDSHAKE_TIMEOUT_MS + " ms", false));
+      throw refusedNow(s, peer, client,
+          new RefusedException("no handshake within " + HANDSHAKE_TIMEOUT_MS + " ms", false));
     } catch (RefusedException e) {
-      throw refusedNow(s, peer, e);
+      throw refusedNow(s, peer, client, e);
     } finally {
       if (!s.isClosed()) {
         s.setSoTimeout(oldTimeout);
@@ -292,9 +304,13 @@ final class MeshSecurity implements SocketFactory {
     }
   }
 
-  private RefusedException refusedNow(MeshSocket s, String peer, RefusedException e) {
+  private RefusedException refusedNow(MeshSocket s, String peer, boolean client, RefusedException e) {
     if (!e.quiet) {
       refused.incrementAndGet();
+      if (client) {
+        lastOutgoingRefusal = peer + ": " + e.getMessage();
+        refusedOutgoing.incrementAndGet();
+      }
       long now = System.currentTimeMillis();
       Long last = lastRefusalLog.get(s.getInetAddress());
       if (last == null || now - last >= LOG_EVERY_MS) {

@@ -48,6 +48,14 @@ class SecureMeshTest {
     await().atMost(Duration.ofSeconds(15)).until(() -> wrong.snapshot().counters().refusedConnections() > 0
         && none.snapshot().counters().refusedConnections() > 0
         && a.snapshot().counters().refusedConnections() + b.snapshot().counters().refusedConnections() >= 2);
+    // They do not pretend to be a mesh of one: they keep retrying and say why.
+    await().atMost(Duration.ofSeconds(15)).until(() -> List.of(wrong, none).stream().allMatch(m -> {
+      MeshSnapshot.SeedStatus st = m.snapshot().seeds();
+      return st.state() == MeshSnapshot.SeedStatus.State.RETRYING && st.message().contains("secret");
+    }));
+    assertTrue(wrong.snapshot().seeds().message().contains("does not hold this mesh's secret"),
+        wrong.snapshot().seeds().message());
+    assertTrue(none.snapshot().seeds().message().contains("this node has none"), none.snapshot().seeds().message());
     // Long enough for several MERGE3 rounds: the mesh never sees them.
     await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).until(() ->
         a.snapshot().viewSize() == 2 && b.snapshot().viewSize() == 2
