@@ -43,12 +43,12 @@ bench() {
   echo "   $(cat "$work/$name.status") in $(( $(date +%s) - started ))s"
 }
 
-bench dataplane "mvn -B -q -Pbench -pl dataplane test-compile exec:exec" \
-  sh -c "cd '$root' && mvn -B -q -Pbench -pl dataplane test-compile exec:exec"
-bench gossip "mvn -B -q -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args=\"$gossip_args\"" \
-  sh -c "cd '$root' && mvn -B -q -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args='$gossip_args'"
+bench dataplane "mvn -B -q -Dstyle.color=never -Pbench -pl dataplane test-compile exec:exec" \
+  sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -Pbench -pl dataplane test-compile exec:exec"
+bench gossip "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args=\"$gossip_args\"" \
+  sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args='$gossip_args'"
 bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10" \
-  sh -c "cd '$root/agent' && mvn -B -q dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
+  sh -c "cd '$root/agent' && mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
     && '$lab_java' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
 bench lab-convergence "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.ConvergenceBench --max-nodes $max_nodes" \
   "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN \
@@ -79,8 +79,12 @@ mkdir -p "$root/docs"
     else
       # Figures only: log lines (timestamp + level) are left out, they stay in the run's own logs.
       echo '```text'
-      grep -v -E '^[0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]+ +(TRACE|DEBUG|INFO|WARN|ERROR)' "$work/$name.out" | grep -v '^\[' | tail -n 60
-      if [ "$(cat "$work/$name.status")" != ok ]; then tail -n 20 "$work/$name.err"; fi
+      sed 's/\x1b\[[0-9;]*m//g' "$work/$name.out" \
+        | grep -v -E '^[0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]+ +(TRACE|DEBUG|INFO|WARN|ERROR)|^\[' | tail -n 60
+      if [ "$(cat "$work/$name.status")" != ok ]; then
+        sed 's/\x1b\[[0-9;]*m//g' "$work/$name.out" | grep '^\[ERROR\]' | head -n 3
+        tail -n 20 "$work/$name.err"
+      fi
       echo '```'
     fi
   done

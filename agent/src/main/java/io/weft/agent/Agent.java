@@ -23,6 +23,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,7 +115,8 @@ public final class Agent implements AutoCloseable {
       cniHandle.close();
     });
 
-    StatusService status = new StatusService(m::snapshot, this::latest, host::problems, config.clusterCidr(),
+    StatusService status = new StatusService(m::snapshot, this::latest,
+        () -> Preflight.problemsNow(host, Path.of("/proc/sys")), config.clusterCidr(),
         config.peerGrace(), System::currentTimeMillis);
     StatusApi statusApi = new StatusApi(status, this::forget, config.nodeName());
     ApiServer.Builder api = ApiServer.on(config.apiSocket())

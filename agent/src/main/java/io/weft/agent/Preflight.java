@@ -4,7 +4,10 @@ import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
+import java.io.IOException;
 import java.net.Inet4Address;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -93,6 +96,37 @@ public final class Preflight {
       log.error(p);
       return Optional.of(p);
     }
+  }
+
+  /**
+   * The preflight's problems with {@code ip_forward} as it is now (status asks on every call): something
+   * may turn it off after start, or an operator may fix it without restarting the agent.
+   *
+   * @param procSys {@code /proc/sys} of this network namespace
+   */
+  public static List<String> problemsNow(Result preflight, Path procSys) {
+    List<String> problems = new ArrayList<>();
+    String atStart = null;
+    for (String p : preflight.problems()) {
+      if (p.startsWith(IP_FORWARD)) {
+        atStart = p;
+      } else {
+        problems.add(p);
+      }
+    }
+    String now;
+    try {
+      now = Files.readString(procSys.resolve("net/ipv4/ip_forward")).trim();
+    } catch (IOException e) {
+      now = null;
+    }
+    if (now == null && atStart != null) {
+      problems.add(atStart);
+    } else if (now != null && !"1".equals(now)) {
+      problems.add(atStart != null ? atStart : IP_FORWARD + " is " + now + " (turned off after weft-agent started):"
+          + " pods on this node cannot reach other nodes' pods; fix: sysctl -w " + IP_FORWARD + "=1");
+    }
+    return problems;
   }
 
   private static int rpFilter(Dataplane dataplane, String device) {

@@ -110,6 +110,24 @@ class NodePreparationTest {
   }
 
   @Test
+  void forwardingIsReportedAsItIsNowNotAsItWasAtStart() throws Exception {
+    Path procSys = tmp.resolve("sys");
+    Files.createDirectories(procSys.resolve("net/ipv4"));
+    Path forward = Files.writeString(procSys.resolve("net/ipv4/ip_forward"), "1\n");
+    Preflight.Result clean = new Preflight.Result("eth0", null, List.of("strict rp_filter on eth0 ..."));
+    assertEquals(List.of("strict rp_filter on eth0 ..."), Preflight.problemsNow(clean, procSys));
+    Files.writeString(forward, "0\n");
+    List<String> off = Preflight.problemsNow(clean, procSys);
+    assertEquals(2, off.size());
+    assertTrue(off.get(1).startsWith("net.ipv4.ip_forward is 0 (turned off after weft-agent started)"), off.get(1));
+
+    Preflight.Result failed = new Preflight.Result("eth0", null, List.of("net.ipv4.ip_forward is 0 and could not be turned on (...)"));
+    assertEquals(failed.problems(), Preflight.problemsNow(failed, procSys), "still off: the start-up reason stays");
+    Files.writeString(forward, "1\n");
+    assertEquals(List.of(), Preflight.problemsNow(failed, procSys), "fixed by hand: no longer a problem");
+  }
+
+  @Test
   void preflightRefusesANodeIpThatIsNotHere() {
     Preflight.PreflightException e = assertThrows(Preflight.PreflightException.class,
         () -> Preflight.run(node(), IpAddresses.parseV4("192.168.1.99")));
