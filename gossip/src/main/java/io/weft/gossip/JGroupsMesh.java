@@ -83,6 +83,13 @@ public final class JGroupsMesh implements Mesh {
   private static final Duration MERGE_SECOND_ROUND = Duration.ofMillis(1500);
   private static final Duration SNAPSHOT_DEBOUNCE = Duration.ofMillis(50);
   private static final int PROBE_TIMEOUT_MS = 700;
+  /**
+   * JGroups learns a member's physical address a moment after the view that brings it (the
+   * coordinator disseminates its address cache asynchronously), so a member missing from the first
+   * look is looked up again at this pace, a bounded number of times; housekeeping keeps trying after.
+   */
+  private static final Duration PEER_ADDRESS_RECHECK = Duration.ofMillis(500);
+  private static final int PEER_ADDRESS_RECHECKS = 20;
 
   /** Told on the event thread when a peer's record is stored or its state changes (benchmark, tests). */
   interface PeerObserver {
@@ -123,6 +130,7 @@ public final class JGroupsMesh implements Mesh {
   private boolean recomputeScheduled;
   private long refusedBeforeAttempt;
   private Set<String> reportedProblems = Set.of();
+  private Set<InetSocketAddress> peersWritten = Set.of();
 
   public JGroupsMesh(MeshConfig config) {
     this.config = Objects.requireNonNull(config, "config");
@@ -252,6 +260,10 @@ public final class JGroupsMesh implements Mesh {
     }
     closed = true;
     Runnable stop = () -> {
+      if (view != null) {
+        // A clean stop is the common restart: make sure every current member is remembered.
+        rememberPeers(view);
+      }
       if (channel != null) {
         channel.close();
       }
@@ -394,6 +406,9 @@ public final class JGroupsMesh implements Mesh {
   private void housekeeping() {
     if (closed) {
       return;
+    }
+    if (view != null) {
+      rememberPeers(view);
     }
     List<String> removed = state.housekeeping(System.currentTimeMillis());
     for (String name : removed) {
@@ -575,9 +590,7 @@ public final class JGroupsMesh implements Mesh {
         requestSubnet(pendingAlloc);
       }
     }
-    if (config.transport() == MeshConfig.Transport.TCP) {
-      rememberPeers(v);
-    }
+    rememberPeersOnceResolved(v, PEER_ADDRESS_RECHECKS);
     markDirty();
   }
 
@@ -598,9 +611,28 @@ public final class JGroupsMesh implements Mesh {
     return hasSeeds && v.size() == 1 && security != null && security.refusedOutgoing() > refusedBeforeAttempt;
   }
 
-  private void rememberPeers(View v) {
+  /** Remembers the view's members, looking again while some of their addresses are not yet known. */
+  private void rememberPeersOnceResolved(View v, int rechecksLeft) {
+    if (closed || view != v || rememberPeers(v) || rechecksLeft == 0) {
+      return;
+    }
+    events.schedule(() -> guarded(() -> rememberPeersOnceResolved(v, rechecksLeft - 1)),
+        PEER_ADDRESS_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Adds the physical addresses of the view's other members to {@code mesh-peers.json} (written only
+   * when one is new), so a restart finds the mesh through any of them when every seed is down.
+   *
+   * @return whether every other member's address was known
+   */
+  private boolean rememberPeers(View v) {
+    if (config.transport() != MeshConfig.Transport.TCP || channel == null || channel.getAddress() == null) {
+      return true;
+    }
     TP tp = channel.getProtocolStack().getTransport();
     List<InetSocketAddress> peers = new ArrayList<>();
+    boolean complete = true;
     for (Address a : v.getMembers()) {
       if (a.equals(channel.getAddress())) {
         continue;
@@ -608,18 +640,22 @@ public final class JGroupsMesh implements Mesh {
       PhysicalAddress pa = tp.getPhysicalAddressFromCache(a);
       if (pa instanceof IpAddress ip) {
         peers.add(new InetSocketAddress(ip.getIpAddress(), ip.getPort()));
+      } else {
+        complete = false;
       }
     }
-    if (peers.isEmpty()) {
-      return;
+    if (peers.isEmpty() || peersWritten.containsAll(peers)) {
+      return complete;
     }
     Set<InetSocketAddress> all = new LinkedHashSet<>(peers);
     all.addAll(store.readPeers());
     try {
       store.writePeers(all);
+      peersWritten = Set.copyOf(peers);
     } catch (RuntimeException e) {
       log.warn("{}", e.getMessage());
     }
+    return complete;
   }
 
   // ---------------------------------------------------------------- subnet agreement

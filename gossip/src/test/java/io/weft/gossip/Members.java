@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -16,6 +17,13 @@ import java.util.stream.Stream;
 
 /** Test members on loopback: 127.0.0.(base+i), one port, one temp state dir each. Closes all. */
 final class Members implements AutoCloseable {
+  /**
+   * How long tests wait for anything (joins, convergence, failure detection). CI runs every module's
+   * tests, kernel ITs and a multi-agent lab on 2 shared cores, so this is generous; waits end as soon
+   * as their condition holds, so it costs nothing when the machine is idle. Never a timing assertion.
+   */
+  static final Duration PATIENCE = Duration.ofSeconds(60);
+
   final String cluster = "weft-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
   final int base = 20 + ThreadLocalRandom.current().nextInt(200);
   final int port;

@@ -112,7 +112,7 @@ class MeshSecurityTest {
         out.write(PLAIN);
         out.flush();
         try {
-          return received.get(10, TimeUnit.SECONDS);
+          return received.get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
         } finally {
           seenOut[0] = proxy.seen;
         }

@@ -41,13 +41,13 @@ class PartitionCollisionTest {
     JGroupsMesh e = members.start(members.sim(2, false));
     a.isolateFrom(List.of("node-3"));
     e.isolateFrom(List.of("node-3"));
-    a.join(members.node(1)).get(20, TimeUnit.SECONDS);
-    NodeRecord re = e.join(members.node(2).withRememberedSubnet(remembered, false)).get(20, TimeUnit.SECONDS);
+    a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    NodeRecord re = e.join(members.node(2).withRememberedSubnet(remembered, false)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertEquals(remembered, re.podSubnet());
     Thread.sleep(20); // the two claims must differ in time for the rule to decide by it
     JGroupsMesh f = members.start(members.sim(3, true));
     f.isolateFrom(List.of("node-1", "node-2"));
-    NodeRecord rf = f.join(members.node(3).withRememberedSubnet(remembered, false)).get(20, TimeUnit.SECONDS);
+    NodeRecord rf = f.join(members.node(3).withRememberedSubnet(remembered, false)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertEquals(remembered, rf.podSubnet(), "each half granted the remembered subnet");
     assertEquals(2, a.snapshot().viewSize());
     List<JGroupsMesh> all = List.of(a, e, f);
@@ -56,7 +56,7 @@ class PartitionCollisionTest {
     List<JGroupsMesh> healed = all;
     long healAt = System.nanoTime();
     try {
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+      await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() ->
           healed.stream().allMatch(m -> m.snapshot().viewSize() == 3 && m.snapshot().conflicts().size() == 1));
     } catch (org.awaitility.core.ConditionTimeoutException ex) {
       healed.forEach(m -> org.slf4j.LoggerFactory.getLogger(getClass()).error("STATE {}", m.snapshot()));

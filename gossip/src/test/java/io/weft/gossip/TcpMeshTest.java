@@ -43,12 +43,12 @@ class TcpMeshTest {
     JGroupsMesh a = members.tcpMember(1, List.of(), cfg -> cfg);
     JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), cfg -> cfg);
     JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), cfg -> cfg);
-    NodeRecord ra = a.join(members.node(1)).get(20, TimeUnit.SECONDS);
-    NodeRecord rb = b.join(members.node(2)).get(20, TimeUnit.SECONDS);
-    NodeRecord rc = c.join(members.node(3)).get(20, TimeUnit.SECONDS);
+    NodeRecord ra = a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    NodeRecord rb = b.join(members.node(2)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    NodeRecord rc = c.join(members.node(3)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertEquals(3, Set.of(ra.podSubnet(), rb.podSubnet(), rc.podSubnet()).size());
 
-    await().atMost(Duration.ofSeconds(15)).until(() -> List.of(a, b, c).stream()
+    await().atMost(Members.PATIENCE).until(() -> List.of(a, b, c).stream()
         .allMatch(m -> m.snapshot().converged() && m.snapshot().upPeers().size() == 2));
     for (JGroupsMesh m : List.of(a, b, c)) {
       MeshSnapshot s = m.snapshot();
@@ -62,7 +62,7 @@ class TcpMeshTest {
     // A hung member (no FIN, no traffic) is found by FD_ALL3 + VERIFY_SUSPECT2.
     long hungAt = System.nanoTime();
     c.hang(true);
-    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+    await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(50))
         .until(() -> sees(a, "node-3", PeerState.DOWN) && sees(b, "node-3", PeerState.DOWN));
     long hungMs = (System.nanoTime() - hungAt) / 1_000_000;
     log.info("MEASURED: hung member marked down by every other member after {} ms (goal <= 3000)", hungMs);
@@ -71,7 +71,7 @@ class TcpMeshTest {
     // A crashed member (connections drop, no leave message).
     long crashAt = System.nanoTime();
     b.crash();
-    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+    await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(50))
         .until(() -> sees(a, "node-2", PeerState.DOWN));
     log.info("MEASURED: crashed member marked down after {} ms", (System.nanoTime() - crashAt) / 1_000_000);
     // Down, never silently dropped: the record stays for the agent's peer grace.
@@ -83,16 +83,16 @@ class TcpMeshTest {
     JGroupsMesh a = members.tcpMember(1, List.of(), cfg -> cfg);
     JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), cfg -> cfg);
     JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), cfg -> cfg);
-    a.join(members.node(1)).get(20, TimeUnit.SECONDS);
-    b.join(members.node(2)).get(20, TimeUnit.SECONDS);
-    c.join(members.node(3)).get(20, TimeUnit.SECONDS);
-    await().atMost(Duration.ofSeconds(15)).until(() -> List.of(a, b, c).stream()
+    a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    b.join(members.node(2)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    c.join(members.node(3)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    await().atMost(Members.PATIENCE).until(() -> List.of(a, b, c).stream()
         .allMatch(m -> m.snapshot().upPeers().size() == 2));
 
     a.isolateFrom(List.of("node-3"));
     b.isolateFrom(List.of("node-3"));
     c.isolateFrom(List.of("node-1", "node-2"));
-    await().atMost(Duration.ofSeconds(15)).until(() -> sees(a, "node-3", PeerState.DOWN)
+    await().atMost(Members.PATIENCE).until(() -> sees(a, "node-3", PeerState.DOWN)
         && sees(c, "node-1", PeerState.DOWN) && sees(c, "node-2", PeerState.DOWN));
     // News in one half while split: node-2 publishes a new version.
     NodeRecord newer = b.snapshot().self();
@@ -102,10 +102,10 @@ class TcpMeshTest {
     a.heal();
     b.heal();
     c.heal();
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+    await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(100))
         .until(() -> List.of(a, b, c).stream().allMatch(m -> m.snapshot().upPeers().size() == 2));
     log.info("MEASURED: partition merged after {} ms (goal ~10000)", (System.nanoTime() - healAt) / 1_000_000);
-    await().atMost(Duration.ofSeconds(10)).until(() ->
+    await().atMost(Members.PATIENCE).until(() ->
         c.snapshot().peers().get("node-2").record().version() == b.snapshot().self().version());
   }
 }

@@ -45,7 +45,7 @@ public final class ConvergenceBench {
     }
     for (int n : maxNodes > 3 ? List.of(3, maxNodes) : List.of(3)) {
       LabConfig config = LabConfig.defaults("bench-n" + n).withNodes(n).withPodsPerNode(0);
-      try (Lab lab = Lab.start(config, progress)) {
+      try (Lab lab = startWithRetries(config, progress, notes)) {
         lab.nodes().forEach(node -> node.agentRssKib().ifPresent(kib -> rss.add(kib * 1024)));
         Stats joins = new Stats();
         List<String> failedJoins = new ArrayList<>();
@@ -104,6 +104,10 @@ public final class ConvergenceBench {
           rows.add(row("lab: drift repair, `ip route del` -> route back", drift,
               "one `ip route replace` by hand", byHand));
         }
+      } catch (LabException e) {
+        // Keep the figures of the other N: this one is reported instead of measured.
+        notes.add("N=" + n + ": no figures: " + e.getMessage().replace('\n', ' '));
+        progress.step("N=" + n + " abandoned: " + e.getMessage());
       }
     }
     out.println("Real `weft-agent` processes in network namespaces on one LAN bridge (the lab of `lab/demo.sh`),");
@@ -124,6 +128,24 @@ public final class ConvergenceBench {
           + " (bin/weft-agent runs with -Xmx64m, SerialGC); by memory alone this machine would hold about %d"
           + " agents. The two cores are what limits N here: every agent is a JVM start.%n",
           rss.count(), rss.p50() >> 20, rss.max() >> 20, totalKib * 1024 / Math.max(1, rss.max()));
+    }
+  }
+
+  /**
+   * Starts the lab, up to 3 times: a start that does not converge is reported as a finding (in
+   * {@code notes}) and the lab built again, so one bad start does not cost the whole run's figures.
+   */
+  private static Lab startWithRetries(LabConfig config, Progress progress, List<String> notes) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return Lab.start(config, progress);
+      } catch (LabException e) {
+        notes.add("N=" + config.nodes() + ": lab start " + attempt + " did not converge: " + e.getMessage().replace('\n', ' '));
+        if (attempt == 3) {
+          throw e;
+        }
+        progress.step("lab start " + attempt + " failed, building it again: " + e.getMessage());
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +44,8 @@ public final class Lab implements AutoCloseable {
   private final LabConfig config;
   private final WeftDist dist;
   private final ObjectMapper mapper = new ObjectMapper();
-  private final List<LabNode> nodes = new ArrayList<>();
+  // Read by the shutdown hook's thread while the main thread may still add nodes.
+  private final List<LabNode> nodes = new CopyOnWriteArrayList<>();
   private final Path secretFile;
   private final Thread shutdownHook;
   private final Teardown teardown = new Teardown();

@@ -81,7 +81,9 @@ public final class LabNode {
   }
 
   public List<Pod> pods() {
-    return List.copyOf(pods);
+    synchronized (pods) {
+      return List.copyOf(pods);
+    }
   }
 
   /** Creates the namespace and plugs it into the LAN bridge with its address, MAC and default route. */

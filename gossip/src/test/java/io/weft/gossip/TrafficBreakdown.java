@@ -1,0 +1,161 @@
+package io.weft.gossip;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jgroups.Event;
+import org.jgroups.Header;
+import org.jgroups.Message;
+import org.jgroups.View;
+import org.jgroups.conf.ClassConfigurator;
+import org.jgroups.stack.Protocol;
+import org.jgroups.stack.ProtocolStack;
+
+/**
+ * Steady-state mesh traffic by JGroups protocol, over real TCP on loopback with a secret. Not a test:
+ * <pre>
+ * mvn -B -o -q -pl gossip test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args="5 10 20"
+ * </pre>
+ * A counter sits directly above TCP, so it sees every message the member hands to the transport. A
+ * message to the whole mesh (no destination) is what TCP sends once per other member; it is counted
+ * that way ("wire") and once ("logical"). The socket counters (bytes after framing and AES-GCM) are
+ * printed next to it.
+ */
+public final class TrafficBreakdown {
+  private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes();
+  private static final long MEASURE_MS = 10_000;
+
+  private TrafficBreakdown() {}
+
+  /** Counts what goes down to the transport, by the protocol whose header says what it is. */
+  static final class Counter extends Protocol {
+    final Map<String, long[]> byKind = new LinkedHashMap<>(); // kind -> {messages, wireBytes, logicalBytes}
+    final AtomicLong multicasts = new AtomicLong();
+    private volatile int others;
+
+    @Override
+    public Object down(Event evt) {
+      if (evt.getType() == Event.VIEW_CHANGE) {
+        others = Math.max(0, ((View) evt.getArg()).size() - 1);
+      }
+      return down_prot.down(evt);
+    }
+
+    @Override
+    public Object down(Message msg) {
+      int fanout = msg.getDest() == null ? others : 1;
+      long size = msg.size();
+      String kind = kind(msg);
+      synchronized (byKind) {
+        long[] c = byKind.computeIfAbsent(kind, k -> new long[3]);
+        c[0] += fanout;
+        c[1] += size * fanout;
+        c[2] += size;
+      }
+      return down_prot.down(msg);
+    }
+
+    Map<String, long[]> take() {
+      synchronized (byKind) {
+        Map<String, long[]> copy = new LinkedHashMap<>();
+        byKind.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
+      }
+    }
+  }
+
+  private static final List<String> ORDER = List.of("FD_ALL3", "VERIFY_SUSPECT2", "MERGE3", "TCPPING", "GMS",
+      "STABLE", "FRAG4", "UFC", "MFC", "UNICAST3", "NAKACK2");
+
+  /** The most telling protocol header on the message (heartbeats first, reliable delivery last). */
+  private static String kind(Message msg) {
+    List<String> names = new ArrayList<>();
+    for (Map.Entry<Short, Header> e : msg.getHeaders().entrySet()) {
+      Class<?> p = ClassConfigurator.getProtocol(e.getKey());
+      names.add(p == null ? "id" + e.getKey() : p.getSimpleName());
+    }
+    for (String k : ORDER) {
+      if (names.contains(k)) {
+        String dest = msg.getDest() == null ? " mcast" : " ucast";
+        return k + dest + (k.equals("NAKACK2") || k.equals("UNICAST3") ? (msg.getLength() > 0 ? " data" : " ctl") : "");
+      }
+    }
+    return "other " + names;
+  }
+
+  public static void main(String[] args) throws Exception {
+    for (String a : args.length == 0 ? new String[] {"5", "10", "20"} : args) {
+      run(Integer.parseInt(a));
+    }
+    System.exit(0);
+  }
+
+  private static void run(int n) throws Exception {
+    try (Members members = new Members()) {
+      List<JGroupsMesh> all = new ArrayList<>();
+      List<Counter> counters = new ArrayList<>();
+      List<CompletableFuture<?>> joins = new ArrayList<>();
+      for (int i = 1; i <= n; i++) {
+        JGroupsMesh m = members.tcpMember(i, i == 1 ? List.of() : List.of(members.seed(1)), c -> c.withSecret(SECRET));
+        all.add(m);
+        joins.add(m.join(members.node(i)));
+        if (i == 1) {
+          joins.get(0).get(60, TimeUnit.SECONDS);
+        }
+      }
+      CompletableFuture.allOf(joins.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!all.stream().allMatch(m -> m.snapshot().converged() && m.snapshot().upPeers().size() == n - 1)) {
+        if (System.nanoTime() > end) {
+          throw new IllegalStateException("N=" + n + " did not converge");
+        }
+        Thread.sleep(200);
+      }
+      for (JGroupsMesh m : all) {
+        Counter c = new Counter();
+        ProtocolStack stack = channelOf(m).getProtocolStack();
+        stack.insertProtocol(c, ProtocolStack.Position.ABOVE, stack.getTransport().getClass());
+        c.down(new Event(Event.VIEW_CHANGE, channelOf(m).getView()));
+        counters.add(c);
+      }
+      Thread.sleep(3000); // let the join's own traffic settle
+      List<Map<String, long[]>> before = counters.stream().map(Counter::take).toList();
+      long sock0 = all.stream().mapToLong(m -> m.snapshot().bytesOut()).sum();
+      long t0 = System.nanoTime();
+      Thread.sleep(MEASURE_MS);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      long sock1 = all.stream().mapToLong(m -> m.snapshot().bytesOut()).sum();
+      Map<String, double[]> per = new LinkedHashMap<>();
+      for (int i = 0; i < n; i++) {
+        Map<String, long[]> b = before.get(i);
+        counters.get(i).take().forEach((k, v) -> {
+          long[] z = b.getOrDefault(k, new long[3]);
+          double[] p = per.computeIfAbsent(k, x -> new double[3]);
+          for (int j = 0; j < 3; j++) {
+            p[j] += (v[j] - z[j]) / secs / n;
+          }
+        });
+      }
+      double wire = per.values().stream().mapToDouble(p -> p[1]).sum();
+      double logical = per.values().stream().mapToDouble(p -> p[2]).sum();
+      System.out.printf("N=%d over %.1f s, per member per second: socket bytes out %.0f B/s (framing, TP headers,"
+          + " AES-GCM included); handed to TCP %.0f B/s as sent (%.0f B/s counting each multicast once)%n",
+          n, secs, (sock1 - sock0) / secs / n, wire, logical);
+      per.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[1], x.getValue()[1]))
+          .forEach(e -> System.out.printf("  %-24s %7.1f msg/s %8.0f B/s as sent %7.0f B/s once%n", e.getKey(),
+              e.getValue()[0], e.getValue()[1], e.getValue()[2]));
+      all.parallelStream().forEach(JGroupsMesh::close);
+    }
+  }
+
+  private static org.jgroups.JChannel channelOf(JGroupsMesh m) throws ReflectiveOperationException {
+    var f = JGroupsMesh.class.getDeclaredField("channel");
+    f.setAccessible(true);
+    return (org.jgroups.JChannel) f.get(m);
+  }
+}
