@@ -537,19 +537,8 @@ public final class JGroupsMesh implements Mesh {
     Address oldCoord = view == null ? null : view.getCoord();
     view = v;
     long now = System.currentTimeMillis();
-    Set<String> upNames = new HashSet<>();
-    for (Address a : v.getMembers()) {
-      if (!a.equals(me)) {
-        String n = NameCache.get(a);
-        String name = n != null ? n : a.toString();
-        names.put(a, name);
-        upNames.add(name);
-      }
-    }
     names.keySet().retainAll(v.getMembers());
-    for (String changed : state.view(upNames, now)) {
-      observe(changed, state.known(changed).map(MeshState.Known::state).orElse(null));
-    }
+    applyMembership(now);
     log.debug("{}: view {}", local.name(), v);
     if (first && refusedBySeeds(v)) {
       // The seeds answered but refused this node (wrong or missing secret, other version): a mesh of
@@ -592,6 +581,34 @@ public final class JGroupsMesh implements Mesh {
     }
     rememberPeersOnceResolved(v, PEER_ADDRESS_RECHECKS);
     markDirty();
+  }
+
+  /**
+   * Marks up exactly the view members whose node name is known. A member that joined through another
+   * node may not have its logical name in JGroups' NameCache yet when its view arrives here: it stays
+   * unresolved (never named after its UUID) until its name resolves or its first Announce binds it.
+   */
+  private void applyMembership(long now) {
+    Address me = channel.getAddress();
+    Set<String> upNames = new HashSet<>();
+    for (Address a : view.getMembers()) {
+      if (a.equals(me)) {
+        continue;
+      }
+      String name = names.get(a);
+      if (name == null) {
+        name = NameCache.get(a);
+        if (name != null) {
+          names.put(a, name);
+        }
+      }
+      if (name != null) {
+        upNames.add(name);
+      }
+    }
+    for (String changed : state.view(upNames, now)) {
+      observe(changed, state.known(changed).map(MeshState.Known::state).orElse(null));
+    }
   }
 
   /** Every member re-announces itself; each old subgroup's coordinator shares all it knows. */
@@ -765,12 +782,25 @@ public final class JGroupsMesh implements Mesh {
     }
     long now = System.currentTimeMillis();
     if (msg instanceof Announce a) {
-      String sender = src == null ? null : names.getOrDefault(src, NameCache.get(src));
+      String sender = src == null ? null : names.get(src);
+      if (sender == null && src != null) {
+        sender = NameCache.get(src);
+      }
       if (sender != null && !sender.equals(a.announcement().name())) {
         dropMalformed(src, "member " + sender + " announced a record for " + a.announcement().name());
         return;
       }
+      boolean bindsName = sender == null && src != null && view != null && view.containsMember(src);
+      if (bindsName) {
+        // The connection is already authenticated by the mesh secret (when set); the member's own
+        // Announce is the first place its name shows up here.
+        names.put(src, a.announcement().name());
+      }
       offer(a.announcement(), now);
+      if (bindsName) {
+        applyMembership(now);
+        markDirty();
+      }
     } else if (msg instanceof SyncRequest) {
       send(src, state.sync(now));
     } else if (msg instanceof Sync s) {
