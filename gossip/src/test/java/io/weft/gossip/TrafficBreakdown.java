@@ -1,5 +1,6 @@
 package io.weft.gossip;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +20,10 @@ import org.jgroups.stack.ProtocolStack;
  * Steady-state mesh traffic by JGroups protocol, over real TCP on loopback with a secret. Not a test:
  * <pre>
  * mvn -B -o -q -pl gossip test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args="5 10 20"
+ *     -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args="5 10 20 20:merge=10-30 20:hb=2000:merge=10-30"
  * </pre>
+ * {@code N} alone runs the shipped timings; {@code :hb=MS} sets the heartbeat (timeout 3x, verify 1x
+ * the heartbeat) and {@code :merge=MIN-MAX} the MERGE3 round in seconds.
  * A counter sits directly above TCP, so it sees every message the member hands to the transport. A
  * message to the whole mesh (no destination) is what TCP sends once per other member; it is counted
  * that way ("wire") and once ("logical"). The socket counters (bytes after framing and AES-GCM) are
@@ -90,18 +93,34 @@ public final class TrafficBreakdown {
 
   public static void main(String[] args) throws Exception {
     for (String a : args.length == 0 ? new String[] {"5", "10", "20"} : args) {
-      run(Integer.parseInt(a));
+      String[] parts = a.split(":");
+      MeshConfig.Timing t = MeshConfig.Timing.defaults();
+      for (int i = 1; i < parts.length; i++) {
+        String[] kv = parts[i].split("=");
+        if (kv[0].equals("hb")) {
+          Duration hb = Duration.ofMillis(Long.parseLong(kv[1]));
+          t = t.withFailureDetection(hb, hb.multipliedBy(3), hb);
+        } else if (kv[0].equals("merge")) {
+          String[] mm = kv[1].split("-");
+          t = new MeshConfig.Timing(t.heartbeatInterval(), t.suspectTimeout(), t.verifyTimeout(),
+              Duration.ofSeconds(Long.parseLong(mm[0])), Duration.ofSeconds(Long.parseLong(mm[1])), t.joinTimeout(),
+              t.retryMin(), t.retryMax(), t.tombstoneTime(), t.housekeeping());
+        } else {
+          throw new IllegalArgumentException("unknown option " + parts[i] + " in " + a);
+        }
+      }
+      run(Integer.parseInt(parts[0]), a, t);
     }
     System.exit(0);
   }
 
-  private static void run(int n) throws Exception {
+  private static void run(int n, String label, MeshConfig.Timing timing) throws Exception {
     try (Members members = new Members()) {
       List<JGroupsMesh> all = new ArrayList<>();
       List<Counter> counters = new ArrayList<>();
       List<CompletableFuture<?>> joins = new ArrayList<>();
       for (int i = 1; i <= n; i++) {
-        JGroupsMesh m = members.tcpMember(i, i == 1 ? List.of() : List.of(members.seed(1)), c -> c.withSecret(SECRET));
+        JGroupsMesh m = members.tcpMember(i, i == 1 ? List.of() : List.of(members.seed(1)), c -> c.withSecret(SECRET).withTiming(timing));
         all.add(m);
         joins.add(m.join(members.node(i)));
         if (i == 1) {
@@ -143,9 +162,9 @@ public final class TrafficBreakdown {
       }
       double wire = per.values().stream().mapToDouble(p -> p[1]).sum();
       double logical = per.values().stream().mapToDouble(p -> p[2]).sum();
-      System.out.printf("N=%d over %.1f s, per member per second: socket bytes out %.0f B/s (framing, TP headers,"
+      System.out.printf("%s: N=%d over %.1f s, per member per second: socket bytes out %.0f B/s (framing, TP headers,"
           + " AES-GCM included); handed to TCP %.0f B/s as sent (%.0f B/s counting each multicast once)%n",
-          n, secs, (sock1 - sock0) / secs / n, wire, logical);
+          label, n, secs, (sock1 - sock0) / secs / n, wire, logical);
       per.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[1], x.getValue()[1]))
           .forEach(e -> System.out.printf("  %-24s %7.1f msg/s %8.0f B/s as sent %7.0f B/s once%n", e.getKey(),
               e.getValue()[0], e.getValue()[1], e.getValue()[2]));

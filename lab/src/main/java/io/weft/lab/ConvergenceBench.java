@@ -80,7 +80,10 @@ public final class ConvergenceBench {
         rows.add(row("lab: join convergence, new agent process -> routes both ways, N=" + n
             + (failedJoins.isEmpty() ? "" : " (" + joins.count() + " of " + JOINS + " joins converged)"),
             joins, "`weft-agent --version` (JVM start floor)", floor));
-        notes.addAll(failedJoins.stream().map(f -> "N=" + n + ": a join did not converge: " + f).toList());
+        if (!failedJoins.isEmpty()) {
+          notes.add("N=" + n + ": " + failedJoins.size() + " of " + JOINS + " joins did not converge; the first: "
+              + failedJoins.get(0));
+        }
         if (n == 3) {
           Stats drift = new Stats();
           Stats byHand = new Stats();
@@ -163,8 +166,12 @@ public final class ConvergenceBench {
   }
 
   private static String row(String what, Stats weft, String reference, Stats ref) {
-    return String.format(Locale.ROOT, "| %s | %d ms | %d ms | %s | %d ms | %d ms |",
-        what, ms(weft.p50()), ms(weft.max()), reference, ms(ref.p50()), ms(ref.max()));
+    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |",
+        what, cell(weft, weft.p50()), cell(weft, weft.max()), reference, cell(ref, ref.p50()), cell(ref, ref.max()));
+  }
+
+  private static String cell(Stats stats, long nanos) {
+    return stats.count() == 0 ? "—" : ms(nanos) + " ms";
   }
 
   private static long ms(long nanos) {
