@@ -125,6 +125,8 @@ public final class JGroupsMesh implements Mesh {
   private long incarnation;
   private View view;
   private final Map<Address, String> names = new HashMap<>();
+  /** Names bound by a member's own Announce that arrived before a view holding that member. */
+  private final Map<Address, String> announcedNames = new HashMap<>();
   private AllocRequest pendingAlloc;
   private ScheduledFuture<?> allocTimer;
   private boolean recomputeScheduled;
@@ -598,10 +600,14 @@ public final class JGroupsMesh implements Mesh {
       String name = names.get(a);
       if (name == null) {
         name = NameCache.get(a);
+        if (name == null) {
+          name = announcedNames.get(a);
+        }
         if (name != null) {
           names.put(a, name);
         }
       }
+      announcedNames.remove(a);
       if (name != null) {
         upNames.add(name);
       }
@@ -795,6 +801,9 @@ public final class JGroupsMesh implements Mesh {
         // The connection is already authenticated by the mesh secret (when set); the member's own
         // Announce is the first place its name shows up here.
         names.put(src, a.announcement().name());
+      } else if (sender == null && src != null) {
+        // Ahead of the view that holds the member: keep the name for when that view arrives.
+        announcedNames.put(src, a.announcement().name());
       }
       offer(a.announcement(), now);
       if (bindsName) {

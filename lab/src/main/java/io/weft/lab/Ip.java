@@ -1,8 +1,14 @@
 package io.weft.lab;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The {@code ip} commands the lab uses. Every link, address and route command is scoped to a
@@ -30,15 +36,47 @@ public final class Ip {
     return argv;
   }
 
+  /** {@code ip netns exec} overlays {@code /etc} with this folder's files for that namespace. */
+  private static Path etcOf(String name) {
+    return Path.of("/etc/netns", name);
+  }
+
+  /**
+   * Creates namespace {@code name} with loopback up, and its own {@code hosts} and {@code resolv.conf}
+   * (through {@code /etc/netns/NAME}, which {@code ip netns exec} mounts over {@code /etc}): the node's
+   * hostname resolves locally, as on a real node, and no DNS query ever leaves the lab.
+   */
   public static void netnsAdd(String name) {
     Command.of("ip", "netns", "add", name).run().check();
     in(name, "link", "set", "lo", "up");
+    try {
+      Files.createDirectories(etcOf(name));
+      Files.writeString(etcOf(name).resolve("hosts"), "127.0.0.1 localhost\n127.0.1.1 " + name + "\n");
+      Files.writeString(etcOf(name).resolve("resolv.conf"), "# lab namespace: no DNS server\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write /etc/netns/" + name, e);
+    }
   }
 
   public static void netnsDel(String name) {
     Command.Result result = Command.of("ip", "netns", "del", name).run();
+    removeEtc(name);
     if (!result.ok() && netnsList().contains(name)) {
       result.check();
+    }
+  }
+
+  private static void removeEtc(String name) {
+    Path dir = etcOf(name);
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not remove /etc/netns/" + name, e);
     }
   }
 
