@@ -74,6 +74,7 @@ public final class Agent implements AutoCloseable {
     log.info("starting weft-agent {}: {}", WeftVersion.current(), config);
     Dataplane loopHandle = own(NetlinkDataplane.current());
     Preflight.Result host = Preflight.run(loopHandle, config.nodeIp());
+    Preflight.warnIfHostnameUnresolvedLocally(config.hostname());
     RtProtos.install(config.rtProtosDir());
     try {
       Files.createDirectories(config.stateDir());

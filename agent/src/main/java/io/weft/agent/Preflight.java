@@ -71,6 +71,39 @@ public final class Preflight {
   }
 
   /**
+   * Warns when this host's name is not in the hosts file. JGroups resolves the local host name once at
+   * start-up; without a hosts entry that is a DNS query, and where no DNS server answers (a fresh node,
+   * a lab namespace) joining waits for the resolver's timeout, about 10 s. Only the file is read here.
+   *
+   * @return the warning, with its fix, or empty when the name is listed (or the file is unreadable)
+   */
+  static Optional<String> hostnameNotInHostsFile(String hostname, Path hostsFile) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(hostsFile);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    for (String line : lines) {
+      int hash = line.indexOf('#');
+      String[] fields = (hash >= 0 ? line.substring(0, hash) : line).trim().split("\\s+");
+      for (int i = 1; i < fields.length; i++) {
+        if (fields[i].equalsIgnoreCase(hostname)) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.of("hostname " + hostname + " is not in " + hostsFile + ": the mesh library looks it up"
+        + " at start, so joining can wait for the DNS resolver's timeout; fix: add `127.0.1.1 " + hostname
+        + "` to " + hostsFile);
+  }
+
+  /** Logs {@link #hostnameNotInHostsFile} for {@code /etc/hosts}. */
+  public static void warnIfHostnameUnresolvedLocally(String hostname) {
+    hostnameNotInHostsFile(hostname, Path.of("/etc/hosts")).ifPresent(log::warn);
+  }
+
+  /**
    * Turns ip_forward on. When it is off and cannot be written (e.g. a read-only /proc/sys in a container
    * whose init step set it once), the agent keeps running and says so loudly: restarting would not fix
    * it, and the routes of the other nodes still work for traffic this node originates.
