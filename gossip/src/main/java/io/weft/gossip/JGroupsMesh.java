@@ -411,6 +411,8 @@ public final class JGroupsMesh implements Mesh {
     }
     if (view != null) {
       rememberPeers(view);
+      // Safety net: a member whose name resolved after its view and its Announce counts as up now.
+      applyMembership(System.currentTimeMillis());
     }
     List<String> removed = state.housekeeping(System.currentTimeMillis());
     for (String name : removed) {
@@ -796,12 +798,13 @@ public final class JGroupsMesh implements Mesh {
         dropMalformed(src, "member " + sender + " announced a record for " + a.announcement().name());
         return;
       }
-      boolean bindsName = sender == null && src != null && view != null && view.containsMember(src);
+      // A member of the view whose name this side has not bound yet (its name was unknown when the view
+      // came, or resolved only since): its own Announce binds it now and it counts as up at once. The
+      // connection is already authenticated by the mesh secret (when set).
+      boolean bindsName = src != null && !names.containsKey(src) && view != null && view.containsMember(src);
       if (bindsName) {
-        // The connection is already authenticated by the mesh secret (when set); the member's own
-        // Announce is the first place its name shows up here.
         names.put(src, a.announcement().name());
-      } else if (sender == null && src != null) {
+      } else if (src != null && !names.containsKey(src)) {
         // Ahead of the view that holds the member: keep the name for when that view arrives.
         announcedNames.put(src, a.announcement().name());
       }

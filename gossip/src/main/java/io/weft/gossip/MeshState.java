@@ -134,8 +134,11 @@ final class MeshState {
     Known k;
     if (old == null) {
       k = up ? new Known(a, PeerState.UP, now, 0) : new Known(a, PeerState.DOWN, now, now);
+    } else if (up) {
+      // In the current view: up, whatever an older incarnation's record said.
+      k = new Known(a, PeerState.UP, now, 0);
     } else {
-      k = new Known(a, old.state(), up ? now : old.lastSeenMillis(), old.downSinceMillis());
+      k = new Known(a, old.state(), old.lastSeenMillis(), old.downSinceMillis());
     }
     known.put(name, k);
     Reservation r = reservations.get(name);
