@@ -37,11 +37,7 @@ public final class RouteSyncBenchmark {
     System.out.printf("jnr-ffi libc binding, cold JVM: %.0f ms wall, %.0f ms CPU (process, all threads)%n",
         loadWall / 1e6, loadCpu / 1e6);
 
-    try (TestNetns ns = TestNetns.create("bench")) {
-      ns.ip("link", "add", "d0", "type", "veth", "peer", "name", "d0p");
-      ns.ip("link", "set", "d0", "up");
-      ns.ip("link", "set", "d0p", "up");
-      ns.ip("addr", "add", "192.168.50.1/24", "dev", "d0");
+    try (TestNetns ns = TestNetns.create("bench").withUplink()) {
       InetAddress gw = IpAddresses.parse("192.168.50.12");
       Cidr space = Cidr.parse("10.0.0.0/10");
       List<Route> routes = new ArrayList<>(ROUTES);

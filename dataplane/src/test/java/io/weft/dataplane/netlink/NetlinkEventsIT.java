@@ -34,11 +34,7 @@ class NetlinkEventsIT {
 
   @BeforeEach
   void namespace() {
-    ns = TestNetns.create("events");
-    ns.ip("link", "add", "d0", "type", "veth", "peer", "name", "d0p");
-    ns.ip("link", "set", "d0", "up");
-    ns.ip("link", "set", "d0p", "up");
-    ns.ip("addr", "add", "192.168.50.1/24", "dev", "d0");
+    ns = TestNetns.create("events").withUplink();
     dp = NetlinkDataplane.in(ns.path());
   }
 

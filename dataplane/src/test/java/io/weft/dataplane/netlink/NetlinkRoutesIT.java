@@ -42,11 +42,7 @@ class NetlinkRoutesIT {
 
   @BeforeEach
   void namespace() {
-    ns = TestNetns.create("routes");
-    ns.ip("link", "add", "d0", "type", "veth", "peer", "name", "d0p");
-    ns.ip("link", "set", "d0", "up");
-    ns.ip("link", "set", "d0p", "up");
-    ns.ip("addr", "add", "192.168.50.1/24", "dev", "d0");
+    ns = TestNetns.create("routes").withUplink();
     dp = NetlinkDataplane.in(ns.path());
   }
 

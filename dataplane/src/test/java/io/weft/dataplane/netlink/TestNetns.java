@@ -46,6 +46,18 @@ public final class TestNetns implements AutoCloseable {
     return ns;
   }
 
+  /**
+   * Gives the namespace an uplink: veth {@code d0} (192.168.50.1/24) with its peer {@code d0p}, both up,
+   * so routes via 192.168.50.x have an on-link gateway.
+   */
+  public TestNetns withUplink() {
+    ip("link", "add", "d0", "type", "veth", "peer", "name", "d0p");
+    ip("link", "set", "d0", "up");
+    ip("link", "set", "d0p", "up");
+    ip("addr", "add", "192.168.50.1/24", "dev", "d0");
+    return this;
+  }
+
   public String name() {
     return name;
   }
