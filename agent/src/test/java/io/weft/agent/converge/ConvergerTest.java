@@ -112,7 +112,8 @@ class ConvergerTest {
 
     awaitRoutes(UNREACHABLE, TO_B);
     await().until(() -> reports.stream().mapToInt(ReconcileReport::driftRepairs).sum() == 1);
-    assertTrue(loop.latest().trigger().contains("route deleted"), loop.latest().trigger());
+    ReconcileReport repair = reports.stream().filter(r -> r.driftRepairs() == 1).findFirst().orElseThrow();
+    assertTrue(repair.trigger().contains("route deleted"), repair.trigger());
   }
 
   @Test
@@ -243,7 +244,8 @@ class ConvergerTest {
 
     mesh.set(SELF, true, Peer.up(B, now.get()));
     awaitRoutes(UNREACHABLE, TO_B);
-    assertFalse(loop.latest().adoption().active());
+    // the kernel changes before the report is published: wait for the report, not only the routes
+    await().until(() -> !loop.latest().adoption().active());
     assertEquals("mesh view settled", loop.latest().adoption().endReason());
     assertTrue(kernel.appliedOps().stream().noneMatch(op -> op.route().equals(TO_B) && op.kind() != RouteOp.Kind.ADD),
         "the adopted route to a live peer was never touched");
@@ -258,6 +260,7 @@ class ConvergerTest {
         s.coalesce(), s.retryMin(), s.retryMax()), r -> { });
     mesh.set(SELF, false);
     awaitRoutes(UNREACHABLE);
+    await().until(() -> !loop.latest().adoption().active());
     assertTrue(loop.latest().adoption().endReason().contains("elapsed"), loop.latest().adoption().endReason());
   }
 
