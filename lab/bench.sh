@@ -3,6 +3,7 @@
 # reference, measured in the same run on the same machine. Needs root (namespaces); builds first.
 # Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N; default 6)
 #        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100"; 300 timed out here)
+#        LAB_PREFIX=wlb2- sudo -E lab/bench.sh   (namespaces named wlb2-*, so it can run beside another lab)
 set -eu
 self=$0
 while [ -h "$self" ]; do
@@ -51,7 +52,7 @@ bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classp
   sh -c "cd '$root/agent' && mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
     && '$lab_java' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
 bench lab-convergence "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.ConvergenceBench --max-nodes $max_nodes" \
-  "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN \
+  "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN -Dlab.prefix="${LAB_PREFIX:-wlab-}" \
   -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \
   -cp "$lab_cp" io.weft.lab.ConvergenceBench --max-nodes "$max_nodes"
 

@@ -30,13 +30,16 @@ public record LabConfig(
 
   /**
    * Defaults: 3 nodes with 2 pods each, grace 5s, lease 60s, logs under {@code lab.logs} (else
-   * {@code lab/target/lab-logs}), run files (sockets, state, secret) under {@code /run/wlab}.
+   * {@code lab/target/lab-logs}), run files (sockets, state, secret) under {@code /run/wlab}. The
+   * system property {@code lab.prefix} (e.g. {@code wlb2-}) names another set of namespaces and run
+   * files, so two labs can run side by side without one's stale-lab cleanup removing the other.
    */
   public static LabConfig defaults(String name) {
     String logs = System.getProperty("lab.logs", "lab/target/lab-logs");
+    Topology topology = new Topology(System.getProperty("lab.prefix", Topology.DEFAULT.prefix()));
     return new LabConfig(
         name, 3, 2, Duration.ofSeconds(5), Duration.ofSeconds(60), Path.of(logs),
-        Path.of("/run/wlab"), Topology.DEFAULT, List.of());
+        Path.of("/run", topology.prefix().replaceAll("-+$", "")), topology, List.of());
   }
 
   public LabConfig withNodes(int count) {

@@ -16,6 +16,12 @@ public record Topology(String prefix) {
   public static final String NODE_UPLINK = "eth0";
   public static final String POD_IFNAME = "eth0";
 
+  public Topology {
+    if (!prefix.matches("[a-z][a-z0-9]{1,6}-")) {
+      throw new IllegalArgumentException("lab prefix must be 2-7 lowercase letters or digits and a dash, like wlab-: " + prefix);
+    }
+  }
+
   public String lanNetns() {
     return prefix + "lan";
   }
