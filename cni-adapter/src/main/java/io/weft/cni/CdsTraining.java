@@ -17,10 +17,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Build time only: the run that the AppCDS archive {@code lib/weft-cni.jsa} is recorded from. It drives
- * {@link CniMain#run} the way real calls go (an ADD answered by a stand-in agent on a temporary unix socket,
- * a DEL, an ADD whose agent is unreachable, a VERSION), so every class a real call loads comes from the
- * archive, pre-parsed and pre-verified, instead of from the jar.
+ * Build time only: the run that the class archives of {@code bin/weft} are recorded from, the AppCDS
+ * archive {@code lib/weft-cni.jsa} (JDK 17/21) and the AOT cache {@code lib/weft-cni.aot} (JDK 25+, which
+ * also keeps the classes linked and their invokedynamic sites resolved). It drives {@link CniMain#run} the
+ * way real calls go (an ADD answered by a stand-in agent on a temporary unix socket, a DEL, an ADD whose
+ * agent is unreachable, a VERSION), so every class a real call loads comes from the archive, pre-parsed and
+ * pre-verified, instead of from the jar.
  */
 public final class CdsTraining {
   private CdsTraining() {}

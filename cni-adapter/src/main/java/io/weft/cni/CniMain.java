@@ -21,7 +21,10 @@ public final class CniMain {
 
   public static void main(String[] args) {
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-    System.exit(run(System.getenv(), System.in, out, agent(new AgentClient(AGENT_TIMEOUT_MILLIS))));
+    int status = run(System.getenv(), System.in, out, agent(new AgentClient(AGENT_TIMEOUT_MILLIS)));
+    // halt, not exit: there is nothing to run at shutdown (no hooks; run flushed stdout), and the exit path
+    // of JDK 21+ looks up a System.Logger first, milliseconds of class loading on every CNI call.
+    Runtime.getRuntime().halt(status);
   }
 
   /** The agent behind a client (an anonymous class, not a lambda: no lambda bootstrap at start-up). */

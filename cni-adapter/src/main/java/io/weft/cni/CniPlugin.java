@@ -29,13 +29,16 @@ public final class CniPlugin {
   }
 
   public Outcome run(Map<String, String> environment, String stdin) {
-    String version = versionHint(stdin);
+    // Parsed once (the plugin's JSON is interpreted code on every run); a text that does not parse is
+    // reported by NetworkConfig.parse below, after the environment, in the reference plugins' order.
+    Map<String, Object> parsed = parseQuietly(stdin);
+    String version = versionHint(parsed);
     try {
       CniEnvironment env = CniEnvironment.read(environment);
       if (env.command() == CniCommand.VERSION) {
         return new Outcome(0, versionInfo(version));
       }
-      NetworkConfig config = NetworkConfig.parse(stdin);
+      NetworkConfig config = parsed != null ? NetworkConfig.of(parsed) : NetworkConfig.parse(stdin);
       checkVersion(config.cniVersion(), env.command());
       version = config.cniVersion();
       CniRequest request = request(env, config);
@@ -91,11 +94,6 @@ public final class CniPlugin {
       throw new CniError(CniError.INVALID_NETWORK_CONFIG, "missing " + NetworkConfig.VALID_ATTACHMENTS,
           "GC releases every attachment not in that list, so it must be given (it may be empty)");
     }
-    if (env.command() == CniCommand.ADD && config.requestedMac() != null) {
-      // The spec: code 2 names the key and value. Weft's veth API creates ends with kernel-chosen MACs.
-      throw new CniError(CniError.UNSUPPORTED_FIELD, "unsupported field in network configuration",
-          "runtimeConfig.mac=\"" + config.requestedMac() + "\": weft does not set pod MAC addresses (do not enable the mac capability)");
-    }
     if (env.command() == CniCommand.ADD) {
       for (String ip : config.requestedIps()) {
         if (ip.indexOf('/') < 0) {
@@ -106,7 +104,23 @@ public final class CniPlugin {
     }
     return new CniRequest(env.command(), config.cniVersion(), config.name(), env.containerId(), env.netns(),
         env.ifname(), env.args(), config.mtu(), new ArrayList<>(config.requestedIps()), prevIps,
-        env.command() == CniCommand.GC ? config.validAttachments() : null);
+        env.command() == CniCommand.GC ? config.validAttachments() : null, mac(env, config));
+  }
+
+  /**
+   * The MAC address ADD gives the container interface (and CHECK expects): the config's (runtimeConfig,
+   * then args.cni), else CNI_ARGS {@code MAC}, as the reference bridge plugin ranks them; null for none.
+   */
+  private static String mac(CniEnvironment env, NetworkConfig config) {
+    if (env.command() != CniCommand.ADD && env.command() != CniCommand.CHECK) {
+      return null;
+    }
+    if (config.requestedMac() != null) {
+      return config.requestedMac().normalised();
+    }
+    String fromArgs = env.args().get("MAC");
+    return fromArgs == null || fromArgs.isEmpty() ? null
+        : NetworkConfig.mac(fromArgs, "CNI_ARGS MAC", CniError.INVALID_ENVIRONMENT);
   }
 
   private Map<String, Object> forward(Path socket, CniRequest request) {
@@ -131,18 +145,19 @@ public final class CniPlugin {
    * The config's cniVersion when it is one we speak, so even an early error answers in the runtime's
    * version; else the newest.
    */
-  private static String versionHint(String stdin) {
+  private static String versionHint(Map<String, Object> config) {
+    Object v = config == null ? null : config.get("cniVersion");
+    return v instanceof String s && CniVersion.isSupported(s) ? s : CniVersion.LATEST;
+  }
+
+  private static Map<String, Object> parseQuietly(String stdin) {
     if (stdin.isEmpty()) {
-      return CniVersion.LATEST;
+      return null;
     }
     try {
-      Object v = Json.parseObject(stdin).get("cniVersion");
-      if (v instanceof String s && CniVersion.isSupported(s)) {
-        return s;
-      }
-    } catch (JsonException ignored) {
-      // reported as a decoding failure once the config is parsed for real
+      return Json.parseObject(stdin);
+    } catch (JsonException e) {
+      return null;
     }
-    return CniVersion.LATEST;
   }
 }

@@ -12,6 +12,8 @@ import java.util.Map;
  *
  * @param prevIps          the addresses of {@code prevResult} (CHECK compares them with the allocation)
  * @param validAttachments GC only: attachments whose resources stay; null for other verbs
+ * @param mac              ADD and CHECK: the container interface's MAC address (lower-case colon form), or
+ *                         null to keep the one the kernel chose
  */
 public record CniRequest(
     CniCommand command,
@@ -24,7 +26,8 @@ public record CniRequest(
     int mtu,
     List<String> requestedIps,
     List<String> prevIps,
-    List<NetworkConfig.Attachment> validAttachments) {
+    List<NetworkConfig.Attachment> validAttachments,
+    String mac) {
 
   public CniRequest {
     args = args == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(args));
@@ -54,6 +57,9 @@ public record CniRequest(
         list.add(o);
       }
       m.put("validAttachments", list);
+    }
+    if (mac != null) {
+      m.put("mac", mac);
     }
     return Json.write(m);
   }
@@ -101,7 +107,7 @@ public record CniRequest(
     }
     return new CniRequest(command, string(m, "cniVersion", true), string(m, "network", false),
         string(m, "containerId", false), string(m, "netns", false), string(m, "ifname", false), args,
-        l.intValue(), strings(m, "requestedIps"), strings(m, "prevIps"), attachments);
+        l.intValue(), strings(m, "requestedIps"), strings(m, "prevIps"), attachments, string(m, "mac", false));
   }
 
   private static String string(Map<String, Object> m, String key, boolean required) {

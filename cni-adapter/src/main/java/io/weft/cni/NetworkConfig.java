@@ -13,7 +13,10 @@ import java.util.Map;
  * @param mtu              MTU of both veth ends ({@code "mtu"}, default {@value #DEFAULT_MTU})
  * @param prevResult       the previous plugin's (or ADD's) result, or null
  * @param requestedIps     {@code runtimeConfig.ips} (the {@code ips} capability), empty when absent
- * @param requestedMac     {@code runtimeConfig.mac} (the {@code mac} capability), null when absent
+ * @param requestedMac     the container interface's MAC address as the config asks for it:
+ *                         {@code runtimeConfig.mac} (the {@code mac} capability), else {@code args.cni.mac}
+ *                         (the precedence of the reference bridge plugin); null when neither is given.
+ *                         Checked only by the verbs that use it, so a DEL never fails on it.
  * @param validAttachments {@code cni.dev/valid-attachments} (GC), null when absent
  * @param dns              the config's {@code dns} object, passed into the ADD result as the reference
  *                         plugins do; null when absent
@@ -26,13 +29,21 @@ public record NetworkConfig(
     int mtu,
     Map<String, Object> prevResult,
     List<String> requestedIps,
-    String requestedMac,
+    RequestedMac requestedMac,
     List<Attachment> validAttachments,
     Map<String, Object> dns) {
 
   public static final String DEFAULT_API_SOCKET = "/run/weft/weft.sock";
   public static final int DEFAULT_MTU = 1500;
   static final String VALID_ATTACHMENTS = "cni.dev/valid-attachments";
+
+  /** A MAC address as written in the config, and where ({@code runtimeConfig.mac} or {@code args.cni.mac}). */
+  public record RequestedMac(String key, String text) {
+    /** The address in lower-case colon form; code 7 naming the key when it is no unicast Ethernet address. */
+    public String normalised() {
+      return mac(text, key, CniError.INVALID_NETWORK_CONFIG);
+    }
+  }
 
   /** One attachment the runtime still uses (GC keeps its resources). */
   public record Attachment(String containerId, String ifname) {}
@@ -49,6 +60,15 @@ public record NetworkConfig(
     } catch (JsonException e) {
       throw new CniError(CniError.DECODING_FAILURE, "error decoding network config", e.getMessage());
     }
+    return of(m);
+  }
+
+  /**
+   * The configuration in an already decoded JSON object.
+   *
+   * @throws CniError code 7 when a known field is missing or of the wrong type
+   */
+  public static NetworkConfig of(Map<String, Object> m) {
     String name = optionalString(m, "name");
     if (name == null || name.isEmpty()) {
       throw new CniError(CniError.INVALID_NETWORK_CONFIG, "missing network name");
@@ -103,9 +123,48 @@ public record NetworkConfig(
     return Collections.unmodifiableList(ips);
   }
 
-  private static String requestedMac(Map<String, Object> m) {
+  private static RequestedMac requestedMac(Map<String, Object> m) {
     Map<String, Object> runtime = optionalObject(m, "runtimeConfig");
-    return runtime == null ? null : optionalString(runtime, "mac");
+    String mac = runtime == null ? null : optionalString(runtime, "mac");
+    if (mac != null && !mac.isEmpty()) {
+      return new RequestedMac("runtimeConfig.mac", mac);
+    }
+    Map<String, Object> args = optionalObject(m, "args");
+    Map<String, Object> cni = args == null ? null : optionalObject(args, "cni");
+    mac = cni == null ? null : optionalString(cni, "mac");
+    return mac == null || mac.isEmpty() ? null : new RequestedMac("args.cni.mac", mac);
+  }
+
+  /**
+   * A unicast 48-bit Ethernet address ({@code 0a:58:0a:f4:01:05}, hyphens or upper case accepted), in
+   * lower-case colon form; {@code code} when it is not one (the kernel refuses multicast and zero).
+   */
+  static String mac(String text, String source, int code) {
+    boolean ok = text.length() == 17;
+    StringBuilder b = new StringBuilder(17);
+    for (int i = 0; ok && i < 17; i++) {
+      char c = Character.toLowerCase(text.charAt(i));
+      if (i % 3 == 2) {
+        ok = c == ':' || c == '-';
+        b.append(':');
+      } else {
+        ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        b.append(c);
+      }
+    }
+    String why = null;
+    if (!ok) {
+      why = "is not a MAC address (want six hex pairs such as 0a:58:0a:f4:01:05)";
+    } else if ((Character.digit(b.charAt(1), 16) & 1) != 0) {
+      why = "is a multicast address; an interface needs a unicast one";
+    } else if (b.toString().equals("00:00:00:00:00:00")) {
+      why = "is the zero address";
+    }
+    if (why != null) {
+      throw new CniError(code, code == CniError.INVALID_ENVIRONMENT ? "invalid CNI_ARGS" : "invalid network config",
+          source + " '" + text + "' " + why);
+    }
+    return b.toString();
   }
 
   private static List<Attachment> validAttachments(Map<String, Object> m) {

@@ -140,10 +140,44 @@ class CniPluginTest {
   }
 
   @Test
-  void aRequestedMacIsAnUnsupportedField() {
-    Map<String, Object> e = assertError(2, plugin.run(CniEnvironmentTest.env("ADD"),
-        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:09\"}")), "1.0.0");
-    assertTrue(((String) e.get("details")).contains("runtimeConfig.mac=\"02:00:00:00:00:09\""), e.toString());
+  void theMacCapabilityWinsOverArgsAndCniArgsAndIsForwardedNormalised() {
+    Map<String, String> env = new java.util.HashMap<>(CniEnvironmentTest.env("ADD"));
+    env.put("CNI_ARGS", "IgnoreUnknown=1;MAC=02:00:00:00:00:0c");
+    String both = ",\"args\":{\"cni\":{\"mac\":\"02:00:00:00:00:0b\"}}";
+    assertEquals(0, plugin.run(env, config("1.0.0", both + ",\"runtimeConfig\":{\"mac\":\"0A-58-0A-F4-01-05\"}")).exitCode());
+    assertEquals("0a:58:0a:f4:01:05", sent.get(0).mac());
+    assertEquals(0, plugin.run(env, config("1.0.0", both)).exitCode());
+    assertEquals("02:00:00:00:00:0b", sent.get(1).mac());
+    assertEquals(0, plugin.run(env, config("1.0.0", "")).exitCode());
+    assertEquals("02:00:00:00:00:0c", sent.get(2).mac());
+    assertEquals(0, plugin.run(CniEnvironmentTest.env("ADD"), config("1.0.0", "")).exitCode());
+    assertNull(sent.get(3).mac());
+    env.put("CNI_COMMAND", "DEL");
+    assertEquals(0, plugin.run(env, config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:0d\"}")).exitCode());
+    assertNull(sent.get(4).mac(), "DEL needs no MAC");
+  }
+
+  @Test
+  void aMacThatNoInterfaceCanHaveIsRefusedBeforeTheAgentIsAsked() {
+    Map<String, Object> e = assertError(7, plugin.run(CniEnvironmentTest.env("ADD"),
+        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00\"}")), "1.0.0");
+    assertEquals("runtimeConfig.mac '02:00:00:00:00' is not a MAC address (want six hex pairs such as 0a:58:0a:f4:01:05)",
+        e.get("details"));
+    e = assertError(7, plugin.run(CniEnvironmentTest.env("ADD"),
+        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"01:00:5e:00:00:01\"}")), "1.0.0");
+    assertEquals("runtimeConfig.mac '01:00:5e:00:00:01' is a multicast address; an interface needs a unicast one",
+        e.get("details"));
+    assertError(7, plugin.run(CniEnvironmentTest.env("ADD"),
+        config("1.0.0", ",\"args\":{\"cni\":{\"mac\":\"00:00:00:00:00:00\"}}")), "1.0.0");
+    assertTrue(sent.isEmpty());
+    assertEquals(0, plugin.run(CniEnvironmentTest.env("DEL"),
+        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00\"}")).exitCode(), "DEL never fails on it");
+    sent.clear();
+    Map<String, String> env = new java.util.HashMap<>(CniEnvironmentTest.env("ADD"));
+    env.put("CNI_ARGS", "MAC=zz:00:00:00:00:01");
+    e = assertError(4, plugin.run(env, config("1.0.0", "")), "1.0.0");
+    assertEquals("CNI_ARGS MAC 'zz:00:00:00:00:01' is not a MAC address (want six hex pairs such as 0a:58:0a:f4:01:05)",
+        e.get("details"));
     assertTrue(sent.isEmpty());
   }
 

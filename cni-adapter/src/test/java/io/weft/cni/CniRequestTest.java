@@ -2,6 +2,7 @@ package io.weft.cni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -12,10 +13,11 @@ class CniRequestTest {
   @Test
   void roundTrips() {
     CniRequest r = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of("A", "b"), 1500,
-        List.of(), List.of("10.244.1.2/24"), List.of(new NetworkConfig.Attachment("c", "eth0")));
+        List.of(), List.of("10.244.1.2/24"), List.of(new NetworkConfig.Attachment("c", "eth0")), null);
     assertEquals(r, CniRequest.fromJson(r.toJson()));
     CniRequest add = new CniRequest(CniCommand.ADD, "0.4.0", "weft", "c1", "/var/run/netns/x", "eth0", Map.of(),
-        9000, List.of("10.244.1.9/24"), List.of(), null);
+        9000, List.of("10.244.1.9/24"), List.of(), null, "0a:58:0a:f4:01:09");
+    assertTrue(add.toJson().contains("\"mac\":\"0a:58:0a:f4:01:09\""));
     assertEquals(add, CniRequest.fromJson(add.toJson()));
   }
 

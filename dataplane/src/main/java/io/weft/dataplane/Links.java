@@ -1,5 +1,6 @@
 package io.weft.dataplane;
 
+import io.weft.core.net.MacAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +33,12 @@ public interface Links {
   void setDown(String name);
 
   void setMtu(String name, int mtu);
+
+  /**
+   * Sets the link's hardware address (IFLA_ADDRESS). The kernel refuses a multicast or all-zero address
+   * ({@code EADDRNOTAVAIL}); a veth takes a new address whether it is up or down.
+   */
+  void setMac(String name, MacAddress mac);
 
   /** Enslaves {@code name} to bridge {@code bridge}; a null bridge frees it. */
   void setMaster(String name, String bridge);

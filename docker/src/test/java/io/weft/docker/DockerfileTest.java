@@ -51,25 +51,57 @@ class DockerfileTest {
   }
 
   @Test
-  void everyCopyFromTheBuildStageHasASource() {
+  void everyCopyFromAnotherStageHasASource() {
     List<Instruction> instructions = instructions();
-    List<String> buildRuns = instructions.stream()
-        .filter(i -> i.stage().equals("build") && i.keyword().equals("RUN")).map(Instruction::arguments).toList();
     List<Instruction> copies = instructions.stream()
-        .filter(i -> i.keyword().equals("COPY") && i.arguments().contains("--from=build")).toList();
+        .filter(i -> i.keyword().equals("COPY") && i.arguments().contains("--from=")).toList();
 
     assertFalse(copies.isEmpty());
     for (Instruction copy : copies) {
+      Matcher from = Pattern.compile("--from=(\\S+)").matcher(copy.arguments());
+      assertTrue(from.find());
+      String stage = from.group(1);
+      // What a stage makes: its RUNs, and the destinations of its own COPYs.
+      List<String> made = new ArrayList<>();
+      for (Instruction i : instructions) {
+        if (i.stage().equals(stage) && i.keyword().equals("RUN")) {
+          made.add(i.arguments());
+        } else if (i.stage().equals(stage) && i.keyword().equals("COPY")) {
+          made.add(destination(i));
+        }
+      }
+      assertFalse(made.isEmpty(), copy.arguments() + ": no stage " + stage + " makes anything");
       for (String source : sources(copy)) {
         if (source.startsWith(SRC)) {
           assertTrue(exists(Repo.root(), source.substring(SRC.length())), source + " is missing after `mvn package`");
         } else {
-          String made = trimSlash(source);
-          assertTrue(buildRuns.stream().anyMatch(run -> run.contains(made)),
-              source + " is copied from the build stage but no RUN there makes it");
+          String path = trimSlash(source);
+          assertTrue(made.stream().anyMatch(m -> m.contains(path)),
+              source + " is copied from stage " + stage + " but nothing there makes it");
         }
       }
     }
+  }
+
+  @Test
+  void theCniHostPayloadIsAJdk25RuntimeWithTheAotCacheTheLauncherLooksFor() {
+    List<Instruction> instructions = instructions();
+    String dockerfile = Repo.read(Repo.docker().resolve("Dockerfile"));
+    Matcher image = Pattern.compile("ARG CNI_JDK_IMAGE=\\S*temurin:(\\d+)").matcher(dockerfile);
+    assertTrue(image.find(), "the CNI runtime's JDK image is an ARG");
+    assertTrue(Integer.parseInt(image.group(1)) >= 25, "bin/weft takes an AOT cache from JDK 25 on");
+    String runs = String.join("\n", instructions.stream()
+        .filter(i -> i.stage().equals("cni") && i.keyword().equals("RUN")).map(Instruction::arguments).toList());
+    assertTrue(runs.contains("jlink --add-modules java.base "), runs);
+    // Made at the host's path by the host's runtime, so the launcher there finds the JVM it was made for.
+    assertTrue(runs.contains("sh /opt/weft/lib/weft-cni-archives.sh /opt/weft/jre/bin/java"), runs);
+    String launcher = Repo.read(Repo.root().resolve("agent/src/main/dist/bin/weft"));
+    String archives = Repo.read(Repo.root().resolve("agent/src/main/dist/lib/weft-cni-archives.sh"));
+    assertTrue(launcher.contains("\"-XX:AOTCache=$weft_lib/weft-cni.aot\"") && archives.contains("-XX:AOTCacheOutput=$lib/weft-cni.aot"));
+    assertTrue(launcher.contains("jvm=\"-XX:+UseSerialGC -Xint -XX:-UsePerfData ")
+        && archives.contains("flags=\"-XX:+UseSerialGC -Xint -XX:-UsePerfData\""), "training and calls share the JVM flags");
+    assertTrue(instructions.stream().anyMatch(i -> i.stage().isEmpty() && i.keyword().equals("COPY")
+        && i.arguments().equals("--from=cni /opt/weft/ /usr/share/weft/host/")));
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.weft.agent.ipam.Allocation;
 import io.weft.agent.ipam.AttachmentKey;
 import io.weft.agent.ipam.Ipam;
 import io.weft.agent.ipam.IpamException;
+import io.weft.cni.CniCommand;
 import io.weft.cni.CniError;
 import io.weft.cni.CniReply;
 import io.weft.cni.CniRequest;
@@ -17,6 +18,7 @@ import io.weft.cni.NetworkConfig;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
+import io.weft.core.net.MacAddress;
 import io.weft.dataplane.AlreadyExistsException;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.InterfaceAddress;
@@ -34,7 +36,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,10 +62,14 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>ADD: ensure the bridge and its gateway address, allocate an address, create the veth pair with
- *       the container end made directly in the pod's namespace, attach the host end to the bridge, put
- *       the address and the default route on the container end. Any failure undoes every step done.
- *   <li>DEL: delete the host end (the container end goes with it) and release the address; whatever is
- *       already gone counts as done, so DEL can be repeated and works after the namespace is gone.
+ *       the container end made directly in the pod's namespace, attach the host end to the bridge, give
+ *       the container end the requested MAC address if any, put the address and the default route on
+ *       it. Any failure undoes every step done.
+ *   <li>DEL: release the address, then delete the host end (the container end goes with it); whatever
+ *       is already gone counts as done, so DEL can be repeated and works after the namespace is gone.
+ *       The reply goes out once the address is released and the delete is queued: the kernel's veth
+ *       delete (15-20 ms of RCU grace periods) runs right after the reply, and any later ADD or GC waits
+ *       for it first, so no ADD ever runs beside the old veth (see {@link #finishDeletes}).
  *   <li>CHECK: compare the attachment with what ADD made, and name every difference.
  *   <li>GC: release what belongs to attachments the runtime no longer lists.
  *   <li>STATUS: ready once the node has its pod subnet and the bridge exists.
@@ -86,6 +94,8 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   /** Owned by the endpoint thread. */
   private Ipam ipam;
+  /** Host veths whose DEL was answered and whose kernel delete is still to do; owned by the endpoint thread. */
+  private final Deque<String> pendingDeletes = new ArrayDeque<>();
 
   /**
    * @param node      handle on the node's namespace, used only from this endpoint's thread (the caller
@@ -204,6 +214,12 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   // ---- the verbs, on the owner thread ----
 
   private String execute(CniRequest r) {
+    if (r.command() == CniCommand.ADD || r.command() == CniCommand.GC) {
+      // An ADD may be handed the address a queued delete's veth still holds in its pod (or be the same
+      // attachment again); GC judges which veths are orphans. Other verbs never touch another
+      // attachment's veth, so a burst of DELs is answered without waiting for each other's deletes.
+      finishDeletes();
+    }
     try {
       return switch (r.command()) {
         case ADD -> CniReply.ok(add(r));
@@ -249,6 +265,7 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
       throw new CniError(CniError.UNKNOWN_CONTAINER, "network namespace " + netns + " does not exist");
     }
     String host = hostInterfaceName(r.containerId(), r.ifname());
+    Optional<MacAddress> mac = requestedMac(r);
     InetAddress gateway = ipam.gateway();
     Link bridgeLink = ensureBridge(subnet, r.mtu());
 
@@ -286,6 +303,9 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
         // previous owner of this address learn the new MAC at once. The slash form keeps an interface
         // name with a dot (eth0.1) in one path element.
         pod.sysctls().set("net/ipv4/conf/" + r.ifname() + "/arp_notify", "1");
+        if (mac.isPresent()) {
+          pod.links().setMac(r.ifname(), mac.get());
+        }
         pod.addresses().add(r.ifname(), a.address(), subnet.prefixLength());
         pod.links().setUp(r.ifname());
         boolean routed = true;
@@ -309,14 +329,38 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   private void del(CniRequest r) {
     AttachmentKey key = key(r);
     String host = hostInterfaceName(r.containerId(), r.ifname());
-    deleteLink(host);
     Optional<Ipam> ipam = currentIpam();
     if (ipam.isEmpty()) {
+      deleteLink(host);
       throw new CniError(CniError.TRY_AGAIN_LATER, "cannot release the address of " + key + " yet",
           "this node's pod subnet is not agreed yet, so its allocations are not loaded");
     }
     Optional<Allocation> released = ipam.get().release(key);
+    // Safe to answer before the veth is gone: this thread runs every verb, and ADD and GC first finish the
+    // queued deletes, so no later ADD (which might get this address again) runs beside the old veth; the
+    // runtime removes the pod's namespace after DEL, which would take the veth with it anyway.
+    pendingDeletes.add(host);
+    try {
+      owner.execute(this::finishDeletes);
+    } catch (RejectedExecutionException shuttingDown) {
+      finishDeletes();
+    }
     log.info("CNI: DEL {}{}", key, released.map(a -> " released " + a.address().getHostAddress()).orElse(" (held no address)"));
+  }
+
+  /**
+   * The kernel deletes of answered DELs. A failure here (not "already gone") leaves a veth that no
+   * allocation owns; GC's orphan sweep and the removal of the pod's namespace both take it away.
+   */
+  private void finishDeletes() {
+    while (!pendingDeletes.isEmpty()) {
+      String host = pendingDeletes.poll();
+      try {
+        deleteLink(host);
+      } catch (NetlinkException e) {
+        log.warn("CNI: DEL answered, but {} is still there (GC removes it later): {}", host, e.getMessage());
+      }
+    }
   }
 
   private void check(CniRequest r) {
@@ -428,6 +472,10 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
       if (!link.get().up()) {
         problems.add("interface " + r.ifname() + " is down");
       }
+      Optional<MacAddress> mac = requestedMac(r);
+      if (mac.isPresent() && !mac.get().equals(link.get().mac())) {
+        problems.add("interface " + r.ifname() + " has MAC address " + link.get().mac() + ", not " + mac.get());
+      }
       boolean hasAddress = false;
       for (InterfaceAddress ia : pod.addresses().list(r.ifname())) {
         hasAddress |= ia.address().equals(a.address()) && ia.prefixLength() == subnet.prefixLength();
@@ -517,6 +565,17 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
           + subnet, String.join(", ", r.requestedIps()));
     }
     return Optional.empty();
+  }
+
+  private static Optional<MacAddress> requestedMac(CniRequest r) {
+    if (r.mac() == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(MacAddress.parse(r.mac()));
+    } catch (IllegalArgumentException e) {
+      throw new CniError(CniError.INVALID_NETWORK_CONFIG, "invalid MAC address for " + key(r), e.getMessage());
+    }
   }
 
   private static String podName(CniRequest r) {

@@ -24,11 +24,19 @@ import java.util.concurrent.Future;
 /**
  * Not a test: ADD and DEL latency of the real {@code bin/weft} (against an in-JVM agent endpoint) side by
  * side with Debian's reference {@code bridge} + {@code host-local}, both run as executables the same way
- * (nsenter into the node namespace {@code wcni-bench-node}), sequentially and with {@code parallel} in
- * flight. Needs root. Arguments: {@code [pods=100] [parallel=10]}; {@code -Dweft.dist=DIR} for the tree.
+ * (nsenter into the node namespace {@code wcni2-bench-node}), sequentially and with {@code parallel} in
+ * flight. The sequential phases alternate the plugins pod by pod, so a neighbour's burst of load on this
+ * shared machine hits all alike; after each call (untimed) the agent's endpoint is asked for its allocations,
+ * which it answers only after the veth deletes it does after a DEL's reply, so that kernel work (it holds
+ * the RTNL lock) is not billed to the next plugin's call. {@code cpu ms} is the CPU time (user + system) of the plugin
+ * processes per call, from this JVM's reaped-children counters. Needs root. Arguments:
+ * {@code [pods=100] [parallel=10]}; {@code -Dweft.dist=DIR} for the tree, {@code -Dweft.java=PATH} for the
+ * JVM {@code bin/weft} runs (default: {@code $WEFT_JAVA} as {@code bin/weft} would see it). With
+ * {@code -Dweft.compare.dist=DIR} (and {@code -Dweft.compare.java=PATH}) a second build of the plugin runs
+ * too, alternating with the others against the same agent: before/after figures from one run.
  */
 public final class CniBenchmark {
-  private static final String PREFIX = "wcni-bench-";
+  private static final String PREFIX = "wcni2-bench-";
   private static final String NODE = PREFIX + "node";
 
   private CniBenchmark() {}
@@ -53,21 +61,39 @@ public final class CniBenchmark {
         CniEndpoint endpoint = new CniEndpoint(node, NetlinkDataplane::in, "v-net-0",
             () -> Optional.of(Cidr.parse("10.244.1.0/24")), dir.resolve("state"), Clock.systemUTC());
         ApiServer server = ApiServer.on(socket).route("POST", "/v1/cni", endpoint).workers(parallel).start()) {
-      Plugin weftPlugin = new Plugin("weft", weft.toString(), weftConf, "eth0");
-      Plugin ref = new Plugin("bridge+host-local", "/usr/lib/cni/bridge", refConf, "eth1");
+      String java = System.getProperty("weft.java", System.getenv("WEFT_JAVA"));
+      Plugin weftPlugin = new Plugin("weft", weft.toString(), weftConf, "eth0", java);
+      Plugin ref = new Plugin("bridge+host-local", "/usr/lib/cni/bridge", refConf, "eth1", null);
+      List<Plugin> plugins = new ArrayList<>(List.of(weftPlugin, ref));
       System.out.printf(Locale.ROOT, "%d pods, parallel=%d, JVM for bin/weft: %s%n", pods, parallel,
-          System.getenv().getOrDefault("WEFT_JAVA", "java on PATH"));
-      System.out.printf(Locale.ROOT, "%-18s %-8s %8s %8s %8s %9s%n", "plugin", "phase", "p50 ms", "p99 ms", "mean ms", "total s");
+          java == null ? "java on PATH" : java);
+      String compareDist = System.getProperty("weft.compare.dist");
+      if (compareDist != null) {
+        String compareJava = System.getProperty("weft.compare.java", java);
+        plugins.add(1, new Plugin("weft (compare)", Path.of(compareDist).resolve("bin/weft").toAbsolutePath().toString(),
+            weftConf, "eth3", compareJava));
+        System.out.printf(Locale.ROOT, "weft (compare): %s, JVM %s%n", compareDist,
+            compareJava == null ? "java on PATH" : compareJava);
+      }
+      System.out.printf(Locale.ROOT, "%-18s %-8s %8s %8s %8s %8s %9s %7s%n", "plugin", "phase", "p50 ms", "p99 ms", "min ms",
+          "mean ms", "total s", "cpu ms");
       // The agent's share: the same verbs over the API socket from this JVM, without a plugin process.
-      Plugin agent = new Plugin("weft (agent only)", null, null, "eth2");
+      Plugin agent = new Plugin("weft (agent only)", null, null, "eth2", null);
       report(agent, "ADD seq", runInJvm(socket, CniCommand.ADD, names));
       report(agent, "DEL seq", runInJvm(socket, CniCommand.DEL, names));
-      for (int p : new int[] {1, parallel}) {
-        String mode = p == 1 ? "seq" : "par" + p;
-        report(weftPlugin, "ADD " + mode, run(weftPlugin, "ADD", names, p));
-        report(ref, "ADD " + mode, run(ref, "ADD", names, p));
-        report(weftPlugin, "DEL " + mode, run(weftPlugin, "DEL", names, p));
-        report(ref, "DEL " + mode, run(ref, "DEL", names, p));
+      Runnable settle = endpoint::allocations;
+      for (String command : new String[] {"ADD", "DEL"}) {
+        List<Samples> all = alternate(plugins, command, names, settle);
+        for (int i = 0; i < plugins.size(); i++) {
+          report(plugins.get(i), command + " seq", all.get(i));
+        }
+      }
+      String mode = "par" + parallel;
+      for (String command : new String[] {"ADD", "DEL"}) {
+        for (Plugin p : plugins) {
+          report(p, command + " " + mode, run(p, command, names, parallel));
+          settle.run();
+        }
       }
     } finally {
       Netns.removeAllWithPrefix(PREFIX);
@@ -75,12 +101,15 @@ public final class CniBenchmark {
     }
   }
 
-  private record Plugin(String name, String executable, String config, String ifname) {}
+  /** @param java WEFT_JAVA for {@code bin/weft}, or null to leave the environment as it is */
+  private record Plugin(String name, String executable, String config, String ifname, String java) {}
 
-  private record Samples(List<Double> millis, double totalSeconds) {}
+  /** @param cpuMillis CPU per call of the plugin processes, or NaN when they ran in this JVM */
+  private record Samples(List<Double> millis, double totalSeconds, double cpuMillis) {}
 
   private static Samples run(Plugin plugin, String command, List<String> pods, int parallel) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    long cpu0 = childrenCpuMillis();
     long start = System.nanoTime();
     try {
       List<Future<Double>> futures = new ArrayList<>();
@@ -91,10 +120,47 @@ public final class CniBenchmark {
       for (Future<Double> f : futures) {
         out.add(f.get());
       }
-      return new Samples(out, (System.nanoTime() - start) / 1e9);
+      return new Samples(out, (System.nanoTime() - start) / 1e9, (childrenCpuMillis() - cpu0) / (double) pods.size());
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** One call of each plugin per pod, in turn; the plugins' samples in the order given. */
+  private static List<Samples> alternate(List<Plugin> plugins, String command, List<String> pods, Runnable settle)
+      throws Exception {
+    List<List<Double>> millis = new ArrayList<>();
+    double[] seconds = new double[plugins.size()];
+    long[] cpu = new long[plugins.size()];
+    for (int i = 0; i < plugins.size(); i++) {
+      millis.add(new ArrayList<>());
+    }
+    for (String pod : pods) {
+      for (int i = 0; i < plugins.size(); i++) {
+        long cpu0 = childrenCpuMillis();
+        double ms = once(plugins.get(i), command, pod);
+        cpu[i] += childrenCpuMillis() - cpu0;
+        millis.get(i).add(ms);
+        seconds[i] += ms / 1e3;
+        settle.run();
+      }
+    }
+    List<Samples> out = new ArrayList<>();
+    for (int i = 0; i < plugins.size(); i++) {
+      out.add(new Samples(millis.get(i), seconds[i], cpu[i] / (double) pods.size()));
+    }
+    return out;
+  }
+
+  /**
+   * User + system CPU of this JVM's waited-for children ({@code cutime + cstime} of /proc/self/stat, in
+   * clock ticks of 10 ms: coarse per call, exact enough summed over a phase).
+   */
+  private static long childrenCpuMillis() throws java.io.IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // fields 16 and 17 of the man page; f[0] is field 3 (state)
+    return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10;
   }
 
   private static Samples runInJvm(Path socket, CniCommand command, List<String> pods) throws Exception {
@@ -103,13 +169,13 @@ public final class CniBenchmark {
     long start = System.nanoTime();
     for (String pod : pods) {
       CniRequest r = new CniRequest(command, "1.0.0", "weft", pod, Netns.path(pod).toString(), "eth2", Map.of(), 1500,
-          List.of(), List.of(), null);
+          List.of(), List.of(), null, null);
       long t0 = System.nanoTime();
       AgentClient.Response response = client.post(socket, "/v1/cni", r.toJson());
       out.add((System.nanoTime() - t0) / 1e6);
       CniReply.read(response.body());
     }
-    return new Samples(out, (System.nanoTime() - start) / 1e9);
+    return new Samples(out, (System.nanoTime() - start) / 1e9, Double.NaN);
   }
 
   private static double once(Plugin plugin, String command, String pod) throws Exception {
@@ -119,6 +185,9 @@ public final class CniBenchmark {
     env.put("CNI_NETNS", Netns.path(pod).toString());
     env.put("CNI_IFNAME", plugin.ifname());
     env.put("CNI_PATH", "/usr/lib/cni");
+    if (plugin.java() != null) {
+      env.put("WEFT_JAVA", plugin.java());
+    }
     long t0 = System.nanoTime();
     Netns.Result r = Netns.start(List.of("nsenter", "--net=" + Netns.path(NODE), plugin.executable()), env, plugin.config());
     double ms = (System.nanoTime() - t0) / 1e6;
@@ -132,8 +201,9 @@ public final class CniBenchmark {
     List<Double> sorted = new ArrayList<>(s.millis());
     Collections.sort(sorted);
     double mean = sorted.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-    System.out.printf(Locale.ROOT, "%-18s %-8s %8.1f %8.1f %8.1f %9.2f%n", plugin.name(), phase,
-        percentile(sorted, 50), percentile(sorted, 99), mean, s.totalSeconds());
+    System.out.printf(Locale.ROOT, "%-18s %-8s %8.1f %8.1f %8.1f %8.1f %9.2f %7s%n", plugin.name(), phase,
+        percentile(sorted, 50), percentile(sorted, 99), sorted.get(0), mean, s.totalSeconds(),
+        Double.isNaN(s.cpuMillis()) ? "-" : String.format(Locale.ROOT, "%.1f", s.cpuMillis()));
   }
 
   private static double percentile(List<Double> sorted, int p) {

@@ -19,6 +19,7 @@ import io.weft.cni.NetworkConfig;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
+import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.RouteFilter;
@@ -81,7 +82,7 @@ class CniEndpointTest {
 
   private static CniRequest request(CniCommand command, String id, Path netns) {
     return new CniRequest(command, "1.0.0", "weft", id, netns == null ? null : netns.toString(), "eth0", Map.of(
-        "K8S_POD_NAMESPACE", "default", "K8S_POD_NAME", id), 1500, List.of(), List.of(), null);
+        "K8S_POD_NAMESPACE", "default", "K8S_POD_NAME", id), 1500, List.of(), List.of(), null, null);
   }
 
   private Map<String, Object> call(CniRequest r) {
@@ -156,10 +157,48 @@ class CniEndpointTest {
     call(request(CniCommand.ADD, "c1", ns));
     Files.delete(ns);
     assertNull(call(request(CniCommand.DEL, "c1", null)));
-    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty());
+    // The veth delete runs on the endpoint's thread right after the reply; anything queued there later
+    // (this read of the allocations) runs after it.
     assertEquals(List.of(), endpoint.allocations());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty());
     assertNull(call(request(CniCommand.DEL, "c1", ns)));
     assertNull(call(request(CniCommand.DEL, "never-added", null)));
+  }
+
+  @Test
+  void anAddRightAfterTheDelOfTheSameAttachmentFindsTheOldVethGone() throws Exception {
+    Path ns = netns("p1");
+    for (int i = 0; i < 20; i++) {
+      call(request(CniCommand.ADD, "c1", ns));
+      assertNull(call(request(CniCommand.DEL, "c1", ns)));
+    }
+    Map<String, Object> last = call(request(CniCommand.ADD, "c1", ns));
+    assertEquals(1, endpoint.allocations().size());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isPresent());
+    assertEquals(3, ((List<?>) last.get("interfaces")).size());
+  }
+
+  @Test
+  void addGivesTheContainerInterfaceTheRequestedMacAndCheckComparesIt() throws Exception {
+    Path ns = netns("p1");
+    Map<String, Object> result = call(withMac(request(CniCommand.ADD, "c1", ns), "0a:58:0a:f4:05:02"));
+    assertEquals(MacAddress.parse("0a:58:0a:f4:05:02"), pods.get(ns).links().byName("eth0").orElseThrow().mac());
+    assertEquals("0a:58:0a:f4:05:02", ((Map<?, ?>) ((List<?>) result.get("interfaces")).get(2)).get("mac"));
+    assertNull(call(withMac(request(CniCommand.CHECK, "c1", ns), "0a:58:0a:f4:05:02")));
+    CniError e = callFails(withMac(request(CniCommand.CHECK, "c1", ns), "0a:58:0a:f4:05:03"));
+    assertEquals(CniError.CHECK_FAILED, e.code());
+    assertEquals("interface eth0 has MAC address 0a:58:0a:f4:05:02, not 0a:58:0a:f4:05:03", e.details());
+
+    CniError refused = callFails(withMac(request(CniCommand.ADD, "c2", netns("p2")), "01:00:5e:00:00:01"));
+    assertEquals(CniError.NETLINK_FAILURE, refused.code());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c2", "eth0")).isEmpty(), "rolled back");
+    assertEquals(1, endpoint.allocations().size());
+    assertEquals(CniError.INVALID_NETWORK_CONFIG, callFails(withMac(request(CniCommand.ADD, "c3", netns("p3")), "nope")).code());
+  }
+
+  private static CniRequest withMac(CniRequest r, String mac) {
+    return new CniRequest(r.command(), r.cniVersion(), r.network(), r.containerId(), r.netns(), r.ifname(), r.args(),
+        r.mtu(), r.requestedIps(), r.prevIps(), r.validAttachments(), mac);
   }
 
   @Test
@@ -167,13 +206,13 @@ class CniEndpointTest {
     Path ns = netns("p1");
     call(request(CniCommand.ADD, "c1", ns));
     CniRequest check = new CniRequest(CniCommand.CHECK, "1.0.0", "weft", "c1", ns.toString(), "eth0", Map.of(), 1500,
-        List.of(), List.of("10.244.5.2/24"), null);
+        List.of(), List.of("10.244.5.2/24"), null, null);
     assertNull(call(check));
 
     pods.get(ns).addresses().delete("eth0", IpAddresses.parse("10.244.5.2"), 24);
     node.links().setDown(CniEndpoint.hostInterfaceName("c1", "eth0"));
     CniRequest wrongPrev = new CniRequest(CniCommand.CHECK, "1.0.0", "weft", "c1", ns.toString(), "eth0", Map.of(), 1500,
-        List.of(), List.of("10.244.5.9/24"), null);
+        List.of(), List.of("10.244.5.9/24"), null, null);
     CniError e = callFails(wrongPrev);
     assertEquals(CniError.CHECK_FAILED, e.code());
     assertEquals("prevResult address 10.244.5.9/24 is not the allocated 10.244.5.2/24; host interface "
@@ -191,7 +230,7 @@ class CniEndpointTest {
     node.links().createVeth("weft0badc0de", "peer0", null, 1500);
     node.links().setMaster("weft0badc0de", "v-net-0");
     CniRequest gc = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(),
-        List.of(new NetworkConfig.Attachment("c2", "eth0")));
+        List.of(new NetworkConfig.Attachment("c2", "eth0")), null);
     assertNull(call(gc));
     assertEquals(List.of("c2"), endpoint.allocations().stream().map(Allocation::containerId).toList());
     assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty());
@@ -201,7 +240,7 @@ class CniEndpointTest {
 
   @Test
   void statusNeedsSubnetAndBridge() throws Exception {
-    CniRequest status = new CniRequest(CniCommand.STATUS, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), null);
+    CniRequest status = new CniRequest(CniCommand.STATUS, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), null, null);
     subnet.set(Optional.empty());
     CniError e = callFails(status);
     assertEquals(CniError.PLUGIN_NOT_AVAILABLE, e.code());
@@ -233,10 +272,10 @@ class CniEndpointTest {
   @Test
   void requestedAddressIsHonoured() throws Exception {
     CniRequest r = new CniRequest(CniCommand.ADD, "1.0.0", "weft", "c1", netns("p1").toString(), "eth0", Map.of(), 1500,
-        List.of("10.244.5.99/24"), List.of(), null);
+        List.of("10.244.5.99/24"), List.of(), null, null);
     assertEquals("10.244.5.99/24", ((Map<?, ?>) ((List<?>) call(r).get("ips")).get(0)).get("address"));
     CniRequest outside = new CniRequest(CniCommand.ADD, "1.0.0", "weft", "c2", netns("p2").toString(), "eth0", Map.of(), 1500,
-        List.of("10.9.9.9/24"), List.of(), null);
+        List.of("10.9.9.9/24"), List.of(), null, null);
     assertEquals(CniError.INVALID_NETWORK_CONFIG, callFails(outside).code());
   }
 
@@ -272,7 +311,7 @@ class CniEndpointTest {
     crashed.allocate(new AttachmentKey("dead2", "eth0"), "", Optional.empty());
     assertEquals(2, endpoint.allocations().size(), "the restarted agent sees them");
     assertNull(call(request(CniCommand.DEL, "dead1", null)));
-    CniRequest gc = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), List.of());
+    CniRequest gc = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), List.of(), null);
     assertNull(call(gc));
     assertEquals(List.of(), endpoint.allocations());
   }

@@ -44,13 +44,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The real {@code bin/weft} executable, driven as a container runtime drives it (CNI_* environment, config
  * on stdin), against an in-JVM API server and CNI endpoint doing real netlink work in a node namespace
- * {@code wcni-node} with pods in {@code wcni-pod-N}. Needs the assembled tree (the agent module's package
+ * {@code wcni2-node} with pods in {@code wcni2-pod-N}. Needs the assembled tree (the agent module's package
  * phase; {@code -Dweft.dist=DIR} points elsewhere).
  */
 @RequiresRoot
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CniPluginIT {
-  static final String NODE = "wcni-node";
+  static final String NODE = "wcni2-node";
   static final Cidr SUBNET = Cidr.parse("10.244.1.0/24");
   static final String GATEWAY = "10.244.1.1";
   static final String REFERENCE_PLUGINS = "/usr/lib/cni";
@@ -69,7 +69,7 @@ class CniPluginIT {
     Netns.add(NODE);
     weft = Path.of(System.getProperty("weft.dist", "target/weft")).resolve("bin/weft").toAbsolutePath();
     assertTrue(Files.isExecutable(weft), weft + " is missing: run the agent module's package phase first");
-    dir = Files.createTempDirectory("wcni-");
+    dir = Files.createTempDirectory("wcni2-");
     socket = dir.resolve("run/weft.sock");
     node = NetlinkDataplane.in(Netns.path(NODE));
     endpoint = new CniEndpoint(node, NetlinkDataplane::in, "v-net-0", () -> Optional.of(SUBNET),
@@ -102,7 +102,7 @@ class CniPluginIT {
   // ---- helpers ----
 
   private String newPod() throws IOException {
-    String name = "wcni-pod-" + (++pods);
+    String name = "wcni2-pod-" + (++pods);
     Netns.add(name);
     return name;
   }
@@ -190,9 +190,67 @@ class CniPluginIT {
 
     Netns.Result del = weft(env("DEL", id, pod, "eth0"), withPrev);
     assertEquals(0, del.exit(), del.stdout());
+    // DEL answers once the address is released; the agent deletes the veth right after, before it runs
+    // anything else (such as the allocation count).
+    assertEquals(before, allocationCount());
     assertTrue(node.links().byName(host(id)).isEmpty());
     assertFalse(Netns.exec(pod, "ip", "link", "show", "eth0").exit() == 0, "container end gone with the pair");
-    assertEquals(before, allocationCount());
+  }
+
+  @Test
+  void theLauncherPicksItsArchiveOnAJdk25AsWell() throws Exception {
+    Path java25 = Path.of(System.getProperty("weft.it.java25", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"));
+    assumeTrue(Files.isExecutable(java25), "no JDK 25 at " + java25 + " (-Dweft.it.java25=PATH/bin/java)");
+    String pod = newPod();
+    for (String command : new String[] {"ADD", "CHECK", "DEL"}) {
+      Map<String, String> env = env(command, "jdk25", pod, "eth0");
+      env.put("WEFT_JAVA", java25.toString());
+      Netns.Result r = weft(env, config("1.1.0", command.equals("ADD") ? "" : ",\"prevResult\":{\"cniVersion\":\"1.1.0\","
+          + "\"ips\":[{\"address\":\"" + ipamAddress("jdk25") + "/24\"}]}"));
+      assertEquals(0, r.exit(), command + ": " + r.stdout() + r.stderr());
+      if (command.equals("ADD")) {
+        assertEquals("1.1.0", Json.parseObject(r.stdout()).get("cniVersion"), "stdout is the result and nothing else");
+      }
+    }
+  }
+
+  private String ipamAddress(String containerId) {
+    return endpoint.allocations().stream().filter(a -> a.containerId().equals(containerId)).findFirst()
+        .map(a -> a.address().getHostAddress()).orElse("10.244.1.254");
+  }
+
+  @Test
+  void theMacCapabilityAndTheMacArgSetTheContainerInterfaceAddress() throws Exception {
+    String pod = newPod();
+    String withMac = config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"0A:58:0A:F4:01:42\"}");
+    Netns.Result r = weft(env("ADD", "mac-cap", pod, "eth0"), withMac);
+    assertEquals(0, r.exit(), r.stdout() + r.stderr());
+    Map<String, Object> result = Json.parseObject(r.stdout());
+    assertEquals("0a:58:0a:f4:01:42", ((Map<?, ?>) ((List<?>) result.get("interfaces")).get(2)).get("mac"));
+    assertTrue(Netns.exec(pod, "ip", "-o", "link", "show", "dev", "eth0").stdout().contains("link/ether 0a:58:0a:f4:01:42 "));
+    String prev = ",\"prevResult\":" + Json.write(result);
+    Netns.Result check = weft(env("CHECK", "mac-cap", pod, "eth0"),
+        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"0a:58:0a:f4:01:42\"}" + prev));
+    assertEquals(0, check.exit(), check.stdout());
+    Map<String, Object> e = error(weft(env("CHECK", "mac-cap", pod, "eth0"),
+        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"0a:58:0a:f4:01:43\"}" + prev)), 100);
+    assertEquals("interface eth0 has MAC address 0a:58:0a:f4:01:42, not 0a:58:0a:f4:01:43", e.get("details"));
+    assertEquals(0, weft(env("DEL", "mac-cap", pod, "eth0"), withMac).exit());
+
+    // CNI_ARGS MAC (the reference bridge plugin's argument) when the config names none
+    String other = newPod();
+    Map<String, String> env = env("ADD", "mac-arg", other, "eth0");
+    env.put("CNI_ARGS", env.get("CNI_ARGS") + ";MAC=0a:58:0a:f4:01:44");
+    Netns.Result byArg = weft(env, config("1.0.0", ""));
+    assertEquals(0, byArg.exit(), byArg.stdout());
+    assertTrue(Netns.exec(other, "ip", "-o", "link", "show", "dev", "eth0").stdout().contains("link/ether 0a:58:0a:f4:01:44 "));
+    env.put("CNI_COMMAND", "DEL");
+    assertEquals(0, weft(env, config("1.0.0", "")).exit());
+
+    // a multicast address never reaches the kernel
+    Map<String, Object> refused = error(weft(env("ADD", "mac-bad", other, "eth0"),
+        config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"01:00:5e:00:00:01\"}")), 7);
+    assertTrue(((String) refused.get("details")).contains("multicast"), refused.toString());
   }
 
   @Test
@@ -218,8 +276,8 @@ class CniPluginIT {
     assertEquals(0, del.exit(), del.stdout());
     Netns.Result noNetns = weft(env("DEL", "gone", null, "eth0"), config("1.0.0", ""));
     assertEquals(0, noNetns.exit(), noNetns.stdout());
-    assertTrue(node.links().byName(host("gone")).isEmpty());
     assertEquals(before, allocationCount());
+    assertTrue(node.links().byName(host("gone")).isEmpty());
   }
 
   @Test
@@ -248,7 +306,7 @@ class CniPluginIT {
     Map<String, Object> unreachable = error(weft(env("ADD", "m1", pod, "eth0"),
         "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"apiSocket\":\"" + dir.resolve("none.sock") + "\"}"), 11);
     assertTrue(((String) unreachable.get("msg")).contains(dir.resolve("none.sock").toString()), unreachable.toString());
-    error(weft(env("ADD", "m1", "wcni-no-such-pod", "eth0"), config("1.0.0", "")), 3);
+    error(weft(env("ADD", "m1", "wcni2-no-such-pod", "eth0"), config("1.0.0", "")), 3);
     assertTrue(node.links().byName(host("m1")).isEmpty(), "no failed invocation left a veth");
   }
 
@@ -354,7 +412,7 @@ class CniPluginIT {
     int before = allocationCount();
     List<String> names = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      names.add("wcni-par-" + i);
+      names.add("wcni2-par-" + i);
     }
     Netns.batch("add", names);
     ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -388,14 +446,14 @@ class CniPluginIT {
   private long countOtherWeftLinks() {
     Set<String> ours = new HashSet<>();
     for (int i = 0; i < 200; i++) {
-      ours.add(host("wcni-par-" + i));
+      ours.add(host("wcni2-par-" + i));
     }
     return node.links().list().stream().filter(l -> l.name().startsWith("weft") && !ours.contains(l.name())).count();
   }
 
   private Map<String, Object> call(CniCommand command, String ns) throws IOException {
     CniRequest r = new CniRequest(command, "1.0.0", "weft", ns, Netns.path(ns).toString(), "eth0", new LinkedHashMap<>(),
-        1500, List.of(), List.of(), null);
+        1500, List.of(), List.of(), null, null);
     AgentClient.Response response = new AgentClient(60_000).post(socket, "/v1/cni", r.toJson());
     assertEquals(200, response.status(), response.body());
     return CniReply.read(response.body());

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /** `ip netns` for the root tests: namespaces named with the test's prefix, created and removed here. */
 final class Netns {
-  static final String PREFIX = "wcni-";
+  static final String PREFIX = "wcni2-";
 
   private Netns() {}
 

@@ -97,6 +97,11 @@ public final class LinkCodec {
     return setFlags(index, 0, 0).u32(Nl.IFLA_MTU, mtu);
   }
 
+  /** IFLA_ADDRESS on an existing link, as {@code ip link set dev X address Y} sends it. */
+  public static MessageBuilder setAddress(int index, MacAddress mac) {
+    return setFlags(index, 0, 0).attribute(Nl.IFLA_ADDRESS, mac.toBytes());
+  }
+
   /** IFLA_MASTER: the bridge's index, 0 to leave the bridge. */
   public static MessageBuilder setMaster(int index, int masterIndex) {
     return setFlags(index, 0, 0).u32(Nl.IFLA_MASTER, masterIndex);

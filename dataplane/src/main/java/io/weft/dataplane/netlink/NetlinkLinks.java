@@ -1,5 +1,6 @@
 package io.weft.dataplane.netlink;
 
+import io.weft.core.net.MacAddress;
 import io.weft.dataplane.AlreadyExistsException;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.Links;
@@ -127,6 +128,12 @@ public final class NetlinkLinks implements Links {
   public void setMtu(String name, int mtu) {
     String op = "set mtu " + mtu + " on link " + name;
     socket.execute(LinkCodec.setMtu(indexOf(name, op), mtu), op);
+  }
+
+  @Override
+  public void setMac(String name, MacAddress mac) {
+    String op = "set address " + mac + " on link " + name;
+    socket.execute(LinkCodec.setAddress(indexOf(name, op), mac), op);
   }
 
   @Override

@@ -43,6 +43,8 @@ import java.util.function.Predicate;
  * works.
  */
 public final class InMemoryDataplane implements Dataplane {
+  private static final MacAddress ZERO_MAC = MacAddress.parse("00:00:00:00:00:00");
+
   private final Map<Route.RouteKey, Route> routes = new LinkedHashMap<>();
   private final Map<String, MutableLink> links = new LinkedHashMap<>();
   private final List<InterfaceAddress> addresses = new ArrayList<>();
@@ -385,6 +387,17 @@ public final class InMemoryDataplane implements Dataplane {
     }
 
     @Override
+    public void setMac(String name, MacAddress mac) {
+      change(name, "set address " + mac + " on", l -> {
+        if ((mac.toBytes()[0] & 1) != 0 || mac.equals(ZERO_MAC)) {
+          // the kernel's eth_validate_addr, after it has found the device
+          throw NetlinkException.of(NetlinkException.EADDRNOTAVAIL, "set address " + mac + " on link " + name, null);
+        }
+        l.mac = mac;
+      });
+    }
+
+    @Override
     public void setMaster(String name, String bridge) {
       synchronized (InMemoryDataplane.this) {
         int master = bridge == null ? 0 : link(bridge, "set master " + bridge + " of " + name + ":").index;
@@ -488,7 +501,7 @@ public final class InMemoryDataplane implements Dataplane {
     final int index;
     final String name;
     final String kind;
-    final MacAddress mac;
+    MacAddress mac;
     int mtu;
     boolean up;
     int master;

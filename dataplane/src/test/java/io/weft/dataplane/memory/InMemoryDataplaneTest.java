@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
+import io.weft.core.net.MacAddress;
 import io.weft.dataplane.AlreadyExistsException;
 import io.weft.dataplane.LinkEvent;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.NetworkEventListener;
 import io.weft.dataplane.NetworkUnreachableException;
+import io.weft.dataplane.NoSuchDeviceException;
 import io.weft.dataplane.NotFoundException;
 import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
@@ -78,5 +80,9 @@ class InMemoryDataplaneTest {
     dp.addresses().add("v-net-0", IpAddresses.parse("10.244.1.1"), 24);
     assertEquals(Cidr.parse("10.244.1.0/24"), dp.addresses().listIpv4().get(0).network());
     assertThrows(AlreadyExistsException.class, () -> dp.links().createVeth("weft00000001", "x", null, 1500));
+    dp.links().setMac("weft00000001", MacAddress.parse("0a:58:0a:f4:01:05"));
+    assertEquals(MacAddress.parse("0a:58:0a:f4:01:05"), dp.links().byName("weft00000001").orElseThrow().mac());
+    assertThrows(NetlinkException.class, () -> dp.links().setMac("weft00000001", MacAddress.parse("01:00:5e:00:00:01")));
+    assertThrows(NoSuchDeviceException.class, () -> dp.links().setMac("nope0", MacAddress.parse("02:00:00:00:00:01")));
   }
 }

@@ -1,5 +1,6 @@
 package io.weft.dataplane.netlink;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -54,6 +55,16 @@ class LinkCodecTest {
     assertEquals(9, m.payload().getInt(4));
     Attributes a = Attributes.parse(m.payload(), 16, m.payload().limit() - 16);
     assertEquals(1, a.nested(Nl.IFLA_PROTINFO).u8(Nl.IFLA_BRPORT_MODE));
+  }
+
+  @Test
+  void setAddressIsANewlinkOnTheIndexWithSixBytesOfIflaAddress() {
+    NetlinkMessage m = parse(LinkCodec.setAddress(12, MacAddress.parse("0a:58:0a:f4:01:05")).build(1));
+    assertEquals(Nl.RTM_NEWLINK, m.type());
+    assertEquals(Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, m.flags());
+    assertEquals(12, m.payload().getInt(4));
+    Attributes a = Attributes.parse(m.payload(), 16, m.payload().limit() - 16);
+    assertArrayEquals(new byte[] {0x0a, 0x58, 0x0a, (byte) 0xf4, 0x01, 0x05}, a.bytes(Nl.IFLA_ADDRESS));
   }
 
   @Test

@@ -9,19 +9,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A network namespace a root test creates and always removes, and the oracle that reads it: what
- * {@code ip -j} prints there. Names start with {@code wdp-}; leftovers of a killed run are removed
- * before the first one is made.
+ * {@code ip -j} prints there. Names start with {@code wdp-} (or a prefix of the test's own, so tests of
+ * another engineer running at the same time keep theirs); leftovers of a killed run with that prefix are
+ * removed before the first one is made.
  */
 public final class TestNetns implements AutoCloseable {
   public static final String PREFIX = "wdp-";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static boolean staleRemoved;
+  /** Prefixes whose leftovers this JVM has already removed. */
+  private static final Set<String> staleRemoved = new HashSet<>();
 
   private final String name;
 
@@ -29,17 +33,21 @@ public final class TestNetns implements AutoCloseable {
     this.name = name;
   }
 
-  public static synchronized TestNetns create(String label) {
-    if (!staleRemoved) {
+  public static TestNetns create(String label) {
+    return create(PREFIX, label);
+  }
+
+  /** A namespace named {@code prefix + label + "-" + random hex}. */
+  public static synchronized TestNetns create(String prefix, String label) {
+    if (staleRemoved.add(prefix)) {
       for (String line : run("ip", "netns", "list").split("\n")) {
         String n = line.split(" ")[0].trim();
-        if (n.startsWith(PREFIX)) {
+        if (n.startsWith(prefix)) {
           runQuietly("ip", "netns", "del", n);
         }
       }
-      staleRemoved = true;
     }
-    String name = PREFIX + label + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    String name = prefix + label + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
     run("ip", "netns", "add", name);
     TestNetns ns = new TestNetns(name);
     ns.ip("link", "set", "lo", "up");

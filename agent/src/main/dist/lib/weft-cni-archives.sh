@@ -1,0 +1,49 @@
+#!/bin/sh
+# Build time (agent/pom.xml at package, docker/Dockerfile for the host runtime): makes the class archives
+# bin/weft starts the CNI plugin's JVM with, in the lib/ directory this script is in, for the JVMs the
+# launcher may run (usage: weft-cni-archives.sh JAVA...; the first JVM of each kind wins):
+#   weft-cni.aot  AOT cache, by the first JVM that can make one (JDK 25+: -XX:AOTCacheOutput)
+#   weft-cni.jsa  AppCDS archive, by the first JVM that cannot (JDK 17/21)
+# Both are recorded from io.weft.cni.CdsTraining (ADD and DEL against a stand-in agent, an unreachable
+# agent, VERSION) with the launcher's JVM flags and classpath string. Next to each, <archive>.jvm names
+# the JVM that made it (real path of its java, versions) in the form bin/weft compares with the JVM it is
+# about to run: an archive only fits the JVM build that made it.
+set -eu
+lib=$(cd "$(dirname "$0")" && pwd -P)
+cp=$lib/weft-cni-adapter.jar
+flags="-XX:+UseSerialGC -Xint -XX:-UsePerfData"
+# "<real path of java> <JAVA_VERSION> <JAVA_RUNTIME_VERSION>" from the runtime's release file (a jlink'ed
+# runtime has no JAVA_RUNTIME_VERSION).
+jvm_id() {
+  real=$(readlink -f "$(command -v "$1")")
+  release=$(dirname "$(dirname "$real")")/release
+  printf '%s %s %s\n' "$real" "$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$release")" \
+    "$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$/\1/p' "$release")"
+}
+rm -f "$lib/weft-cni.aot" "$lib/weft-cni.aot.jvm" "$lib/weft-cni.jsa" "$lib/weft-cni.jsa.jvm"
+# A JVM that cannot make its archive (e.g. a jlink'ed 17 without a base CDS archive) only costs start-up
+# time, so it is a warning; the launcher runs without (CniMainTest runs the training itself).
+for java in "$@"; do
+  if "$java" -XX:+PrintFlagsFinal -version 2>/dev/null | grep -q ' AOTCacheOutput '; then
+    [ -f "$lib/weft-cni.aot" ] && continue
+    if "$java" "-XX:AOTCacheOutput=$lib/weft-cni.aot" $flags -Djdk.reflect.useNativeAccessorOnly=true \
+        -cp "$cp" io.weft.cni.CdsTraining > /dev/null 2>&1 && [ -s "$lib/weft-cni.aot" ]; then
+      chmod 0644 "$lib/weft-cni.aot"
+      jvm_id "$java" > "$lib/weft-cni.aot.jvm"
+      echo "weft-cni-archives: lib/weft-cni.aot for $(cat "$lib/weft-cni.aot.jvm")"
+    else
+      rm -f "$lib/weft-cni.aot"
+      echo "weft-cni-archives: warning: $java made no AOT cache" >&2
+    fi
+  else
+    [ -f "$lib/weft-cni.jsa" ] && continue
+    if "$java" "-XX:ArchiveClassesAtExit=$lib/weft-cni.jsa" $flags -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off \
+        -cp "$cp" io.weft.cni.CdsTraining && [ -s "$lib/weft-cni.jsa" ]; then
+      jvm_id "$java" > "$lib/weft-cni.jsa.jvm"
+      echo "weft-cni-archives: lib/weft-cni.jsa for $(cat "$lib/weft-cni.jsa.jvm")"
+    else
+      rm -f "$lib/weft-cni.jsa"
+      echo "weft-cni-archives: warning: $java made no AppCDS archive" >&2
+    fi
+  fi
+done
