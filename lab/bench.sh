@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs every benchmark in the repo and writes docs/benchmarks.md: each Weft figure beside its
 # reference, measured in the same run on the same machine. Needs root (namespaces); builds first.
-# Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N; default 6)
+# Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N, dead-seed join,
+#        restart with a dead remembered peer, RSS/idle CPU, meshctl at N, cold mesh of N; kill -9 and SIGSTOP
+#        in fresh 3-node labs; the Calico side-by-side and issue #5 goal tables; default N 6)
 #        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100"; 300 timed out here)
 #        LAB_PREFIX=wlb2- sudo -E lab/bench.sh   (namespaces named wlb2-*, so it can run beside another lab)
 set -eu

@@ -12,3 +12,7 @@ if ! command -v "$weft_java" >/dev/null 2>&1; then
   exit 1
 fi
 weft_lib=$WEFT_HOME/lib
+# Which JVM a java command is (its real path): a CDS archive is used only with the JVM that made it.
+weft_jvm_id() {
+  weft_jvm_path=$(command -v "$1") && readlink -f "$weft_jvm_path"
+}

@@ -5,6 +5,7 @@ import io.weft.agent.api.ApiServer;
 import io.weft.agent.cni.CniEndpoint;
 import io.weft.agent.converge.ConvergeSettings;
 import io.weft.agent.converge.Converger;
+import io.weft.agent.converge.ReconcileObserver;
 import io.weft.agent.converge.ReconcileReport;
 import io.weft.agent.metrics.AgentMetrics;
 import io.weft.agent.metrics.MetricsServer;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: builds the parts from the configuration, starts them in order (preflight, mesh,
- * loop, API, metrics, join) and stops them in reverse. Holds no logic of its own.
+ * loop, join, API, metrics) and stops them in reverse. Holds no logic of its own.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
@@ -53,16 +54,18 @@ public final class Agent implements AutoCloseable {
   /**
    * Starts the agent. Start-up failures close what was started and propagate.
    *
+   * @param timeline start-up steps are marked on it; logged once the first routes are in
    * @param onFatal told (once, on some agent thread) when the agent cannot go on, e.g. the mesh
    *                refused to join (busy port); the caller stops the process with exit code 1
    * @throws Preflight.PreflightException when the node cannot run Weft
    * @throws ConfigException when the state directory, the API socket or the metrics address cannot be used
    * @throws IOException when something else cannot be set up
    */
-  public static Agent start(AgentConfig config, Consumer<Throwable> onFatal) throws IOException {
+  public static Agent start(AgentConfig config, StartupTimeline timeline, Consumer<Throwable> onFatal)
+      throws IOException {
     Agent agent = new Agent(onFatal);
     try {
-      agent.startParts(config);
+      agent.startParts(config, timeline);
       return agent;
     } catch (IOException | RuntimeException e) {
       agent.close();
@@ -70,9 +73,16 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  private void startParts(AgentConfig config) throws IOException {
+  /**
+   * The mesh join is the long step (JGroups connects and the mesh agrees a subnet), so it is sent as
+   * soon as what it needs is known (MAC, remembered subnet) and every configured value is checked; the
+   * API and metrics servers (Netty and the JDK HTTP server to load) start while it runs. The times of
+   * each step are logged once, in one line, when the first routes are in.
+   */
+  private void startParts(AgentConfig config, StartupTimeline timeline) throws IOException {
     log.info("starting weft-agent {}: {}", WeftVersion.current(), config);
     Dataplane loopHandle = own(NetlinkDataplane.current());
+    timeline.mark("netlink");
     Preflight.Result host = Preflight.run(loopHandle, config.nodeIp());
     Preflight.warnIfHostnameUnresolvedLocally(config.hostname());
     RtProtos.install(config.rtProtosDir());
@@ -84,10 +94,10 @@ public final class Agent implements AutoCloseable {
     if (config.secret().isEmpty()) {
       log.warn("no --secret-file: the mesh is unauthenticated; any host that reaches port {} can join it", config.port());
     }
-
     NodeBridge bridge = new NodeBridge(config.bridge(), config.clusterCidr());
     Optional<Cidr> remembered = bridge.rememberedSubnet(loopHandle);
     boolean inUse = remembered.isPresent() && bridge.hasPods(loopHandle);
+    timeline.mark("preflight");
 
     MeshConfig meshConfig = MeshConfig.of(config.nodeIp(), config.port(), config.seeds(), config.stateDir())
         .withClusterCidr(config.clusterCidr(), AgentConfig.SUBNET_PREFIX)
@@ -104,9 +114,53 @@ public final class Agent implements AutoCloseable {
     ConvergeSettings settings = ConvergeSettings.of(config.clusterCidr(), config.bridge(), config.peerGrace(),
         config.adoptGrace(), config.resyncInterval());
     AgentMetrics metrics = new AgentMetrics(m::snapshot, this::latest);
-    converger = own(new Converger(new GossipMeshView(m), loopHandle, settings, System::currentTimeMillis, metrics,
+    ReconcileObserver observer = report -> {
+      metrics.reconciled(report);
+      if (report.self() != null && report.errors().isEmpty()) {
+        timeline.finish("routes").ifPresent(steps -> log.info(
+            "started: first routes in the kernel; ms since the process started at the end of each step: {}", steps));
+      }
+    };
+    converger = own(new Converger(new GossipMeshView(m), loopHandle, settings, System::currentTimeMillis, observer,
         self -> bridge.ensure(loopHandle, self.podSubnet())));
     m.subscribe(metrics::meshChanged);
+
+    // Every configured value is checked before the join: a bad one must not cost the mesh a subnet.
+    Duration stale = config.resyncInterval().multipliedBy(3).plusSeconds(10);
+    MetricsServer metricsServer;
+    try {
+      metricsServer = own(new MetricsServer(config.metricsAddress(), metrics, () -> health(stale), this::notReady));
+    } catch (IOException e) {
+      throw unusable("--metrics-address", config.metricsAddress().getHostString() + ":" + config.metricsAddress().getPort(),
+          "cannot listen", e);
+    }
+    try {
+      ApiServer.prepare(config.apiSocket());
+    } catch (IOException e) {
+      throw unusable("--api-socket", config.apiSocket(), "cannot listen", e);
+    }
+    timeline.mark("checked");
+
+    converger.start();
+    LocalNode local = new LocalNode(config.nodeName(), config.hostname(), config.nodeIp(), host.mac(),
+        config.podSubnet(), remembered, inUse, WeftVersion.current());
+    String through = config.seeds().isEmpty() && config.peerDns() == null ? "as its first node"
+        : "through " + config.seeds() + (config.peerDns() == null ? "" : " and DNS name " + config.peerDns());
+    log.info("joining the mesh {} (node {}, uplink {}, {})", through, config.nodeName(), host.uplink(),
+        remembered.map(s -> "had subnet " + s + (inUse ? " with pods" : "")).orElse("no previous subnet"));
+    timeline.mark("join sent");
+    m.join(local).whenComplete((self, error) -> {
+      if (error != null) {
+        log.error("could not join the mesh on {}:{}: {}; stopping (the routes stay in the kernel)",
+            config.nodeIp().getHostAddress(), config.port(), error.getMessage());
+        onFatal.accept(error);
+      } else {
+        timeline.mark("joined");
+        log.info("joined the mesh as {} with pod subnet {} ({})", self.name(), self.podSubnet(),
+            self.subnetSource().name().toLowerCase(java.util.Locale.ROOT));
+        converger.requestReconcile("joined");
+      }
+    });
 
     Dataplane cniHandle = NetlinkDataplane.current();
     CniEndpoint cni = new CniEndpoint(cniHandle, NetlinkDataplane::in, config.bridge(),
@@ -115,7 +169,6 @@ public final class Agent implements AutoCloseable {
       cni.close();
       cniHandle.close();
     });
-
     StatusService status = new StatusService(m::snapshot, this::latest,
         () -> Preflight.problemsNow(host, Path.of("/proc/sys")), config.clusterCidr(),
         config.peerGrace(), System::currentTimeMillis);
@@ -132,35 +185,9 @@ public final class Agent implements AutoCloseable {
     } catch (IOException e) {
       throw unusable("--api-socket", config.apiSocket(), "cannot listen", e);
     }
-
-    Duration stale = config.resyncInterval().multipliedBy(3).plusSeconds(10);
-    MetricsServer metricsServer;
-    try {
-      metricsServer = own(new MetricsServer(config.metricsAddress(), metrics, () -> health(stale), this::notReady));
-    } catch (IOException e) {
-      throw unusable("--metrics-address", config.metricsAddress().getHostString() + ":" + config.metricsAddress().getPort(),
-          "cannot listen", e);
-    }
+    timeline.mark("api");
     metricsServer.start();
-
-    converger.start();
-    LocalNode local = new LocalNode(config.nodeName(), config.hostname(), config.nodeIp(), host.mac(),
-        config.podSubnet(), remembered, inUse, WeftVersion.current());
-    String through = config.seeds().isEmpty() && config.peerDns() == null ? "as its first node"
-        : "through " + config.seeds() + (config.peerDns() == null ? "" : " and DNS name " + config.peerDns());
-    log.info("joining the mesh {} (node {}, uplink {}, {})", through, config.nodeName(), host.uplink(),
-        remembered.map(s -> "had subnet " + s + (inUse ? " with pods" : "")).orElse("no previous subnet"));
-    m.join(local).whenComplete((self, error) -> {
-      if (error != null) {
-        log.error("could not join the mesh on {}:{}: {}; stopping (the routes stay in the kernel)",
-            config.nodeIp().getHostAddress(), config.port(), error.getMessage());
-        onFatal.accept(error);
-      } else {
-        log.info("joined the mesh as {} with pod subnet {} ({})", self.name(), self.podSubnet(),
-            self.subnetSource().name().toLowerCase(java.util.Locale.ROOT));
-        converger.requestReconcile("joined");
-      }
-    });
+    timeline.mark("metrics");
   }
 
   /**

@@ -22,10 +22,30 @@ public final class AgentMain {
   private AgentMain() {}
 
   public static void main(String[] args) {
+    StartupTimeline timeline = StartupTimeline.sinceProcessStart();
+    timeline.mark("main");
+    if (!asksForHelpOrVersion(args)) {
+      // jnr-ffi generates the netlink binding's native stubs at first use (about 200 ms of class
+      // generation): done on a helper thread while picocli parses, since validating needs netlink next.
+      Thread init = new Thread(() -> NetlinkDataplane.current().close(), "weft-netlink-init");
+      init.setDaemon(true);
+      init.setUncaughtExceptionHandler((t, e) -> { /* the main thread opens netlink again and reports it */ });
+      init.start();
+    }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     System.exit(run(args, System.getenv(), new NetlinkHostFacts(NetlinkDataplane::current),
-        AgentMain::runUntilSignalled, out, err));
+        config -> runUntilSignalled(config, timeline), out, err));
+  }
+
+  /** {@code --help} and {@code --version} must not touch netlink (they run anywhere, e.g. in a build). */
+  static boolean asksForHelpOrVersion(String[] args) {
+    for (String arg : args) {
+      if (arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Parses and validates, then runs; every path ends in an exit code. */
@@ -57,11 +77,12 @@ public final class AgentMain {
    * shutdown hook stops the agent (leave the mesh, keep the routes) and ends the process with 0 after a
    * signal, 1 after a failure.
    */
-  static int runUntilSignalled(AgentConfig config) throws Exception {
+  static int runUntilSignalled(AgentConfig config, StartupTimeline timeline) throws Exception {
+    timeline.mark("config");
     Logger log = LoggerFactory.getLogger(AgentMain.class);
     AtomicInteger exitCode = new AtomicInteger(EXIT_OK);
     CountDownLatch failed = new CountDownLatch(1);
-    Agent agent = Agent.start(config, error -> {
+    Agent agent = Agent.start(config, timeline, error -> {
       exitCode.set(EXIT_FAILED);
       failed.countDown();
     });

@@ -201,11 +201,20 @@ public final class Lab implements AutoCloseable {
 
   /** Like {@link #addNode(List)} with another mesh secret (a node that must not get in). */
   public LabNode addNode(Path secret, List<String> extraAgentArgs) {
+    LabNode node = newNode();
+    node.startAgent(List.of(nodes.get(0).ip()), secret, extraAgentArgs);
+    return node;
+  }
+
+  /**
+   * Adds node K+1 to the LAN without starting its agent (e.g. to watch its routes from the first
+   * moment, or to give it other seeds): {@link LabNode#startAgent} starts it.
+   */
+  public LabNode newNode() {
     int index = nodes.stream().mapToInt(LabNode::index).max().orElse(0) + 1;
     LabNode node = new LabNode(index, config, dist, mapper, teardown);
     node.create();
     nodes.add(node);
-    node.startAgent(List.of(nodes.get(0).ip()), secret, extraAgentArgs);
     return node;
   }
 

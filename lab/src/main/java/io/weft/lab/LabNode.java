@@ -201,6 +201,35 @@ public final class LabNode {
     }
   }
 
+  /**
+   * CPU time the agent process has used so far (user + system, from /proc/PID/stat), in milliseconds,
+   * if it runs.
+   */
+  public synchronized OptionalLong agentCpuMillis() {
+    if (!isAgentRunning()) {
+      return OptionalLong.empty();
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(agent.pid()), "stat"));
+      // Fields after the command name: state is field 3, utime 14, stime 15 (clock ticks, USER_HZ 100).
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return OptionalLong.of((Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3])) * 10);
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * Sends {@code signal} (e.g. {@code STOP}, {@code CONT}) to the agent process: a SIGSTOPped agent is a
+   * node that went silent without closing anything.
+   */
+  public synchronized void signalAgent(String signal) {
+    if (!isAgentRunning()) {
+      throw new LabException("agent on " + name() + " is not running: cannot send SIG" + signal);
+    }
+    Command.of("kill", "-" + signal, Long.toString(agent.pid())).run().check();
+  }
+
   /** SIGTERM (the agent leaves the mesh and keeps its routes) and waits for the exit; returns the exit code. */
   public synchronized int stopAgent(Duration timeout) {
     if (!isAgentRunning()) {

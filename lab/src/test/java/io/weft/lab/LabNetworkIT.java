@@ -39,21 +39,28 @@ class LabNetworkIT {
       }
       assertEquals(hostLinksBefore, hostLinks(), "the host's links are not touched");
     }
-    assertTrue(Ip.netnsList().stream().noneMatch(Topology.DEFAULT::owns), "every wlab- namespace removed");
+    assertTrue(Ip.netnsList().stream().noneMatch(config.topology()::owns), "every lab namespace removed");
     assertFalse(Files.exists(config.runRoot()), "run folder removed");
   }
 
   @Test
   void aStaleLabIsRemovedWithItsProcessesAtTheNextStart() throws Exception {
-    String stale = "wlab-n9";
+    // The configured prefix (-Dlab.prefix), never another lab's: a stale namespace of this lab's own.
+    LabConfig config = LabConfig.defaults("LabNetworkIT-stale").withNodes(1);
+    Topology topology = config.topology();
+    String stale = topology.nodeName(9);
     Ip.netnsAdd(stale);
     Process sleeper = new ProcessBuilder(Ip.exec(stale, List.of("sleep", "300"))).start();
-    try (Lab lab = Lab.create(LabConfig.defaults("LabNetworkIT-stale").withNodes(1), Progress.toLog())) {
+    try (Lab lab = Lab.create(config, Progress.toLog())) {
       assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS), "process left in a stale namespace is killed");
       assertFalse(Ip.netnsList().contains(stale), "stale namespace removed");
-      assertEquals(List.of("wlab-lan", "wlab-n1"), Ip.netnsList().stream().filter(Topology.DEFAULT::owns).sorted().toList());
+      assertEquals(List.of(topology.lanNetns(), topology.nodeName(1)),
+          Ip.netnsList().stream().filter(topology::owns).sorted().toList());
     } finally {
       sleeper.destroyForcibly();
+      if (Ip.netnsList().contains(stale)) {
+        Ip.netnsDel(stale);
+      }
     }
   }
 

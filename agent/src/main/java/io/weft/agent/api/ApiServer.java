@@ -204,8 +204,13 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  /** Parent directory 0755 if missing; a stale socket removed only when nothing answers on it. */
-  static void prepare(Path socket) throws IOException {
+  /**
+   * Parent directory 0755 if missing; a stale socket removed only when nothing answers on it. Public so
+   * the agent can check its socket before it joins the mesh and load Netty while the join runs.
+   *
+   * @throws IOException when the directory cannot be made or the path cannot be used (see {@link Builder#start()})
+   */
+  public static void prepare(Path socket) throws IOException {
     Path dir = socket.getParent();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir);

@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param peerGrace      how long a down peer keeps its route
  * @param adoptGrace     bound on keeping unclaimed routes of ours found at start
  * @param resyncInterval period of the full reconcile without any event
- * @param coalesce       how long an input waits for more inputs before a reconcile runs (event storms
- *                       become one reconcile); small against the 1 s drift-repair goal
+ * @param coalesce       least time between reconciles caused by inputs: an input after a quiet spell
+ *                       runs at once, inputs within this time after a reconcile wait for its end and
+ *                       become one reconcile (event storms); small against the 1 s drift-repair goal
  * @param retryMin       first backoff after a failed apply
  * @param retryMax       backoff cap
  */

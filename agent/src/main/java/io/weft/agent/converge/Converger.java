@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * The convergence loop: an actor on one thread that owns the route table.
  *
  * <p>Inputs (mesh changes, kernel route and link events, the periodic resync, retries, grace deadlines)
- * only mark the loop dirty and schedule a reconcile a few milliseconds out, so a storm of inputs is one
- * reconcile. A reconcile reads the mesh view and the kernel's main table, plans the desired routes
+ * only mark the loop dirty and schedule a reconcile: at once after a quiet spell, else at the end of the
+ * coalesce window after the last one, so a storm of inputs is one reconcile. A reconcile reads the mesh view and the kernel's main table, plans the desired routes
  * ({@link RoutePlanner}), diffs them ({@link RouteDiff}: only protocol 87 is ours, a foreign route is a
  * conflict left alone), applies the diff in one batch and publishes a {@link ReconcileReport}.
  *
@@ -80,6 +80,7 @@ public final class Converger implements AutoCloseable {
   private String pendingReason = "";
   private final Set<String> triggers = new LinkedHashSet<>();
   private long inputSinceMillis = -1;
+  private long lastReconcileEndMillis = Long.MIN_VALUE / 2;
   private long number;
   private long adoptUntil;
   private boolean adopting = true;
@@ -184,7 +185,9 @@ public final class Converger implements AutoCloseable {
     if (inputSinceMillis < 0) {
       inputSinceMillis = now;
     }
-    long at = now + settings.coalesce().toMillis();
+    // Leading edge: an input after a quiet spell runs at once (a joining peer, a deleted route); inputs
+    // within the coalesce window after a reconcile wait for the window's end and become one reconcile.
+    long at = Math.max(now, lastReconcileEndMillis + settings.coalesce().toMillis());
     scheduleAt(failures > 0 ? Math.max(at, retryAt) : at, failures > 0 ? "retry" : reason);
   }
 
@@ -224,7 +227,8 @@ public final class Converger implements AutoCloseable {
           previous.skipped(), previous.routes(), previous.conflicts(), 0, 0, 0,
           List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoption(List.of()), failures, retryAt));
     }
-    scheduleNext(nowMillis.getAsLong());
+    lastReconcileEndMillis = nowMillis.getAsLong();
+    scheduleNext(lastReconcileEndMillis);
   }
 
   private String takeTrigger() {
