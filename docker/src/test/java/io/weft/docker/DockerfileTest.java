@@ -105,6 +105,15 @@ class DockerfileTest {
   }
 
   @Test
+  void theAgentsClassArchiveIsMadeByTheImagesOwnRuntime() {
+    // The archive mvn package made fits the build JDK only; bin/weft-agent would start without it.
+    List<String> finalRuns = instructions().stream()
+        .filter(i -> i.stage().isEmpty() && i.keyword().equals("RUN")).map(Instruction::arguments).toList();
+    assertTrue(finalRuns.contains("sh /usr/lib/weft/lib/weft-agent-cds.sh /usr/lib/weft/jre/bin/java"), finalRuns::toString);
+    assertTrue(Files.exists(Repo.root().resolve("agent/src/main/dist/lib/weft-agent-cds.sh")));
+  }
+
+  @Test
   void everyFileCopiedFromTheCheckoutExists() {
     for (Instruction copy : instructions()) {
       if (copy.keyword().equals("COPY") && !copy.arguments().contains("--from=")) {
