@@ -1,8 +1,11 @@
 package io.weft.gossip;
 
+import java.util.List;
 import java.util.Set;
 import org.jgroups.Address;
+import org.jgroups.Event;
 import org.jgroups.Message;
+import org.jgroups.protocols.PingData;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.MessageBatch;
 import org.jgroups.util.NameCache;
@@ -43,6 +46,19 @@ final class FaultSwitch extends Protocol {
     }
     String name = NameCache.get(other);
     return name != null && b.contains(name);
+  }
+
+  /**
+   * The simulated transport answers discovery from its in-JVM registry, not over messages: drop the
+   * members we are cut off from there too, as a real cut would.
+   */
+  @Override
+  public Object down(Event evt) {
+    Object ret = down_prot.down(evt);
+    if (evt.getType() == Event.GET_PING_DATA && ret instanceof List<?> all) {
+      return all.stream().filter(d -> !(d instanceof PingData pd) || !cut(pd.getAddress())).toList();
+    }
+    return ret;
   }
 
   @Override

@@ -21,7 +21,10 @@ import io.weft.gossip.Wire.Tombstone;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -49,7 +52,6 @@ import org.jgroups.Message;
 import org.jgroups.PhysicalAddress;
 import org.jgroups.Receiver;
 import org.jgroups.View;
-import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.TP;
 import org.jgroups.stack.IpAddress;
 import org.jgroups.util.NameCache;
@@ -83,6 +85,8 @@ public final class JGroupsMesh implements Mesh {
   private static final Duration MERGE_SECOND_ROUND = Duration.ofMillis(1500);
   private static final Duration SNAPSHOT_DEBOUNCE = Duration.ofMillis(50);
   private static final int PROBE_TIMEOUT_MS = 700;
+  /** After the first candidate answers, how long the others get to answer too. */
+  private static final int PROBE_GRACE_MS = 20;
   /**
    * JGroups learns a member's physical address a moment after the view that brings it (the
    * coordinator disseminates its address cache asynchronously), so a member missing from the first
@@ -117,7 +121,9 @@ public final class JGroupsMesh implements Mesh {
   private MeshState state;
   private LocalNode local;
   private JChannel channel;
-  private TCPPING discovery;
+  private SeedDiscovery discovery;
+  /** Whether the last attempt's TCP probe reached a seed (set by the connector before it connects). */
+  private volatile boolean probeReachedSeed;
   private volatile TrafficMeter meter;
   private CompletableFuture<NodeRecord> joined;
   private SeedStatus seeds = SeedStatus.notStarted();
@@ -127,12 +133,21 @@ public final class JGroupsMesh implements Mesh {
   private final Map<Address, String> names = new HashMap<>();
   /** Names bound by a member's own Announce that arrived before a view holding that member. */
   private final Map<Address, String> announcedNames = new HashMap<>();
+  private boolean rejoining;
   private AllocRequest pendingAlloc;
   private ScheduledFuture<?> allocTimer;
   private boolean recomputeScheduled;
   private long refusedBeforeAttempt;
   private Set<String> reportedProblems = Set.of();
   private Set<InetSocketAddress> peersWritten = Set.of();
+  /** Phases of the last join attempt (nanoTime), for the join log line and JoinLatency. */
+  private volatile long joinStartedAt;
+  private volatile long stackBuiltAt;
+  private volatile long probedAt;
+  private volatile long firstViewAt;
+  private volatile String joinBreakdown = "";
+  /** Where other parts of a split mesh may be (seeds, DNS answers, remembered peers); read by MergeProbe. */
+  private volatile List<Address> mergeCandidates = List.of();
 
   public JGroupsMesh(MeshConfig config) {
     this.config = Objects.requireNonNull(config, "config");
@@ -347,6 +362,7 @@ public final class JGroupsMesh implements Mesh {
     }
     this.local = localNode;
     this.joined = f;
+    joinStartedAt = System.nanoTime();
     try {
       if (config.secret().isEmpty() && config.transport() == MeshConfig.Transport.TCP) {
         log.warn("*** WEFT MESH IS UNAUTHENTICATED AND UNENCRYPTED *** anyone who can reach {}:{} can join"
@@ -370,7 +386,7 @@ public final class JGroupsMesh implements Mesh {
           lease.map(StateStore.Lease::source).orElse(SubnetSource.ALLOCATED),
           lease.map(StateStore.Lease::claimedAtMillis).orElse(0L), incarnation));
 
-      MeshStack.Built built = MeshStack.build(config, security, faults);
+      MeshStack.Built built = MeshStack.build(config, security, faults, mergeCandidates(), this::rejoin);
       channel = new JChannel(built.protocols());
       TP tp = channel.getProtocolStack().getTransport();
       if (tp.getDiagnosticsHandler() != null) {
@@ -401,13 +417,60 @@ public final class JGroupsMesh implements Mesh {
     }
     long every = config.timing().housekeeping().toMillis();
     events.scheduleWithFixedDelay(() -> guarded(this::housekeeping), every, every, TimeUnit.MILLISECONDS);
+    stackBuiltAt = System.nanoTime();
     attempt();
+  }
+
+  /**
+   * Leaves the current view and joins again (MergeProbe asks for it when this member is alone or
+   * excluded while the mesh is reachable). Called from a JGroups thread.
+   */
+  private void rejoin(String why) {
+    onEvents(() -> {
+      if (closed || view == null || rejoining) {
+        return;
+      }
+      rejoining = true;
+      view = null; // the next view is a first view again: SYNC, and our record re-announced
+      connector.execute(() -> {
+        try {
+          channel.disconnect();
+        } finally {
+          onEvents(() -> {
+            rejoining = false;
+            attempt();
+          });
+        }
+      });
+    });
+  }
+
+  private java.util.function.Supplier<List<Address>> mergeCandidates() {
+    if (config.transport() == MeshConfig.Transport.SIMULATED) {
+      // Every member registered under the cluster name: what DNS would return for a DaemonSet.
+      String cluster = config.clusterName();
+      return () -> {
+        List<org.jgroups.protocols.PingData> all = org.jgroups.protocols.SHARED_LOOPBACK.getDiscoveryResponsesFor(cluster);
+        return all == null ? List.of() : all.stream().map(org.jgroups.protocols.PingData::getAddress).toList();
+      };
+    }
+    return () -> mergeCandidates;
+  }
+
+  private void setMergeCandidates(Collection<InetSocketAddress> all) {
+    InetSocketAddress self = new InetSocketAddress(config.bindAddress(), config.port());
+    mergeCandidates = all.stream().filter(a -> !a.equals(self) && a.getAddress() != null)
+        .map(a -> (Address) new IpAddress(a.getAddress(), a.getPort())).distinct().toList();
   }
 
   /** Leases of long-down nodes, old tombstones and unused grants expire. */
   private void housekeeping() {
     if (closed) {
       return;
+    }
+    if (config.dnsQuery() != null && !connector.isShutdown()) {
+      // DNS answers change as nodes come and go; merge probes follow them.
+      connector.execute(() -> setMergeCandidates(candidates(store.readPeers())));
     }
     if (view != null) {
       rememberPeers(view);
@@ -437,9 +500,11 @@ public final class JGroupsMesh implements Mesh {
     List<InetSocketAddress> remembered = store.readPeers();
     connector.execute(() -> {
       List<InetSocketAddress> candidates = candidates(remembered);
+      setMergeCandidates(candidates);
       List<String> shown = candidates.stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList();
-      boolean reachable = candidates.isEmpty() || config.transport() == MeshConfig.Transport.SIMULATED
-          || candidates.stream().anyMatch(this::probe);
+      boolean simulated = config.transport() == MeshConfig.Transport.SIMULATED;
+      List<InetSocketAddress> live = simulated ? candidates : reachable(candidates);
+      boolean reachable = candidates.isEmpty() || !live.isEmpty();
       if (!reachable && hasSeeds) {
         onEvents(() -> retryLater(shown, attempts));
         return;
@@ -449,8 +514,13 @@ public final class JGroupsMesh implements Mesh {
       }
       try {
         if (discovery != null) {
-          discovery.setInitialHosts(reachable ? candidates : List.of());
+          // Only the candidates that answered: a dead one first in the list would hold discovery up
+          // for its whole connect timeout.
+          discovery.setInitialHosts(live);
+          discovery.resetAnswered();
         }
+        probeReachedSeed = hasSeeds && !live.isEmpty();
+        probedAt = System.nanoTime();
         channel.connect(config.clusterName());
         onEvents(() -> seeds = new SeedStatus(seeds.state(), shown, attempts, 0, seeds.message()));
       } catch (Exception e) {
@@ -488,15 +558,66 @@ public final class JGroupsMesh implements Mesh {
     return new ArrayList<>(all);
   }
 
-  /** A bare TCP connect: is anything listening there? (The handshake treats it as a quiet probe.) */
-  private boolean probe(InetSocketAddress a) {
-    try (Socket s = new Socket()) {
-      s.bind(new InetSocketAddress(config.bindAddress(), 0));
-      s.connect(a, PROBE_TIMEOUT_MS);
-      return true;
-    } catch (Exception e) {
-      return false;
+  /**
+   * The candidates where something listens, probed all at once with bare TCP connects (the mesh
+   * handshake treats them as quiet probes): returns as soon as one answers (plus a moment for answers
+   * arriving together), so dead seeds cost nothing while a live one is there.
+   */
+  private List<InetSocketAddress> reachable(List<InetSocketAddress> candidates) {
+    List<InetSocketAddress> up = new ArrayList<>();
+    if (candidates.isEmpty()) {
+      return up;
     }
+    try (Selector selector = Selector.open()) {
+      for (InetSocketAddress c : candidates) {
+        SocketChannel ch = SocketChannel.open();
+        try {
+          ch.configureBlocking(false);
+          ch.bind(new InetSocketAddress(config.bindAddress(), 0));
+          if (ch.connect(c)) {
+            up.add(c);
+            ch.close();
+          } else {
+            ch.register(selector, SelectionKey.OP_CONNECT, c);
+          }
+        } catch (IOException | RuntimeException e) {
+          ch.close();
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_TIMEOUT_MS);
+      long firstAt = up.isEmpty() ? 0 : System.nanoTime();
+      int pending = selector.keys().size();
+      while (pending > 0) {
+        long end = firstAt == 0 ? deadline : Math.min(deadline, firstAt + TimeUnit.MILLISECONDS.toNanos(PROBE_GRACE_MS));
+        long waitMs = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+        if (waitMs <= 0) {
+          break;
+        }
+        selector.select(waitMs);
+        for (SelectionKey k : selector.selectedKeys()) {
+          SocketChannel ch = (SocketChannel) k.channel();
+          pending--;
+          try {
+            if (ch.finishConnect()) {
+              up.add((InetSocketAddress) k.attachment());
+              if (firstAt == 0) {
+                firstAt = System.nanoTime();
+              }
+            }
+          } catch (IOException e) {
+            // refused or unreachable: not a candidate this time
+          }
+          ch.close();
+        }
+        selector.selectedKeys().clear();
+      }
+      for (SelectionKey k : selector.keys()) {
+        k.channel().close();
+      }
+    } catch (IOException e) {
+      log.warn("could not probe mesh candidates {}: {}", candidates, e.toString());
+    }
+    return up;
   }
 
   private void retryLater(List<String> candidates, int attempts) {
@@ -555,7 +676,22 @@ public final class JGroupsMesh implements Mesh {
       });
       return;
     }
+    if (first && v.size() == 1 && probeReachedSeed && discovery != null && !discovery.answered()) {
+      // A seed accepted our TCP connection, yet nobody answered discovery within the join timeout: the
+      // mesh is there but too busy (many joins at once). A mesh of one would grant itself a subnet that
+      // may collide; try again instead. (Seeds starting together do answer each other, as joiners, so
+      // one of them still starts the mesh.)
+      String reason = "a seed accepted the connection but no member answered discovery within "
+          + config.timing().joinTimeout().toMillis() + " ms";
+      view = null;
+      connector.execute(() -> {
+        channel.disconnect();
+        onEvents(() -> retryLater(seeds.candidates(), seeds.attempts(), reason));
+      });
+      return;
+    }
     if (first) {
+      firstViewAt = System.nanoTime();
       seeds = new SeedStatus(SeedStatus.State.JOINED, seeds.candidates(), seeds.attempts(), 0,
           "joined a mesh of " + v.size());
       if (!v.getCoord().equals(me)) {
@@ -564,6 +700,10 @@ public final class JGroupsMesh implements Mesh {
           if (view != null && !view.getCoord().equals(channel.getAddress())) {
             send(view.getCoord(), new SyncRequest());
           }
+          // The other way round: members that installed our view late dropped our first Announce
+          // (NAKACK2 drops multicasts from non-members), and in a quiet mesh no later multicast from us
+          // would show them the gap. One more Announce does (and, as a higher seqno, repairs the gap).
+          state.self().ifPresent(a -> multicast(new Announce(a)));
         }), RESYNC_AFTER.toMillis(), TimeUnit.MILLISECONDS);
       }
       agreeSubnet();
@@ -677,6 +817,10 @@ public final class JGroupsMesh implements Mesh {
     try {
       store.writePeers(all);
       peersWritten = Set.copyOf(peers);
+      Set<InetSocketAddress> merge = new LinkedHashSet<>(config.seeds());
+      mergeCandidates.forEach(a -> merge.add(new InetSocketAddress(((IpAddress) a).getIpAddress(), ((IpAddress) a).getPort())));
+      merge.addAll(all);
+      setMergeCandidates(merge);
     } catch (RuntimeException e) {
       log.warn("{}", e.getMessage());
     }
@@ -764,8 +908,12 @@ public final class JGroupsMesh implements Mesh {
       log.error("{} (the subnet is used but will not survive a restart)", e.getMessage());
     }
     multicast(new Announce(a));
-    log.info("{}: in the mesh with pod subnet {} ({}), incarnation {}", local.name(), subnet,
-        source.name().toLowerCase(java.util.Locale.ROOT), incarnation);
+    long done = System.nanoTime();
+    joinBreakdown = String.format("stack %d ms, seed probe %d ms, JGroups join (discovery, JOIN, view) %d ms,"
+        + " subnet and records %d ms", ms(joinStartedAt, stackBuiltAt), ms(stackBuiltAt, probedAt),
+        ms(probedAt, firstViewAt), ms(firstViewAt, done));
+    log.info("{}: in the mesh with pod subnet {} ({}), incarnation {}, after {} ms ({})", local.name(), subnet,
+        source.name().toLowerCase(java.util.Locale.ROOT), incarnation, ms(joinStartedAt, done), joinBreakdown);
     markDirty();
     joined.complete(r);
   }
@@ -971,6 +1119,15 @@ public final class JGroupsMesh implements Mesh {
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  private static long ms(long from, long to) {
+    return from == 0 || to == 0 ? -1 : Math.max(0, (to - from) / 1_000_000);
+  }
+
+  /** The phases of the completed join, for JoinLatency. */
+  String joinBreakdown() {
+    return joinBreakdown;
+  }
 
   private void onEvents(Runnable r) {
     try {

@@ -153,12 +153,13 @@ public record MeshConfig(
    * these defaults drop one in about 2-2.5 s (1.5 s + up to one 0.5 s check interval + 0.5 s
    * verification) and merge in under 10 s.
    *
-   * @param heartbeatInterval FD_ALL3 heartbeat interval
-   * @param suspectTimeout    FD_ALL3 timeout: no traffic for this long makes a member suspect
+   * @param heartbeatInterval ring failure detector: how often a member heartbeats its successors
+   * @param suspectTimeout    ring failure detector: no traffic from a predecessor for this long makes it suspect
    * @param verifyTimeout     VERIFY_SUSPECT2: how long a suspect gets to answer before removal
-   * @param mergeMin          MERGE3 min interval between subgroup-discovery rounds
-   * @param mergeMax          MERGE3 max interval
-   * @param joinTimeout       GMS join timeout (also the discovery wait)
+   * @param mergeMin          merge probe rounds (coordinator only): min interval
+   * @param mergeMax          merge probe rounds: max interval
+   * @param joinTimeout       GMS join timeout (also the longest discovery wait; discovery ends at the first
+   *                          answer naming a coordinator)
    * @param retryMin          first backoff when every seed is unreachable
    * @param retryMax          backoff cap
    * @param tombstoneTime     how long a forgotten or expired node stays tombstoned

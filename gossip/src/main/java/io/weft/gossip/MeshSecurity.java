@@ -540,9 +540,12 @@ final class MeshSecurity implements SocketFactory {
         byte[] header = ByteBuffer.allocate(4).putInt(len).array();
         cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce(counter++)));
         cipher.updateAAD(header);
-        byte[] sealed = cipher.doFinal(buf, 0, n);
-        out.write(header);
-        out.write(sealed);
+        // One write per frame: a 4-byte write followed by the rest would, with Nagle's algorithm, hold
+        // the rest back until the peer's (delayed, up to 40 ms) ACK of the first part.
+        byte[] frame = new byte[4 + len];
+        System.arraycopy(header, 0, frame, 0, 4);
+        cipher.doFinal(buf, 0, n, frame, 4);
+        out.write(frame);
         n = 0;
       } catch (GeneralSecurityException e) {
         throw new IOException("could not seal mesh frame: " + e.getMessage(), e);

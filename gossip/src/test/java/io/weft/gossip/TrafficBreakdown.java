@@ -72,7 +72,7 @@ public final class TrafficBreakdown {
     }
   }
 
-  private static final List<String> ORDER = List.of("FD_ALL3", "VERIFY_SUSPECT2", "MERGE3", "TCPPING", "GMS",
+  private static final List<String> ORDER = List.of("RingFailureDetector", "FD_ALL3", "VERIFY_SUSPECT2", "MergeProbe", "MERGE3", "SeedDiscovery", "TCPPING", "GMS",
       "STABLE", "FRAG4", "UFC", "MFC", "UNICAST3", "NAKACK2");
 
   /** The most telling protocol header on the message (heartbeats first, reliable delivery last). */
@@ -144,11 +144,23 @@ public final class TrafficBreakdown {
       }
       Thread.sleep(3000); // let the join's own traffic settle
       List<Map<String, long[]>> before = counters.stream().map(Counter::take).toList();
-      long sock0 = all.stream().mapToLong(m -> m.snapshot().bytesOut()).sum();
+      long[] sock0 = all.stream().mapToLong(m -> m.snapshot().bytesOut()).toArray();
       long t0 = System.nanoTime();
       Thread.sleep(MEASURE_MS);
       double secs = (System.nanoTime() - t0) / 1e9;
-      long sock1 = all.stream().mapToLong(m -> m.snapshot().bytesOut()).sum();
+      long[] sock1 = all.stream().mapToLong(m -> m.snapshot().bytesOut()).toArray();
+      double sockMean = 0;
+      double sockMax = 0;
+      String maxName = "";
+      for (int i = 0; i < n; i++) {
+        double r = (sock1[i] - sock0[i]) / secs;
+        sockMean += r / n;
+        if (r > sockMax) {
+          sockMax = r;
+          MeshSnapshot s = all.get(i).snapshot();
+          maxName = s.self().name() + (s.self().name().equals(s.coordinator()) ? " (coordinator)" : "");
+        }
+      }
       Map<String, double[]> per = new LinkedHashMap<>();
       for (int i = 0; i < n; i++) {
         Map<String, long[]> b = before.get(i);
@@ -162,9 +174,9 @@ public final class TrafficBreakdown {
       }
       double wire = per.values().stream().mapToDouble(p -> p[1]).sum();
       double logical = per.values().stream().mapToDouble(p -> p[2]).sum();
-      System.out.printf("%s: N=%d over %.1f s, per member per second: socket bytes out %.0f B/s (framing, TP headers,"
-          + " AES-GCM included); handed to TCP %.0f B/s as sent (%.0f B/s counting each multicast once)%n",
-          label, n, secs, (sock1 - sock0) / secs / n, wire, logical);
+      System.out.printf("%s: N=%d over %.1f s, per member per second: socket bytes out mean %.0f B/s, max %.0f B/s"
+          + " (%s) (framing, TP headers, AES-GCM included); handed to TCP %.0f B/s as sent (%.0f B/s counting"
+          + " each multicast once)%n", label, n, secs, sockMean, sockMax, maxName, wire, logical);
       per.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[1], x.getValue()[1]))
           .forEach(e -> System.out.printf("  %-24s %7.1f msg/s %8.0f B/s as sent %7.0f B/s once%n", e.getKey(),
               e.getValue()[0], e.getValue()[1], e.getValue()[2]));
