@@ -4,7 +4,7 @@
 # Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N, dead-seed join,
 #        restart with a dead remembered peer, RSS/idle CPU, meshctl at N, cold mesh of N; kill -9 and SIGSTOP
 #        in fresh 3-node labs; the Calico side-by-side and issue #5 goal tables; default N 6)
-#        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100"; 300 timed out here)
+#        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100 300", ~4 min)
 #        LAB_PREFIX=wlb2- sudo -E lab/bench.sh   (namespaces named wlb2-*, so it can run beside another lab)
 set -eu
 self=$0
@@ -15,10 +15,14 @@ done
 root=$(cd "$(dirname "$self")/.." && pwd -P)
 # The -pl runs below resolve the other modules from the local repository: install them all first.
 lab_build_goal=install
+# The CNI plugin runs on the JVM the image ships for it, a JDK 25 with an AOT cache (docs/operations.md):
+# CNI_JAVA, else a JDK 25 found here, else the lab's JVM. The agents run on the lab's JVM as before.
+cni_java=${CNI_JAVA:-$(ls -d /usr/lib/jvm/temurin-25*/bin/java /usr/lib/jvm/*-25*/bin/java 2>/dev/null | head -n 1)}
+lab_archive_java=$cni_java
 . "$root/lab/common.sh"
 
 max_nodes=6
-gossip_args=${BENCH_GOSSIP_ARGS:-10 100}
+gossip_args=${BENCH_GOSSIP_ARGS:-10 100 300}
 while [ $# -gt 0 ]; do
   case $1 in
     --max-nodes) max_nodes=$2; shift 2 ;;
@@ -50,9 +54,11 @@ bench dataplane "mvn -B -q -Dstyle.color=never -Pbench -pl dataplane test-compil
   sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -Pbench -pl dataplane test-compile exec:exec"
 bench gossip "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args=\"$gossip_args\"" \
   sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args='$gossip_args'"
-bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10" \
+bench gossip-tcp "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args=\"10 20\"" \
+  sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args='10 20'"
+bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10 (plugin JVM: ${cni_java:-$lab_java})" \
   sh -c "cd '$root/agent' && mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
-    && '$lab_java' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
+    && '$lab_java' -Dweft.java='${cni_java:-$lab_java}' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
 bench lab-convergence "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.ConvergenceBench --max-nodes $max_nodes" \
   "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN -Dlab.prefix="${LAB_PREFIX:-wlab-}" \
   -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \
