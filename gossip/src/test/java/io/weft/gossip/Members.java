@@ -2,6 +2,7 @@ package io.weft.gossip;
 
 import io.weft.core.net.MacAddress;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -30,11 +31,14 @@ final class Members implements AutoCloseable {
   final Path root;
   private final List<JGroupsMesh> all = new ArrayList<>();
 
-  Members() throws IOException {
+  /** A free port and a fresh state root; unchecked so a test can make it in a field initialiser. */
+  Members() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
+      root = Files.createTempDirectory("weft-gossip-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not set up test members on loopback", e);
     }
-    root = Files.createTempDirectory("weft-gossip-test");
   }
 
   /** 127.0.0.(base+i) for small meshes; beyond .250 it moves on to 127.1.0.x, 127.2.0.x, ... */

@@ -10,8 +10,7 @@ import io.weft.core.net.Cidr;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,17 +20,9 @@ import org.junit.jupiter.api.Test;
  * with seeds on one side only, JGroups sometimes needs several rounds, see the notes).
  */
 class PartitionCollisionTest {
-  private Members members;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    members = new Members();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    members.close();
-  }
+  /** Closed after each test by JUnit, even when it fails: every member leaves, every state dir goes. */
+  @AutoClose
+  private final Members members = new Members();
 
   @Test
   void aCollisionMadeInBothHalvesIsResolvedDeterministicallyAndTheLoserIsTold() throws Exception {

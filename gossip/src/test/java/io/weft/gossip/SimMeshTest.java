@@ -18,8 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,17 +26,9 @@ import org.slf4j.LoggerFactory;
 /** Many members in one JVM over JGroups SHARED_LOOPBACK. */
 class SimMeshTest {
   private static final Logger log = LoggerFactory.getLogger(SimMeshTest.class);
-  private Members members;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    members = new Members();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    members.close();
-  }
+  /** Closed after each test by JUnit, even when it fails: every member leaves, every state dir goes. */
+  @AutoClose
+  private final Members members = new Members();
 
   private JGroupsMesh sim(int i) {
     return members.start(members.sim(i, i == 0));

@@ -230,6 +230,7 @@ public final class Lab implements AutoCloseable {
         Ip.netnsDel(netns);
       }
     }
+    node.unplug();
     Ip.netnsDel(node.name());
     LabCleaner.deleteTree(node.socket().getParent());
     nodes.remove(node);

@@ -86,6 +86,15 @@ public final class LabNode {
     }
   }
 
+  /**
+   * Deletes its port on the LAN bridge now. Deleting the node's namespace removes the veth pair too,
+   * but the kernel does that later, in the background: a next node with this index would find the
+   * port's name still taken.
+   */
+  void unplug() {
+    Ip.in(topology.lanNetns(), "link", "del", topology.lanPort(index));
+  }
+
   /** Creates the namespace and plugs it into the LAN bridge with its address, MAC and default route. */
   void create() {
     String lan = topology.lanNetns();
