@@ -12,7 +12,6 @@ import org.jgroups.protocols.SHARED_LOOPBACK;
 import org.jgroups.protocols.SHARED_LOOPBACK_PING;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TP;
-import org.jgroups.protocols.UFC;
 import org.jgroups.protocols.UNICAST3;
 import org.jgroups.protocols.VERIFY_SUSPECT2;
 import org.jgroups.protocols.pbcast.GMS;
@@ -112,7 +111,7 @@ final class MeshStack {
     p.add(new STABLE().setDesiredAverageGossip(20_000).setMaxBytes(1_000_000));
     p.add(new GMS().setJoinTimeout(t.joinTimeout().toMillis()).printLocalAddress(false)
         .setMaxJoinAttempts(0).setViewAckCollectionTimeout(1000).setMergeTimeout(4000));
-    p.add(new UFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
+    p.add(new ViewSafeUFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new MFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new FRAG4());
     return new Built(p, tcpping, meter);
@@ -136,6 +135,9 @@ final class MeshStack {
     }
     if (ClassConfigurator.getProtocolId(SeedDiscovery.class) == 0) {
       ClassConfigurator.addProtocol(SeedDiscovery.PROTOCOL_ID, SeedDiscovery.class);
+    }
+    if (ClassConfigurator.getProtocolId(ViewSafeUFC.class) == 0) {
+      ClassConfigurator.addProtocol(ViewSafeUFC.PROTOCOL_ID, ViewSafeUFC.class);
     }
     if (ClassConfigurator.getProtocolId(MergeProbe.class) == 0) {
       ClassConfigurator.addProtocol(MergeProbe.PROTOCOL_ID, MergeProbe.class);
