@@ -500,14 +500,22 @@ public final class JGroupsMesh implements Mesh {
     List<InetSocketAddress> remembered = store.readPeers();
     connector.execute(() -> {
       List<InetSocketAddress> candidates = candidates(remembered);
+      boolean firstSeed = isFirstListedSeed();
       setMergeCandidates(candidates);
       List<String> shown = candidates.stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList();
       boolean simulated = config.transport() == MeshConfig.Transport.SIMULATED;
       List<InetSocketAddress> live = simulated ? candidates : reachable(candidates);
       boolean reachable = candidates.isEmpty() || !live.isEmpty();
-      if (!reachable && hasSeeds) {
+      if (!reachable && hasSeeds && !firstSeed) {
         onEvents(() -> retryLater(shown, attempts));
         return;
+      }
+      if (!reachable && hasSeeds) {
+        // Seeds that list each other and start together would otherwise wait for each other forever
+        // (nobody listens before it connects). One rule every seed evaluates the same way: the first
+        // listed seed by address starts the mesh; the others keep retrying until it answers.
+        log.info("no other seed of {} answers ({}) and this node is the first seed by address: starting the mesh",
+            local.name(), shown);
       }
       if (!reachable) {
         log.info("no remembered peer of {} answers ({}): starting a new mesh", local.name(), shown);
@@ -539,6 +547,23 @@ public final class JGroupsMesh implements Mesh {
         }
       }
     });
+  }
+
+  /**
+   * This node is one of its own seeds (a DaemonSet gives every node the same --peer list) and sorts
+   * first among them by address and port. DNS answers are not counted: resolving them here again
+   * would cost a lookup per attempt, and a DNS-only mesh has other seeds' bootstrap problems anyway.
+   */
+  private boolean isFirstListedSeed() {
+    InetSocketAddress self = new InetSocketAddress(config.bindAddress(), config.port());
+    return config.seeds().contains(self) && config.seeds().stream().allMatch(seed -> compareAddresses(self, seed) <= 0);
+  }
+
+  static int compareAddresses(InetSocketAddress a, InetSocketAddress b) {
+    byte[] x = a.getAddress() == null ? new byte[0] : a.getAddress().getAddress();
+    byte[] y = b.getAddress() == null ? new byte[0] : b.getAddress().getAddress();
+    int byBytes = java.util.Arrays.compareUnsigned(x, y);
+    return byBytes != 0 ? byBytes : Integer.compare(a.getPort(), b.getPort());
   }
 
   private List<InetSocketAddress> candidates(List<InetSocketAddress> remembered) {

@@ -8,6 +8,7 @@ import io.weft.core.model.NodeRecord;
 import io.weft.core.model.PeerState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +40,29 @@ class SeedRetryTest {
     joined.get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     await().atMost(Members.PATIENCE).until(() -> b.snapshot().converged() && a.snapshot().converged()
         && b.snapshot().upPeers().size() == 1);
+  }
+
+  @Test
+  void seedsThatListEachOtherAndStartTogetherFormOneMesh() throws Exception {
+    // As a DaemonSet gives it: every node the same --peer list, each seed in it too.
+    List<InetSocketAddress> seeds = List.of(members.seed(2), members.seed(1));
+    JGroupsMesh a = members.tcpMember(1, seeds, SeedRetryTest::fastRetry);
+    JGroupsMesh b = members.tcpMember(2, seeds, SeedRetryTest::fastRetry);
+    CompletableFuture<NodeRecord> ja = a.join(members.node(1));
+    CompletableFuture<NodeRecord> jb = b.join(members.node(2));
+    ja.get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    jb.get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    await().atMost(Members.PATIENCE).until(() -> a.snapshot().converged() && b.snapshot().converged()
+        && a.snapshot().upPeers().size() == 1 && b.snapshot().upPeers().size() == 1);
+  }
+
+  @Test
+  void seedsAreOrderedByAddressThenPort() {
+    InetSocketAddress low = new InetSocketAddress(members.ip(1), 7000);
+    InetSocketAddress high = new InetSocketAddress(members.ip(2), 6000);
+    assertTrue(JGroupsMesh.compareAddresses(low, high) < 0);
+    assertTrue(JGroupsMesh.compareAddresses(high, low) > 0);
+    assertTrue(JGroupsMesh.compareAddresses(low, new InetSocketAddress(members.ip(1), 7001)) < 0);
   }
 
   @Test
