@@ -18,5 +18,6 @@ rm -f "$lib/weft-agent.jsa" "$lib/weft-agent.jsa.jvm"
 "$weft_java" -Xshare:dump -XX:SharedClassListFile="$lib/weft-agent.classlist" \
   -XX:SharedArchiveFile="$lib/weft-agent.jsa" -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+heap=off \
   -cp "$weft_lib/*" > /dev/null
-weft_jvm_id "$weft_java" > "$lib/weft-agent.jsa.jvm"
+weft_identify_jvm "$weft_java"
+printf '%s\n' "$weft_jvm_id" > "$lib/weft-agent.jsa.jvm"
 chmod 0644 "$lib/weft-agent.jsa" "$lib/weft-agent.jsa.jvm"

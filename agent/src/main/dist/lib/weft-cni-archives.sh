@@ -12,13 +12,13 @@ set -eu
 lib=$(cd "$(dirname "$0")" && pwd -P)
 cp=$lib/weft-cni-adapter.jar
 flags="-XX:+UseSerialGC -Xint -XX:-UsePerfData"
-# "<real path of java> <JAVA_VERSION> <JAVA_RUNTIME_VERSION>" from the runtime's release file (a jlink'ed
-# runtime has no JAVA_RUNTIME_VERSION).
+# The JVM ids next to the archives come from launcher.sh, the same code bin/weft compares them with.
+WEFT_HOME=$(dirname "$lib")
+WEFT_JAVA=${1:-${WEFT_JAVA:-}}
+. "$lib/launcher.sh"
 jvm_id() {
-  real=$(readlink -f "$(command -v "$1")")
-  release=$(dirname "$(dirname "$real")")/release
-  printf '%s %s %s\n' "$real" "$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$release")" \
-    "$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$/\1/p' "$release")"
+  weft_identify_jvm "$1"
+  printf '%s\n' "$weft_jvm_id"
 }
 rm -f "$lib/weft-cni.aot" "$lib/weft-cni.aot.jvm" "$lib/weft-cni.jsa" "$lib/weft-cni.jsa.jvm"
 # A JVM that cannot make its archive (e.g. a jlink'ed 17 without a base CDS archive) only costs start-up
