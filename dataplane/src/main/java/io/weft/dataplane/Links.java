@@ -30,6 +30,10 @@ public interface Links {
 
   void setUp(String name);
 
+  /**
+   * Sets the link down. The kernel then drops every IPv4 route through it, whatever the route's
+   * protocol (a link change, not a route write): only for links Weft created.
+   */
   void setDown(String name);
 
   void setMtu(String name, int mtu);
@@ -46,6 +50,16 @@ public interface Links {
   /** Hairpin mode of a bridge port (traffic may leave through the port it came in by). */
   void setHairpin(String name, boolean on);
 
-  /** Deletes the link (a veth's peer goes with it); {@link NoSuchDeviceException} when it is missing. */
+  /**
+   * The link's IPv4 {@code arp_notify}: a gratuitous ARP when it comes up or its address changes, so
+   * neighbours that cached a previous owner of the address learn the new MAC at once. Set over rtnetlink
+   * (needs NET_ADMIN only), not through /proc/sys, which is read-only in an unprivileged container.
+   */
+  void setArpNotify(String name, boolean on);
+
+  /**
+   * Deletes the link (a veth's peer goes with it); {@link NoSuchDeviceException} when it is missing. The
+   * kernel drops every route through it, whatever the route's protocol: only for links Weft created.
+   */
   void delete(String name);
 }

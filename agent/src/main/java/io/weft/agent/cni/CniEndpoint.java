@@ -300,9 +300,9 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
       node.links().setUp(host);
       try (Dataplane pod = pods.open(netns)) {
         // Announce the address with a gratuitous ARP when the link comes up, so neighbours that cached a
-        // previous owner of this address learn the new MAC at once. The slash form keeps an interface
-        // name with a dot (eth0.1) in one path element.
-        pod.sysctls().set("net/ipv4/conf/" + r.ifname() + "/arp_notify", "1");
+        // previous owner of this address learn the new MAC at once. Over rtnetlink: the agent's container
+        // has a read-only /proc/sys.
+        pod.links().setArpNotify(r.ifname(), true);
         if (mac.isPresent()) {
           pod.links().setMac(r.ifname(), mac.get());
         }

@@ -113,7 +113,7 @@ class CniEndpointTest {
     InMemoryDataplane pod = pods.get(ns);
     assertTrue(pod.links().byName("eth0").orElseThrow().up());
     assertEquals("10.244.5.2/24", pod.addresses().list("eth0").get(0).toString().replace(" dev eth0", ""));
-    assertEquals("1", pod.sysctls().get("net/ipv4/conf/eth0/arp_notify"));
+    assertTrue(pod.arpNotify("eth0"));
     assertEquals(List.of(Route.via(Cidr.parse("0.0.0.0/0"), IpAddresses.parse("10.244.5.1"), "eth0")),
         pod.routes().list(RouteFilter.weft()));
 

@@ -116,6 +116,20 @@ public final class LinkCodec {
     return b.endNested(n);
   }
 
+  /**
+   * RTM_SETLINK with IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { IPV4_DEVCONF_ARP_NOTIFY } } }: the link's
+   * arp_notify without writing /proc/sys, which a container's read-only /proc refuses even with NET_ADMIN.
+   */
+  public static MessageBuilder setArpNotify(int index, boolean on) {
+    MessageBuilder b = new MessageBuilder(Nl.RTM_SETLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK)
+        .ifinfomsg(Nl.AF_UNSPEC, index, 0, 0);
+    int spec = b.beginNested(Nl.IFLA_AF_SPEC);
+    int inet = b.beginNested(Nl.AF_INET);
+    int conf = b.beginNested(Nl.IFLA_INET_CONF);
+    b.u32(Nl.IPV4_DEVCONF_ARP_NOTIFY, on ? 1 : 0);
+    return b.endNested(conf).endNested(inet).endNested(spec);
+  }
+
   public static MessageBuilder delete(int index) {
     return new MessageBuilder(Nl.RTM_DELLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK)
         .ifinfomsg(Nl.AF_UNSPEC, index, 0, 0);

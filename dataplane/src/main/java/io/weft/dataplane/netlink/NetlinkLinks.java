@@ -150,6 +150,12 @@ public final class NetlinkLinks implements Links {
   }
 
   @Override
+  public void setArpNotify(String name, boolean on) {
+    String op = "turn arp_notify " + (on ? "on" : "off") + " on link " + name;
+    socket.execute(LinkCodec.setArpNotify(indexOf(name, op), on), op);
+  }
+
+  @Override
   public void delete(String name) {
     String op = "delete link " + name;
     socket.execute(LinkCodec.delete(indexOf(name, op)), op);

@@ -101,7 +101,12 @@ public final class Nl {
   public static final int IFLA_MASTER = 10;
   public static final int IFLA_PROTINFO = 12;
   public static final int IFLA_LINKINFO = 18;
+  public static final int IFLA_AF_SPEC = 26;
   public static final int IFLA_NET_NS_FD = 28;
+  /** Inside IFLA_AF_SPEC's AF_INET entry: the interface's IPv4 settings, one attribute per IPV4_DEVCONF_* key. */
+  public static final int IFLA_INET_CONF = 1;
+  /** include/uapi/linux/ip.h: the key of net.ipv4.conf.IFNAME.arp_notify. */
+  public static final int IPV4_DEVCONF_ARP_NOTIFY = 22;
   public static final int IFLA_INFO_KIND = 1;
   public static final int IFLA_INFO_DATA = 2;
   public static final int VETH_INFO_PEER = 1;

@@ -144,6 +144,11 @@ public final class InMemoryDataplane implements Dataplane {
     return link(name, "read hairpin of").hairpin;
   }
 
+  /** The link's IPv4 arp_notify. */
+  public synchronized boolean arpNotify(String name) {
+    return link(name, "read arp_notify of").arpNotify;
+  }
+
   /** Adds a link of any kind (e.g. the uplink {@code eth0}), up, with this MTU. */
   public synchronized Link addLink(String name, String kind, int mtu) {
     MutableLink l = new MutableLink(nextIndex++, name, kind, mac(nextIndex), mtu);
@@ -411,6 +416,11 @@ public final class InMemoryDataplane implements Dataplane {
     }
 
     @Override
+    public void setArpNotify(String name, boolean on) {
+      change(name, "set arp_notify " + (on ? "on" : "off") + " on", l -> l.arpNotify = on);
+    }
+
+    @Override
     public void delete(String name) {
       synchronized (InMemoryDataplane.this) {
         MutableLink l = link(name, "delete");
@@ -506,6 +516,7 @@ public final class InMemoryDataplane implements Dataplane {
     boolean up;
     int master;
     boolean hairpin;
+    boolean arpNotify;
 
     MutableLink(int index, String name, String kind, MacAddress mac, int mtu) {
       this.index = index;

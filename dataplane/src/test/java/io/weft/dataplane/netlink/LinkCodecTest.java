@@ -58,6 +58,20 @@ class LinkCodecTest {
   }
 
   @Test
+  void arpNotifyIsAnInetDevconfEntryInsideAfSpec() {
+    NetlinkMessage m = parse(LinkCodec.setArpNotify(5, true).build(1));
+    assertEquals(Nl.RTM_SETLINK, m.type());
+    assertEquals(Nl.AF_UNSPEC, m.payload().get(0));
+    assertEquals(5, m.payload().getInt(4));
+    Attributes a = Attributes.parse(m.payload(), 16, m.payload().limit() - 16);
+    Attributes conf = a.nested(Nl.IFLA_AF_SPEC).nested(Nl.AF_INET).nested(Nl.IFLA_INET_CONF);
+    assertEquals(1, conf.u32(Nl.IPV4_DEVCONF_ARP_NOTIFY));
+    assertEquals(0, Attributes.parse(parse(LinkCodec.setArpNotify(5, false).build(1)).payload(), 16,
+        m.payload().limit() - 16).nested(Nl.IFLA_AF_SPEC).nested(Nl.AF_INET).nested(Nl.IFLA_INET_CONF)
+        .u32(Nl.IPV4_DEVCONF_ARP_NOTIFY));
+  }
+
+  @Test
   void setAddressIsANewlinkOnTheIndexWithSixBytesOfIflaAddress() {
     NetlinkMessage m = parse(LinkCodec.setAddress(12, MacAddress.parse("0a:58:0a:f4:01:05")).build(1));
     assertEquals(Nl.RTM_NEWLINK, m.type());

@@ -141,6 +141,20 @@ class NetlinkLinksIT {
     assertThrows(NoSuchDeviceException.class, () -> dp.links().setMaster("v-net-0", "nope0"));
   }
 
+  @Test
+  void arpNotifyIsSetOverNetlinkInTheLinksOwnNamespace() {
+    dp.links().createVeth("weft00000002", "eth0", pod.path(), 1500);
+    try (NetlinkDataplane inPod = NetlinkDataplane.in(pod.path())) {
+      inPod.links().setArpNotify("eth0", true);
+      assertEquals("1", pod.exec("sysctl", "-n", "net.ipv4.conf.eth0.arp_notify").trim());
+      assertEquals("0", host.exec("sysctl", "-n", "net.ipv4.conf.weft00000002.arp_notify").trim(), "only that link");
+      inPod.links().setArpNotify("eth0", false);
+      assertEquals("0", pod.exec("sysctl", "-n", "net.ipv4.conf.eth0.arp_notify").trim());
+      NoSuchDeviceException e = assertThrows(NoSuchDeviceException.class, () -> inPod.links().setArpNotify("nope0", true));
+      assertEquals("could not turn arp_notify on on link nope0: no such device (no link named nope0)", e.getMessage());
+    }
+  }
+
   private static List<String> flags(TestNetns ns, String name) {
     return StreamSupport.stream(link(ns, name).get("flags").spliterator(), false).map(JsonNode::asText).toList();
   }
