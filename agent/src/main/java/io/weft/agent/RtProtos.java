@@ -41,4 +41,18 @@ public final class RtProtos {
       return Optional.empty();
     }
   }
+
+  /**
+   * {@code dir/weft.conf} if it is the file {@link #install} writes, for {@code weft-agent cleanup} to
+   * remove; a file of that name with other content belongs to someone else and is left alone.
+   */
+  public static Optional<Path> writtenByWeft(Path dir) {
+    Path file = dir.resolve("weft.conf");
+    try {
+      return Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(CONTENT)
+          ? Optional.of(file) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
 }

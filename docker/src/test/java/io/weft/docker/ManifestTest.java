@@ -255,6 +255,8 @@ class ManifestTest {
     assertEquals(podSpec(only(weft(), "DaemonSet")).path("affinity"), pod.path("affinity"), "the nodes weft.yaml runs on");
     assertEquals("[\"cleanup\"]", cleanup.path("args").toString());
     assertEquals(Set.of("NET_ADMIN"), texts(cleanup.path("securityContext").path("capabilities").path("add")));
+    assertEquals("/etc/iproute2/rt_protos.d", hostPathMountedAt(pod, cleanup, "/etc/iproute2/rt_protos.d"),
+        "cleanup removes the agent's weft.conf there");
     assertEquals("[\"/usr/lib/weft/install-cni.sh\",\"--uninstall\",\"/\"]", uninstall.path("command").toString());
     for (String path : List.of("/etc/cni/net.d", "/opt/cni/bin", "/opt/weft")) {
       assertEquals(path, hostPathMountedAt(pod, uninstall, path));

@@ -1,5 +1,6 @@
 package io.weft.agent.cleanup;
 
+import io.weft.agent.RtProtos;
 import io.weft.dataplane.Dataplane;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -7,6 +8,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     versionProvider = io.weft.agent.WeftVersion.class,
     description = {
-        "Removes Weft's routes, bridge and CNI files from this node; nothing else.",
+        "Removes Weft's routes, bridge, CNI files and the name of route protocol 87",
+        "(rt_protos.d/weft.conf, if Weft wrote it) from this node; nothing else.",
         "Routes: those with protocol 87 (weft), in any table. Stop weft-agent first",
         "(it would put them back).", ""},
     footerHeading = "%nExamples:%n",
@@ -46,6 +49,11 @@ public final class CleanupCommand implements Callable<Integer> {
       description = "CNI plugin executable to remove (default: ${DEFAULT-VALUE}).")
   Path cniBin;
 
+  @Option(names = "--rt-protos-dir", paramLabel = "DIR", defaultValue = "/etc/iproute2/rt_protos.d",
+      description = "Where the agent named protocol 87: weft.conf is removed if Weft wrote it; 'none' skips it "
+          + "(default: ${DEFAULT-VALUE}).")
+  String rtProtosDir;
+
   @Option(names = "--api-socket", paramLabel = "PATH", defaultValue = "/run/weft/weft.sock",
       description = "A running agent's socket: cleanup refuses while it answers (default: ${DEFAULT-VALUE}).")
   Path apiSocket;
@@ -66,7 +74,7 @@ public final class CleanupCommand implements Callable<Integer> {
     }
     Cleanup.Result r;
     try (Dataplane dp = dataplane.get()) {
-      r = Cleanup.run(dp, bridge, List.of(cniConf, cniBin));
+      r = Cleanup.run(dp, bridge, filesToRemove());
     }
     r.routesRemoved().forEach(route -> out.println("removed route " + route));
     out.println(r.bridgeRemoved() ? "removed bridge " + bridge : "bridge " + bridge + " not present");
@@ -75,6 +83,14 @@ public final class CleanupCommand implements Callable<Integer> {
     r.errors().forEach(e -> err.println("weft-agent cleanup: " + e));
     out.flush();
     return r.errors().isEmpty() ? 0 : 1;
+  }
+
+  private List<Path> filesToRemove() {
+    List<Path> files = new ArrayList<>(List.of(cniConf, cniBin));
+    if (!"none".equals(rtProtosDir)) {
+      RtProtos.writtenByWeft(Path.of(rtProtosDir)).ifPresent(files::add);
+    }
+    return files;
   }
 
   private static boolean agentAnswers(Path socket) {
