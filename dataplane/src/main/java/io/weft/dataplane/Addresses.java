@@ -15,5 +15,10 @@ public interface Addresses {
   /** Adds the address; {@link AlreadyExistsException} when the device already holds it. */
   void add(String device, InetAddress address, int prefixLength);
 
+  /**
+   * Deletes the address. The kernel drops the routes that depended on it, whatever their protocol: its
+   * connected route, routes with it as preferred source, and when it was the device's last IPv4 address
+   * every IPv4 route through the device.
+   */
   void delete(String device, InetAddress address, int prefixLength);
 }

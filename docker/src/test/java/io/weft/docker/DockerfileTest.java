@@ -114,6 +114,28 @@ class DockerfileTest {
   }
 
   @Test
+  void noClassArchiveMadeForTheBuildJdkIsCopiedIntoTheImage() {
+    // Each archive fits only the JVM that made it, and the image's runtimes are other JVMs: copied, they
+    // would be dead weight (the agent's alone is ~43 MB, and the layer keeps it although a RUN remakes it).
+    List<Instruction> build = instructions().stream().filter(i -> i.stage().equals("build")).toList();
+    int packaging = -1;
+    int removal = -1;
+    for (int i = 0; i < build.size(); i++) {
+      String arguments = build.get(i).arguments();
+      if (build.get(i).keyword().equals("RUN") && arguments.contains("mvn ") && arguments.contains(" package")) {
+        packaging = i;
+      }
+      if (build.get(i).keyword().equals("RUN") && arguments.startsWith("cd /src/agent/target/weft/lib && rm -f ")
+          && List.of("*.jsa", "*.jsa.jvm", "*.aot", "*.aot.jvm").stream()
+              .allMatch(glob -> arguments.contains(" ./" + glob))) {
+        removal = i;
+      }
+    }
+    assertTrue(packaging >= 0, "the build stage runs mvn package");
+    assertTrue(removal > packaging, "the build stage removes lib/*.jsa, *.jsa.jvm, *.aot, *.aot.jvm after mvn package");
+  }
+
+  @Test
   void everyFileCopiedFromTheCheckoutExists() {
     for (Instruction copy : instructions()) {
       if (copy.keyword().equals("COPY") && !copy.arguments().contains("--from=")) {

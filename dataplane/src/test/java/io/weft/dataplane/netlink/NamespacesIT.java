@@ -1,7 +1,9 @@
 package io.weft.dataplane.netlink;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.testing.RequiresRoot;
 import io.weft.dataplane.Link;
@@ -9,7 +11,9 @@ import io.weft.dataplane.NetlinkDataplane;
 import io.weft.dataplane.NotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +56,26 @@ class NamespacesIT {
       t.join();
     }
     assertEquals(before, Files.readSymbolicLink(self));
+  }
+
+  @Test
+  void aHandleOpensThroughTheNamespaceOfAProcess() throws Exception {
+    // `ip netns exec` enters the namespace, then execs sleep in the same process: /proc/PID/ns/net is the namespace
+    Process p = new ProcessBuilder("ip", "netns", "exec", ns.name(), "sleep", "60").start();
+    try {
+      Path procNs = Path.of("/proc", Long.toString(p.pid()), "ns", "net");
+      Path mine = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> !Files.readSymbolicLink(procNs).equals(mine));
+      try (NetlinkDataplane dp = NetlinkDataplane.in(procNs)) {
+        assertTrue(dp.links().byName("only-here").isPresent(), "the handle sees the process's namespace");
+        dp.sysctls().set("net.ipv4.conf.only-here.arp_notify", "1");
+        assertEquals("1", ns.exec("sysctl", "-n", "net.ipv4.conf.only-here.arp_notify").trim());
+      }
+      assertEquals(mine, Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")));
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

@@ -81,12 +81,14 @@ class NetlinkEventsIT {
       events.subscribe(rec);
       ns.ip("route", "del", "10.244.7.0/24");
       long deletedAt = System.nanoTime();
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2))
+      // The bound: seen within 100 ms. The kernel queues the notification inside `ip`'s own delete, so an
+      // event pushed to a blocked reader is there at once (a few ms since ip started, measured); a miss here means
+      // events are late or polled, not a slow machine.
+      await().atMost(Duration.ofMillis(100)).pollInterval(Duration.ofMillis(2))
           .until(() -> rec.seen.contains(new RouteEvent(true, r)));
       List<Object> seen = new ArrayList<>(rec.seen);
       long at = new ArrayList<>(rec.when).get(seen.indexOf(new RouteEvent(true, r)));
-      // the latency is reported, not asserted (shared CI machines); the target is 100 ms
-      log.info("route deletion seen {} ms after `ip route del` returned", Math.max(0, (at - deletedAt) / 1_000_000));
+      log.info("route deletion seen {} ms after `ip route del` returned (negative: before)", (at - deletedAt) / 1_000_000);
 
       ns.ip("link", "add", "br9", "type", "bridge");
       await().atMost(Duration.ofSeconds(5))
