@@ -3,6 +3,7 @@ package io.weft.lab;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -75,7 +76,10 @@ public final class Demo {
   }
 
   private static boolean printMatrix(Lab lab, PrintStream out) {
-    List<Pod> pods = lab.pods();
+    // Pods are listed as their CNI ADDs finished (in parallel); the matrix reads better by name.
+    List<Pod> pods = lab.pods().stream()
+        .sorted(Comparator.comparingInt((Pod p) -> p.node().index())
+            .thenComparingInt(p -> p.name().length()).thenComparing(Pod::name)).toList();
     lab.inParallel(pods, p -> {
       p.ensureEcho();
       return p;

@@ -15,10 +15,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -40,6 +42,8 @@ public final class Lab implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Lab.class);
   public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(60);
+  /** Longest a second caller waits for a teardown in progress (kills wait 10 s, LabCleaner 15 s). */
+  private static final Duration TEARDOWN_TIMEOUT = Duration.ofSeconds(60);
 
   private final LabConfig config;
   private final WeftDist dist;
@@ -49,6 +53,9 @@ public final class Lab implements AutoCloseable {
   private final Path secretFile;
   private final Thread shutdownHook;
   private final Teardown teardown = new Teardown();
+  // Counted down when a teardown has finished, so a second caller (the shutdown hook while close()
+  // runs, or close() while the hook runs) waits for it instead of letting the JVM exit half-way.
+  private final CountDownLatch tornDown = new CountDownLatch(1);
   private final ExecutorService parallel = Executors.newCachedThreadPool(daemon());
   private boolean keep;
 
@@ -393,14 +400,35 @@ public final class Lab implements AutoCloseable {
     if (keep) {
       return;
     }
-    removeHook();
+    // The hook stays until the teardown is done: a Ctrl-C during close() must wait for it, not cut it short.
     tearDown();
+    removeHook();
   }
 
   private void tearDown() {
     if (!teardown.begin()) {
+      awaitTornDown();
       return;
     }
+    try {
+      removeEverything();
+    } finally {
+      tornDown.countDown();
+    }
+  }
+
+  private void awaitTornDown() {
+    try {
+      if (!tornDown.await(TEARDOWN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        log.warn("lab {}: teardown still running after {}s; the next lab start removes what is left",
+            config.name(), TEARDOWN_TIMEOUT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void removeEverything() {
     nodes.forEach(LabNode::forgetPods);
     // SIGKILL: the lab is going away with its namespaces; a clean leave would only cost time.
     CompletableFuture.allOf(nodes.stream()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.weft.core.testing.RequiresRoot;
 import java.time.Duration;
 import java.util.List;
@@ -68,12 +69,48 @@ class FailureIT {
     assertTrue(observer.weftRouteTo(subnets.get(crasher.name())).isPresent(), "route to the crashed node kept through the grace");
     assertTrue(leaver.weftRouteTo(subnets.get(observer.name())).isPresent(), "a SIGTERMed agent leaves its own routes in place");
 
+    // The observer's own word on how long it keeps each route: from the moment it saw the peer down, the grace.
+    Map<String, Long> keptUntil = new TreeMap<>();
+    JsonNode status = observer.status().orElseThrow();
+    for (LabNode gone : List.of(leaver, crasher)) {
+      JsonNode peer = peerView(status, gone.name());
+      assertEquals("installed", peer.path("route").asText(), observer + " keeps the route to " + gone + " in the grace: " + peer);
+      assertEquals(peer.path("downSinceMillis").asLong() + lab.config().peerGrace().toMillis(),
+          peer.path("routeKeptUntilMillis").asLong(), observer + " keeps the route to " + gone + " for --peer-grace: " + peer);
+      keptUntil.put(gone.name(), peer.path("routeKeptUntilMillis").asLong());
+    }
+
     long down = System.nanoTime();
-    await().atMost(lab.config().peerGrace().plus(Bounds.FAILURE_DETECTION)).pollInterval(Duration.ofMillis(100)).until(() ->
-        observer.weftRouteTo(subnets.get(leaver.name())).isEmpty()
-            && observer.weftRouteTo(subnets.get(crasher.name())).isEmpty());
+    Map<String, Long> goneAt = new java.util.concurrent.ConcurrentHashMap<>();
+    await().atMost(lab.config().peerGrace().plus(Bounds.FAILURE_DETECTION)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      for (LabNode gone : List.of(leaver, crasher)) {
+        if (!goneAt.containsKey(gone.name()) && observer.weftRouteTo(subnets.get(gone.name())).isEmpty()) {
+          goneAt.put(gone.name(), System.currentTimeMillis());
+        }
+      }
+      return goneAt.size() == 2;
+    });
     log.info("leave+crash: routes removed on {} {} ms after the peers were seen down (grace {})", observer,
         (System.nanoTime() - down) / 1_000_000, lab.config().peerGrace());
+    // Kept through the grace: never seen gone before the end the observer announced (same host clock).
+    keptUntil.forEach((name, until) -> assertTrue(goneAt.get(name) >= until,
+        "route to " + name + " removed at " + goneAt.get(name) + ", before the end of its grace " + until));
+    // The status follows the reconcile report, published just after the kernel changed.
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      JsonNode after = observer.status().orElseThrow();
+      for (LabNode gone : List.of(leaver, crasher)) {
+        assertEquals("removed", peerView(after, gone.name()).path("route").asText(), observer + " after the grace of " + gone);
+      }
+    });
+  }
+
+  private static JsonNode peerView(JsonNode status, String name) {
+    for (JsonNode peer : status.path("peers")) {
+      if (name.equals(peer.path("name").asText())) {
+        return peer;
+      }
+    }
+    throw new AssertionError("no peer " + name + " in " + status);
   }
 
   @Test

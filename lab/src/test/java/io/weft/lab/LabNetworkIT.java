@@ -8,15 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.core.testing.RequiresRoot;
-import java.time.Duration;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The lab's network alone (no agents): LAN, nodes, teardown, stale-lab removal, host untouched. */
+/**
+ * The lab's network and lifecycle: LAN, nodes, teardown, stale-lab removal, host untouched (no agents),
+ * and the demo stopped in the middle of its teardown.
+ */
 @RequiresRoot
 class LabNetworkIT {
   private final ObjectMapper mapper = new ObjectMapper();
@@ -75,6 +83,42 @@ class LabNetworkIT {
       b.reconnect();
       // The neighbour entry failed during the cut; the next solicitation needs a moment.
       await().atMost(Duration.ofSeconds(10)).until(() -> Command.of(ping).run().ok());
+    }
+  }
+
+  @Test
+  void aDemoStoppedWhileItTearsDownStillRemovesEverything() throws Exception {
+    // SIGTERM (as Ctrl-C) the moment the demo starts its own teardown: the shutdown hook must wait for
+    // that teardown to finish instead of letting the JVM exit half-way (agents, namespaces left behind).
+    LabConfig config = LabConfig.defaults("demo");
+    Path labClasses = Path.of(Demo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<String> command = List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xmx128m",
+        "-Dlab.log.level=WARN", "-Dweft.home=" + WeftDist.locate().home(),
+        // Its agent logs in a folder of this test's own (lab-logs/LabNetworkIT-stopped/demo), not the demo's.
+        "-Dlab.logs=" + config.logRoot().resolve("LabNetworkIT-stopped"),
+        "-Dlab.prefix=" + config.topology().prefix(),
+        "-cp", labClasses + File.pathSeparator + labClasses.resolveSibling("lib").resolve("*"),
+        Demo.class.getName(), "--nodes", "2", "--pods", "1");
+    Process demo = new ProcessBuilder(command).redirectErrorStream(true).start();
+    StringBuilder output = new StringBuilder();
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
+      boolean signalled = false;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        output.append(line).append('\n');
+        if (!signalled && line.contains("tearing down")) {
+          demo.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output being read
+          signalled = true;
+        }
+      }
+      assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "demo exits after SIGTERM:\n" + output);
+      assertTrue(signalled, "demo reached its teardown:\n" + output);
+      assertTrue(Ip.netnsList().stream().noneMatch(config.topology()::owns),
+          "every lab namespace removed: " + Ip.netnsList() + "\n" + output);
+      assertFalse(Files.exists(config.runRoot()), "run folder removed:\n" + output);
+    } finally {
+      demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      LabCleaner.removeAll(config.topology(), config.runRoot());
     }
   }
 

@@ -2,6 +2,7 @@ package io.weft.lab;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -106,6 +109,16 @@ class MeshIT {
       assertTrue(node.weftRoutes().stream().anyMatch(r -> r.type().equals("unreachable")
           && r.destination().equals("10.244.0.0/16")), node + " refuses traffic to unowned pod subnets");
 
+      // The human summary agrees too: converged, this node's subnet, as many routes installed as the kernel holds.
+      Command.Result summary = node.meshctl("status");
+      assertEquals(0, summary.exit(), node + " meshctl status:\n" + summary.stdout() + summary.stderr());
+      assertTrue(summary.stdout().contains(node.subnet().orElseThrow()), summary.stdout());
+      assertTrue(Pattern.compile("Converged:\\s+yes").matcher(summary.stdout()).find(), summary.stdout());
+      Matcher installed = Pattern.compile("Routes:\\s+(\\d+) installed, 0 missing").matcher(summary.stdout());
+      assertTrue(installed.find(), summary.stdout());
+      assertEquals(node.weftRoutes().size(), Integer.parseInt(installed.group(1)),
+          node + ": routes installed per meshctl status = proto 87 routes in the kernel:\n" + summary.stdout());
+
       Command.Result peers = node.meshctl("status", "peers");
       assertEquals(0, peers.exit(), peers.stderr());
       for (LabNode other : lab.nodes()) {
@@ -176,6 +189,9 @@ class MeshIT {
       lab.awaitReady(restarted, Lab.READY_TIMEOUT);
       await().atMost(Bounds.JOIN).until(() -> restarted.status().map(s -> s.path("converged").asBoolean()).orElse(false));
       lab.awaitConverged(Bounds.JOIN);
+      // Until the restarted agent has ended its adoption of the routes it found: that is when it prunes.
+      await().atMost(Bounds.JOIN).until(() -> restarted.status()
+          .map(s -> !s.path("adoption").path("active").asBoolean(true)).orElse(false));
       PingStream.Summary summary = ping.stop();
       log.info("agent restart on {}: {}", restarted, summary);
       assertTrue(summary.answered() > 10, summary.toString());
@@ -212,9 +228,18 @@ class MeshIT {
     Lab.writeRandomSecret(wrong);
     LabNode rogue = lab.addNode(wrong, List.of());
     try {
-      await().atMost(Lab.READY_TIMEOUT).until(() -> !rogue.isAgentRunning() || rogue.status().isPresent());
+      // A real agent that got as far as asking the seed (its API answers), not one that died on its flags.
+      lab.awaitReady(rogue, Lab.READY_TIMEOUT);
       await().during(Bounds.QUIET).atMost(Bounds.QUIET.plusSeconds(5)).pollInterval(Duration.ofMillis(500)).until(() ->
           members.stream().allMatch(n -> n.weftRoutes().equals(before.get(n.name())) && n.peerState(rogue.name()).isEmpty()));
+      // Nor the other way round: the rogue sees no member up and routes none of their subnets.
+      JsonNode rogueStatus = rogue.status().orElseThrow(() -> new AssertionError(rogue + " stopped answering"));
+      for (JsonNode peer : rogueStatus.path("peers")) {
+        assertNotEquals("up", peer.path("state").asText().toLowerCase(java.util.Locale.ROOT), rogue + " sees a member up: " + peer);
+      }
+      for (LabNode member : members) {
+        assertTrue(rogue.weftRouteTo(member.subnet().orElseThrow()).isEmpty(), rogue + " has no route to " + member);
+      }
     } finally {
       rogue.killAgent();
     }
