@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One node of the lab: a namespace plugged into the LAN, running a real {@code weft-agent}
  * process started through {@code ip netns exec} in a UTS namespace of its own (so it has its own
- * hostname), with its own state dir, API socket and log file.
+ * hostname), with its own state dir, API socket and log file. The agent sees /proc/sys read-only, as
+ * in its unprivileged DaemonSet container, and ip_forward is turned on beforehand, as the DaemonSet's
+ * privileged init container does: a write the container would refuse fails here too.
  */
 public final class LabNode {
   private static final Logger log = LoggerFactory.getLogger(LabNode.class);
@@ -107,6 +109,7 @@ public final class LabNode {
     Ip.in(name(), "addr", "add", ip() + "/" + Topology.LAN_PREFIX_LENGTH, "dev", Topology.NODE_UPLINK);
     Ip.in(name(), "link", "set", Topology.NODE_UPLINK, "up");
     Ip.in(name(), "route", "add", "default", "via", Topology.LAN_GATEWAY);
+    Command.of(Ip.exec(name(), List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))).run().check();
     try {
       Files.createDirectories(stateDir());
       Files.createDirectories(logFile.getParent());
@@ -168,8 +171,12 @@ public final class LabNode {
   }
 
   private void spawn() {
+    // A mount namespace of its own for the read-only /proc/sys; "slave" so that pod namespaces mounted
+    // under /run/netns later still show up in it (the DaemonSet mounts /run/netns HostToContainer).
     List<String> command = new ArrayList<>(List.of(
-        "unshare", "--uts", "--", "sh", "-c", "hostname \"$0\" && exec \"$@\"", name(),
+        "unshare", "--uts", "--mount", "--propagation", "slave", "--", "sh", "-c",
+        "hostname \"$0\" && mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec \"$@\"",
+        name(),
         dist.agent().toString()));
     command.addAll(agentArgs);
     List<String> argv = Ip.exec(name(), command);
