@@ -82,12 +82,24 @@ public final class CniBenchmark {
       report(agent, "ADD seq", runInJvm(socket, CniCommand.ADD, names));
       report(agent, "DEL seq", runInJvm(socket, CniCommand.DEL, names));
       Runnable settle = endpoint::allocations;
+      double[] weftAddDel = new double[1];
+      double[] refAddDel = new double[1];
       for (String command : new String[] {"ADD", "DEL"}) {
         List<Samples> all = alternate(plugins, command, names, settle);
         for (int i = 0; i < plugins.size(); i++) {
-          report(plugins.get(i), command + " seq", all.get(i));
+          double p50 = report(plugins.get(i), command + " seq", all.get(i));
+          if (plugins.get(i) == weftPlugin) {
+            weftAddDel[0] += p50;
+          } else if (plugins.get(i) == ref) {
+            refAddDel[0] += p50;
+          }
         }
       }
+      // The floor of a JVM per call: VERSION is answered in the plugin's JVM, with no socket and no agent.
+      double floor = report(weftPlugin, "VERSION", alternate(List.of(weftPlugin), "VERSION", names, () -> { }).get(0));
+      System.out.printf(Locale.ROOT, "ADD+DEL p50 seq: weft %.1f ms, bridge+host-local %.1f ms (%.2fx); "
+          + "two bin/weft JVMs that only answer VERSION: %.1f ms%n", weftAddDel[0], refAddDel[0],
+          weftAddDel[0] / refAddDel[0], 2 * floor);
       String mode = "par" + parallel;
       for (String command : new String[] {"ADD", "DEL"}) {
         for (Plugin p : plugins) {
@@ -197,13 +209,15 @@ public final class CniBenchmark {
     return ms;
   }
 
-  private static void report(Plugin plugin, String phase, Samples s) {
+  /** Prints one row; returns its p50. */
+  private static double report(Plugin plugin, String phase, Samples s) {
     List<Double> sorted = new ArrayList<>(s.millis());
     Collections.sort(sorted);
     double mean = sorted.stream().mapToDouble(Double::doubleValue).average().orElse(0);
     System.out.printf(Locale.ROOT, "%-18s %-8s %8.1f %8.1f %8.1f %8.1f %9.2f %7s%n", plugin.name(), phase,
         percentile(sorted, 50), percentile(sorted, 99), sorted.get(0), mean, s.totalSeconds(),
         Double.isNaN(s.cpuMillis()) ? "-" : String.format(Locale.ROOT, "%.1f", s.cpuMillis()));
+    return percentile(sorted, 50);
   }
 
   private static double percentile(List<Double> sorted, int p) {
