@@ -4,7 +4,8 @@
 # Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N, dead-seed join,
 #        restart with a dead remembered peer, RSS/idle CPU, meshctl at N, cold mesh of N; kill -9 and SIGSTOP
 #        in fresh 3-node labs; the Calico side-by-side and issue #5 goal tables; default N 6)
-#        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100 300", ~4 min)
+#        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100 300", ~5 min with the
+#        stock-JGroups reference at N <= 100; the whole run takes ~15 min)
 #        LAB_PREFIX=wlb2- sudo -E lab/bench.sh   (namespaces named wlb2-*, so it can run beside another lab)
 set -eu
 self=$0
@@ -56,6 +57,8 @@ bench gossip "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -D
   sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.MeshBenchmark -Dexec.args='$gossip_args'"
 bench gossip-tcp "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args=\"10 20\"" \
   sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args='10 20'"
+bench gossip-join "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.JoinLatency -Dexec.args=\"10\"" \
+  sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.JoinLatency -Dexec.args='10'"
 bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10 (plugin JVM: ${cni_java:-$lab_java})" \
   sh -c "cd '$root/agent' && mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
     && '$lab_java' -Dweft.java='${cni_java:-$lab_java}' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"

@@ -22,6 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * more node until every member holds its record, (b) crash: from a member's crash until every other
  * member has it down, (c) steady-state bytes per member per second over 10 s, (d) heap and threads per
  * member.
+ *
+ * <p>Up to N=100 each N runs twice: Weft's stack, then the reference, the same stack with the same
+ * timings but JGroups' stock FD_ALL3 + MERGE3 in place of RingFailureDetector + MergeProbe
+ * ({@link StockJGroups}). The last lines compare steady-state bytes and crash detection. Beyond 100 the
+ * reference is skipped: its heartbeats and merge INFO are all-to-all, O(N^2) deliveries in this one JVM,
+ * and at N=300 it never converged on a 2-core machine.
  */
 public final class MeshBenchmark {
   private static final int BATCH = 25;
@@ -29,11 +35,31 @@ public final class MeshBenchmark {
 
   private MeshBenchmark() {}
 
+  /** The largest N with a stock JGroups reference run (see the class comment). */
+  private static final int REFERENCE_MAX = 100;
+
+  /** What the comparison needs from one run. */
+  private record Result(double bytesPerMember, String crashMs) {}
+
   public static void main(String[] args) throws Exception {
+    List<String> summary = new ArrayList<>();
     for (String a : args.length == 0 ? new String[] {"10", "100"} : args) {
       boolean relaxed = a.endsWith(":relaxed");
-      run(Integer.parseInt(relaxed ? a.substring(0, a.indexOf(':')) : a), relaxed);
+      int n = Integer.parseInt(relaxed ? a.substring(0, a.indexOf(':')) : a);
+      Result weft = run(n, relaxed, false);
+      if (n > REFERENCE_MAX) {
+        summary.add(String.format("N=%s: weft %.0f B/s per member in steady state, crash -> every member has it down"
+            + " %s ms; no %s reference above N=%d (all-to-all heartbeats and merge INFO, O(N^2); it did not converge"
+            + " at N=300 on this machine)", a, weft.bytesPerMember(), weft.crashMs(), StockJGroups.NAME, REFERENCE_MAX));
+        continue;
+      }
+      Result stock = run(n, relaxed, true);
+      summary.add(String.format("N=%s steady state per member: weft %.0f B/s, %s %.0f B/s, %.1fx less;"
+          + " crash -> every member has it down: weft %s ms, stock %s ms", a, weft.bytesPerMember(), StockJGroups.NAME,
+          stock.bytesPerMember(), stock.bytesPerMember() / weft.bytesPerMember(), weft.crashMs(), stock.crashMs()));
     }
+    System.out.println("Simulation (SHARED_LOOPBACK, one JVM), bytes as TCP would send them (multicast x (N-1)):");
+    summary.forEach(System.out::println);
     System.exit(0);
   }
 
@@ -92,7 +118,7 @@ public final class MeshBenchmark {
     return c.withTiming(t);
   }
 
-  private static void run(int n, boolean relaxed) throws Exception {
+  private static Result run(int n, boolean relaxed, boolean stock) throws Exception {
     try (Members members = new Members()) {
       Tally tally = new Tally();
       long heap0 = usedHeap();
@@ -105,7 +131,7 @@ public final class MeshBenchmark {
           JGroupsMesh m = members.start(tune(members.sim(i, i == 0), relaxed));
           m.observe(tally.observer());
           all.add(m);
-          joins.add(m.join(members.node(i)));
+          joins.add(stock ? StockJGroups.join(m, members.node(i)) : m.join(members.node(i)));
           if (i == 0) {
             joins.get(0).get(30, TimeUnit.SECONDS);
           }
@@ -130,7 +156,7 @@ public final class MeshBenchmark {
       joiner.observe(tally.observer());
       String name = "node-" + n;
       long j0 = System.nanoTime();
-      CompletableFuture<?> f = joiner.join(members.node(n));
+      CompletableFuture<?> f = stock ? StockJGroups.join(joiner, members.node(n)) : joiner.join(members.node(n));
       f.get(60, TimeUnit.SECONDS);
       long published = System.nanoTime();
       if (!waitUntil(() -> tally.allHoldAt.containsKey(name), Duration.ofSeconds(60))) {
@@ -181,13 +207,14 @@ public final class MeshBenchmark {
       boolean dropped = waitUntil(() -> tally.allDownAt.containsKey(victimName), Duration.ofSeconds(60));
       String crashMs = dropped ? Long.toString((tally.allDownAt.get(victimName) - c0) / 1_000_000) : ">60000";
 
-      System.out.printf("N=%d%s: all joined and converged in %d ms; join->every member holds record %d ms"
+      System.out.printf("N=%d%s%s: all joined and converged in %d ms; join->every member holds record %d ms"
               + " (%d ms after its subnet was agreed); crash->every member has it down %s ms;"
               + " steady state %.0f B/s per member (max %.0f) sent as TCP would (multicast x (N-1)), %.0f B/s counting"
               + " each multicast once; heap %d KiB and %d threads per member%n",
-          n, relaxed ? " (relaxed timings)" : "", startAllMs, joinMs, afterPublishMs, crashMs, perMember, maxPerMember,
-          logicalPerMember, heapPer / 1024, threadsPer);
+          n, relaxed ? " (relaxed timings)" : "", stock ? " " + StockJGroups.NAME : "", startAllMs, joinMs, afterPublishMs,
+          crashMs, perMember, maxPerMember, logicalPerMember, heapPer / 1024, threadsPer);
       all.parallelStream().forEach(JGroupsMesh::close);
+      return new Result(perMember, crashMs);
     }
   }
 

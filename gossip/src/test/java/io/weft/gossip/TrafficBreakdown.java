@@ -23,7 +23,10 @@ import org.jgroups.stack.ProtocolStack;
  *     -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args="5 10 20 20:merge=10-30 20:hb=2000:merge=10-30"
  * </pre>
  * {@code N} alone runs the shipped timings; {@code :hb=MS} sets the heartbeat (timeout 3x, verify 1x
- * the heartbeat) and {@code :merge=MIN-MAX} the MERGE3 round in seconds.
+ * the heartbeat) and {@code :merge=MIN-MAX} the merge round in seconds.
+ * Each N runs twice: Weft's stack, then the reference, the same stack with the same timings but JGroups'
+ * stock FD_ALL3 + MERGE3 in place of RingFailureDetector + MergeProbe ({@link StockJGroups});
+ * {@code :noref} skips the reference. The last lines compare the two, socket bytes per member.
  * A counter sits directly above TCP, so it sees every message the member hands to the transport. A
  * message to the whole mesh (no destination) is what TCP sends once per other member; it is counted
  * that way ("wire") and once ("logical"). The socket counters (bytes after framing and AES-GCM) are
@@ -92,12 +95,16 @@ public final class TrafficBreakdown {
   }
 
   public static void main(String[] args) throws Exception {
+    List<String> summary = new ArrayList<>();
     for (String a : args.length == 0 ? new String[] {"5", "10", "20"} : args) {
       String[] parts = a.split(":");
       MeshConfig.Timing t = MeshConfig.Timing.defaults();
+      boolean reference = true;
       for (int i = 1; i < parts.length; i++) {
         String[] kv = parts[i].split("=");
-        if (kv[0].equals("hb")) {
+        if (kv[0].equals("noref")) {
+          reference = false;
+        } else if (kv[0].equals("hb")) {
           Duration hb = Duration.ofMillis(Long.parseLong(kv[1]));
           t = t.withFailureDetection(hb, hb.multipliedBy(3), hb);
         } else if (kv[0].equals("merge")) {
@@ -109,12 +116,23 @@ public final class TrafficBreakdown {
           throw new IllegalArgumentException("unknown option " + parts[i] + " in " + a);
         }
       }
-      run(Integer.parseInt(parts[0]), a, t);
+      int n = Integer.parseInt(parts[0]);
+      double weft = run(n, a, t, false);
+      if (!reference) {
+        summary.add(String.format("N=%s steady state per member: weft %.0f B/s (no reference run)", a, weft));
+        continue;
+      }
+      double stock = run(n, a + " (" + StockJGroups.NAME + ")", t, true);
+      summary.add(String.format("N=%s steady state per member: weft %.0f B/s, %s %.0f B/s, %.1fx less", a, weft,
+          StockJGroups.NAME, stock, stock / weft));
     }
+    System.out.println("Socket bytes out per member per second, mean over the members (TCP on loopback, AES-GCM):");
+    summary.forEach(System.out::println);
     System.exit(0);
   }
 
-  private static void run(int n, String label, MeshConfig.Timing timing) throws Exception {
+  /** One mesh of N: prints its breakdown and returns the mean socket bytes out per member per second. */
+  private static double run(int n, String label, MeshConfig.Timing timing, boolean stock) throws Exception {
     try (Members members = new Members()) {
       List<JGroupsMesh> all = new ArrayList<>();
       List<Counter> counters = new ArrayList<>();
@@ -122,7 +140,7 @@ public final class TrafficBreakdown {
       for (int i = 1; i <= n; i++) {
         JGroupsMesh m = members.tcpMember(i, i == 1 ? List.of() : List.of(members.seed(1)), c -> c.withSecret(SECRET).withTiming(timing));
         all.add(m);
-        joins.add(m.join(members.node(i)));
+        joins.add(stock ? StockJGroups.join(m, members.node(i)) : m.join(members.node(i)));
         if (i == 1) {
           joins.get(0).get(60, TimeUnit.SECONDS);
         }
@@ -131,7 +149,7 @@ public final class TrafficBreakdown {
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!all.stream().allMatch(m -> m.snapshot().converged() && m.snapshot().upPeers().size() == n - 1)) {
         if (System.nanoTime() > end) {
-          throw new IllegalStateException("N=" + n + " did not converge");
+          throw new IllegalStateException(label + ": N=" + n + " did not converge");
         }
         Thread.sleep(200);
       }
@@ -181,6 +199,7 @@ public final class TrafficBreakdown {
           .forEach(e -> System.out.printf("  %-24s %7.1f msg/s %8.0f B/s as sent %7.0f B/s once%n", e.getKey(),
               e.getValue()[0], e.getValue()[1], e.getValue()[2]));
       all.parallelStream().forEach(JGroupsMesh::close);
+      return sockMean;
     }
   }
 
