@@ -167,6 +167,9 @@ public final class LabNode {
   }
 
   private void launch() {
+    // A new agent process reports its subnet anew (a restarted one only once it has it again): forget the
+    // old answer, or convergence checks would take the last process's word for this one.
+    knownSubnet = null;
     teardown.whileUp("starting weft-agent on " + name(), this::spawn);
   }
 
