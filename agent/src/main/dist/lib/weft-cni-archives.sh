@@ -23,27 +23,27 @@ jvm_id() {
 rm -f "$lib/weft-cni.aot" "$lib/weft-cni.aot.jvm" "$lib/weft-cni.jsa" "$lib/weft-cni.jsa.jvm"
 # A JVM that cannot make its archive (e.g. a jlink'ed 17 without a base CDS archive) only costs start-up
 # time, so it is a warning; the launcher runs without (CniMainTest runs the training itself).
+# train ARCHIVE WHAT JAVA FLAG...: records lib/ARCHIVE from the training run with FLAG..., and next to it the
+# JVM that made it; a JVM that makes none leaves no archive behind, only a warning. The run is silent (a JDK 25
+# AOT run echoes its whole command line on stderr); repeat it by hand to see why one failed.
+train() {
+  archive=$1 what=$2 java=$3
+  shift 3
+  if "$java" "$@" $flags -cp "$cp" io.weft.cni.CdsTraining > /dev/null 2>&1 && [ -s "$lib/$archive" ]; then
+    chmod 0644 "$lib/$archive"
+    jvm_id "$java" > "$lib/$archive.jvm"
+    echo "weft-cni-archives: lib/$archive for $(cat "$lib/$archive.jvm")"
+  else
+    rm -f "$lib/$archive"
+    echo "weft-cni-archives: warning: $java made no $what" >&2
+  fi
+}
 for java in "$@"; do
   if "$java" -XX:+PrintFlagsFinal -version 2>/dev/null | grep -q ' AOTCacheOutput '; then
-    [ -f "$lib/weft-cni.aot" ] && continue
-    if "$java" "-XX:AOTCacheOutput=$lib/weft-cni.aot" $flags -Djdk.reflect.useNativeAccessorOnly=true \
-        -cp "$cp" io.weft.cni.CdsTraining > /dev/null 2>&1 && [ -s "$lib/weft-cni.aot" ]; then
-      chmod 0644 "$lib/weft-cni.aot"
-      jvm_id "$java" > "$lib/weft-cni.aot.jvm"
-      echo "weft-cni-archives: lib/weft-cni.aot for $(cat "$lib/weft-cni.aot.jvm")"
-    else
-      rm -f "$lib/weft-cni.aot"
-      echo "weft-cni-archives: warning: $java made no AOT cache" >&2
-    fi
+    [ -f "$lib/weft-cni.aot" ] || train weft-cni.aot "AOT cache" "$java" \
+      "-XX:AOTCacheOutput=$lib/weft-cni.aot" -Djdk.reflect.useNativeAccessorOnly=true
   else
-    [ -f "$lib/weft-cni.jsa" ] && continue
-    if "$java" "-XX:ArchiveClassesAtExit=$lib/weft-cni.jsa" $flags -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off \
-        -cp "$cp" io.weft.cni.CdsTraining && [ -s "$lib/weft-cni.jsa" ]; then
-      jvm_id "$java" > "$lib/weft-cni.jsa.jvm"
-      echo "weft-cni-archives: lib/weft-cni.jsa for $(cat "$lib/weft-cni.jsa.jvm")"
-    else
-      rm -f "$lib/weft-cni.jsa"
-      echo "weft-cni-archives: warning: $java made no AppCDS archive" >&2
-    fi
+    [ -f "$lib/weft-cni.jsa" ] || train weft-cni.jsa "AppCDS archive" "$java" \
+      "-XX:ArchiveClassesAtExit=$lib/weft-cni.jsa" -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off
   fi
 done
