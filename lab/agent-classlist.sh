@@ -9,14 +9,14 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 W=$root/agent/target/weft
 out=$root/agent/src/main/dist/lib/weft-agent.classlist
-D=$(mktemp -d /tmp/weft-classlist.XXXXXX)
-cleanup() {
-  for ns in wcl-a wcl-b wcl-p; do ip netns pids $ns 2>/dev/null | xargs -r kill -9; ip netns del $ns 2>/dev/null; done
-  rm -rf "$D"
-}
-trap cleanup EXIT
 [ -x "$W/bin/weft-agent" ] || { echo "agent-classlist: build first: mvn -B -DskipTests package" >&2; exit 1; }
-cleanup; D=$(mktemp -d /tmp/weft-classlist.XXXXXX); mkdir -p $D/a $D/b
+remove_namespaces() {
+  for ns in wcl-a wcl-b wcl-p; do ip netns pids $ns 2>/dev/null | xargs -r kill -9; ip netns del $ns 2>/dev/null; done
+}
+remove_namespaces  # a stale run's
+D=$(mktemp -d /tmp/weft-classlist.XXXXXX)
+trap 'remove_namespaces; rm -rf "$D"' EXIT
+mkdir -p $D/a $D/b
 echo "== two nodes and a pod in namespaces wcl-a, wcl-b, wcl-p"
 for ns in wcl-a wcl-b wcl-p; do ip netns add $ns; ip -n $ns link set lo up; done
 ip -n wcl-a link add eth0 type veth peer name eth0 netns wcl-b

@@ -26,11 +26,12 @@ public final class RtProtos {
     if (dir.isEmpty() || dir.get().getParent() == null || !Files.isDirectory(dir.get().getParent())) {
       return Optional.empty();
     }
+    Optional<Path> already = writtenByWeft(dir.get());
+    if (already.isPresent()) {
+      return already;
+    }
     Path file = dir.get().resolve("weft.conf");
     try {
-      if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(CONTENT)) {
-        return Optional.of(file);
-      }
       Files.createDirectories(dir.get());
       Files.writeString(file, CONTENT, StandardCharsets.UTF_8);
       log.info("installed {} so `ip route` shows protocol {} as weft", file, Route.PROTOCOL_WEFT);

@@ -82,24 +82,24 @@ public final class CniBenchmark {
       report(agent, "ADD seq", runInJvm(socket, CniCommand.ADD, names));
       report(agent, "DEL seq", runInJvm(socket, CniCommand.DEL, names));
       Runnable settle = endpoint::allocations;
-      double[] weftAddDel = new double[1];
-      double[] refAddDel = new double[1];
+      double weftAddDel = 0;
+      double refAddDel = 0;
       for (String command : new String[] {"ADD", "DEL"}) {
         List<Samples> all = alternate(plugins, command, names, settle);
         for (int i = 0; i < plugins.size(); i++) {
           double p50 = report(plugins.get(i), command + " seq", all.get(i));
           if (plugins.get(i) == weftPlugin) {
-            weftAddDel[0] += p50;
+            weftAddDel += p50;
           } else if (plugins.get(i) == ref) {
-            refAddDel[0] += p50;
+            refAddDel += p50;
           }
         }
       }
       // The floor of a JVM per call: VERSION is answered in the plugin's JVM, with no socket and no agent.
       double floor = report(weftPlugin, "VERSION", alternate(List.of(weftPlugin), "VERSION", names, () -> { }).get(0));
       System.out.printf(Locale.ROOT, "ADD+DEL p50 seq: weft %.1f ms, bridge+host-local %.1f ms (%.2fx); "
-          + "two bin/weft JVMs that only answer VERSION: %.1f ms%n", weftAddDel[0], refAddDel[0],
-          weftAddDel[0] / refAddDel[0], 2 * floor);
+          + "two bin/weft JVMs that only answer VERSION: %.1f ms%n", weftAddDel, refAddDel,
+          weftAddDel / refAddDel, 2 * floor);
       String mode = "par" + parallel;
       for (String command : new String[] {"ADD", "DEL"}) {
         for (Plugin p : plugins) {
