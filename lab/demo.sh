@@ -1,7 +1,7 @@
 #!/bin/sh
 # Weft's main job on one machine: a 3-node mesh in network namespaces with 2 pods per node pinging
 # across nodes (see README). Needs root; builds first when needed.
-# Usage: sudo lab/demo.sh [--keep] [--nodes N] [--pods M]
+# Usage: sudo lab/demo.sh [--keep] [--nodes N] [--pods M] [--segments S] [--tunnel auto|always|never]
 set -eu
 self=$0
 while [ -h "$self" ]; do

@@ -112,7 +112,7 @@ public final class Agent implements AutoCloseable {
     Mesh m = mesh;
 
     ConvergeSettings settings = ConvergeSettings.of(config.clusterCidr(), config.bridge(), config.peerGrace(),
-        config.adoptGrace(), config.resyncInterval());
+        config.adoptGrace(), config.resyncInterval(), config.tunnel());
     AgentMetrics metrics = new AgentMetrics(m::snapshot, this::latest);
     ReconcileObserver observer = report -> {
       metrics.reconciled(report);
@@ -122,7 +122,7 @@ public final class Agent implements AutoCloseable {
       }
     };
     converger = own(new Converger(new GossipMeshView(m), loopHandle, settings, System::currentTimeMillis, observer,
-        self -> bridge.ensure(loopHandle, self.podSubnet())));
+        (self, podMtu) -> bridge.ensure(loopHandle, self.podSubnet(), podMtu)));
     m.subscribe(metrics::meshChanged);
 
     // Every configured value is checked before the join: a bad one must not cost the mesh a subnet.
@@ -164,7 +164,8 @@ public final class Agent implements AutoCloseable {
 
     Dataplane cniHandle = NetlinkDataplane.current();
     CniEndpoint cni = new CniEndpoint(cniHandle, NetlinkDataplane::in, config.bridge(),
-        () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), config.stateDir(), Clock.systemUTC());
+        () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), () -> podMtu(config),
+        config.stateDir(), Clock.systemUTC());
     parts.add(() -> {
       cni.close();
       cniHandle.close();
@@ -210,6 +211,12 @@ public final class Agent implements AutoCloseable {
       return f.getReason() + (f.getFile() == null ? "" : ": " + f.getFile());
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  /** The loop's latest reading of the pod MTU, or Ethernet's less the tunnel before the first one. */
+  private int podMtu(AgentConfig config) {
+    int mtu = latest().podMtu();
+    return mtu > 0 ? mtu : config.tunnel().mode().podMtu(1500);
   }
 
   private ReconcileReport latest() {

@@ -1,5 +1,7 @@
 package io.weft.agent;
 
+import io.weft.agent.converge.TunnelSettings;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import java.io.IOException;
@@ -37,8 +39,10 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     description = {
         "The Weft node agent: joins the mesh, keeps this node's pod subnet, and",
-        "routes every other node's pod subnet via that node's IP (kernel routes",
-        "with protocol 87 \"weft\"; no NAT, no overlay).",
+        "routes every other node's pod subnet: via that node's IP where it is on a",
+        "connected network, through the VXLAN device weft.vxlan where it is not",
+        "(kernel routes with protocol 87 \"weft\"; pod addresses are never NATed",
+        "between pods). Pods reach the world through masquerade.",
         "",
         "Every flag has an environment twin: --node-ip <-> WEFT_NODE_IP,",
         "--peer <-> WEFT_PEER (a comma list). Flags win.",
@@ -135,6 +139,24 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Directory for weft.conf, naming protocol 87 for `ip route` (if its parent exists); 'none' skips it. Default: ${DEFAULT-VALUE}")
   String rtProtosDir;
 
+  @Option(names = "--tunnel", paramLabel = "MODE", defaultValue = "auto",
+      description = "auto: a direct route to peers on a connected network, VXLAN to the others; always: VXLAN to every peer (clouds with source/destination checks); never: direct routes only, other peers are reported unreachable (default: ${DEFAULT-VALUE}).")
+  String tunnel;
+
+  @Option(names = "--vxlan-vni", paramLabel = "VNI", defaultValue = "87", description = "VXLAN network identifier of the tunnel device weft.vxlan, 1-16777215 (default: ${DEFAULT-VALUE}).")
+  String vxlanVni;
+
+  @Option(names = "--vxlan-port", paramLabel = "PORT", defaultValue = "4789", description = "UDP port of the VXLAN tunnel; open it between nodes (default: ${DEFAULT-VALUE}).")
+  String vxlanPort;
+
+  @Option(names = "--masquerade", paramLabel = "BOOL", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+      description = "Traffic from this node's pods to destinations outside the cluster CIDR leaves with the node's address; pod-to-pod traffic never does (default: ${DEFAULT-VALUE}; --masquerade=false turns it off).")
+  String masquerade;
+
+  @Option(names = "--no-masquerade-cidr", paramLabel = "CIDR", split = ",",
+      description = "Destination that routes the pod CIDR itself (e.g. a corporate network): never masqueraded; repeat or give a comma list (default: none).")
+  List<String> noMasqueradeCidrs = new ArrayList<>();
+
   public AgentCommand(HostFacts host, Runner runner) {
     this.host = host;
     this.runner = runner;
@@ -174,10 +196,17 @@ public final class AgentCommand implements Callable<Integer> {
       throw bad("--api-socket", apiSocket, "is a directory; give the socket's file path");
     }
     Optional<Path> rtProtos = "none".equals(rtProtosDir) ? Optional.empty() : Optional.of(path("--rt-protos-dir", rtProtosDir));
+    TunnelMode mode = tunnelMode();
+    int vni = vni();
+    int udp = port("--vxlan-port", vxlanPort, vxlanPort, 1);
+    if (mode != TunnelMode.NEVER && udp == meshPort) {
+      throw bad("--vxlan-port", vxlanPort, "is the mesh port too (--port); give them different ports");
+    }
     return new AgentConfig(name, hostname, ip, seeds(meshPort), dns, meshPort, cluster, subnet, bridge, state, socket,
         metricsAddress(), secret(), duration("--peer-grace", peerGrace, false),
         duration("--lease-time", leaseTime, true), duration("--adopt-grace", adoptGrace, false),
-        duration("--resync-interval", resyncInterval, true), rtProtos);
+        duration("--resync-interval", resyncInterval, true), rtProtos, TunnelSettings.of(mode, vni, udp),
+        masquerade(), noMasqueradeCidrs(cluster));
   }
 
   /**
@@ -357,6 +386,58 @@ public final class AgentCommand implements Callable<Integer> {
           + " bytes; use at least 16 random bytes (e.g. head -c 32 /dev/urandom | base64 > FILE)");
     }
     return Optional.of(Arrays.copyOf(bytes, end));
+  }
+
+  private TunnelMode tunnelMode() {
+    try {
+      return TunnelMode.parse(tunnel);
+    } catch (IllegalArgumentException e) {
+      throw bad("--tunnel", tunnel, "use auto, always or never");
+    }
+  }
+
+  private int vni() {
+    try {
+      int v = Integer.parseInt(vxlanVni.trim());
+      if (v >= 1 && v <= 0xFFFFFF) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw bad("--vxlan-vni", vxlanVni, "not a VXLAN network identifier (1-16777215)");
+  }
+
+  private boolean masquerade() {
+    String v = masquerade.trim().toLowerCase(Locale.ROOT);
+    return switch (v) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw bad("--masquerade", masquerade, "use true or false");
+    };
+  }
+
+  private List<Cidr> noMasqueradeCidrs(Cidr cluster) {
+    List<Cidr> out = new ArrayList<>();
+    for (String text : noMasqueradeCidrs) {
+      if (text.isBlank()) {
+        continue;
+      }
+      Cidr c;
+      try {
+        c = Cidr.parse(text.trim());
+      } catch (IllegalArgumentException e) {
+        throw bad("--no-masquerade-cidr", text, "not an IPv4 CIDR (e.g. 172.16.0.0/12)");
+      }
+      if (!c.isIpv4()) {
+        throw bad("--no-masquerade-cidr", text, "not an IPv4 CIDR (e.g. 172.16.0.0/12)");
+      }
+      if (c.prefixLength() == 0) {
+        throw bad("--no-masquerade-cidr", text, "covers every destination; use --masquerade=false instead");
+      }
+      out.add(c);
+    }
+    return out;
   }
 
   private int port(String flag, String value, String text, int min) {

@@ -1,5 +1,6 @@
 package io.weft.agent;
 
+import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.net.Cidr;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -50,7 +51,10 @@ public record AgentConfig(
     Duration leaseTime,
     Duration adoptGrace,
     Duration resyncInterval,
-    Optional<Path> rtProtosDir) {
+    Optional<Path> rtProtosDir,
+    TunnelSettings tunnel,
+    boolean masquerade,
+    List<Cidr> noMasqueradeCidrs) {
 
   /** Prefix length of a node's pod subnet. */
   public static final int SUBNET_PREFIX = 24;
@@ -63,6 +67,8 @@ public record AgentConfig(
     Objects.requireNonNull(podSubnet, "podSubnet");
     Objects.requireNonNull(secret, "secret");
     Objects.requireNonNull(rtProtosDir, "rtProtosDir");
+    Objects.requireNonNull(tunnel, "tunnel");
+    noMasqueradeCidrs = List.copyOf(noMasqueradeCidrs);
   }
 
   /** Never prints the secret. */
@@ -73,6 +79,9 @@ public record AgentConfig(
         + ", bridge " + bridge + ", state " + stateDir + ", api " + apiSocket + ", metrics "
         + metricsAddress.getHostString() + ":" + metricsAddress.getPort() + ", secret "
         + (secret.isPresent() ? "set" : "none") + ", peer grace " + Durations.format(peerGrace)
-        + ", lease " + Durations.format(leaseTime) + ", adopt grace " + Durations.format(adoptGrace);
+        + ", lease " + Durations.format(leaseTime) + ", adopt grace " + Durations.format(adoptGrace)
+        + ", tunnel " + tunnel.mode().flagValue() + " (VNI " + tunnel.vni() + ", UDP " + tunnel.port() + ")"
+        + ", masquerade " + (masquerade ? "on" + (noMasqueradeCidrs.isEmpty() ? "" : " except to " + noMasqueradeCidrs)
+        : "off");
   }
 }

@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeBridge {
   private static final Logger log = LoggerFactory.getLogger(NodeBridge.class);
-  private static final int MTU = 1500;
 
   private final String name;
   private final Cidr clusterCidr;
@@ -27,9 +26,16 @@ public final class NodeBridge {
     this.clusterCidr = clusterCidr;
   }
 
-  /** Makes the bridge hold {@code subnet}'s gateway; runs on the thread that owns {@code dataplane}. */
-  public void ensure(Dataplane dataplane, Cidr subnet) {
-    Link bridge = dataplane.links().ensureBridge(name, MTU);
+  /**
+   * Makes the bridge hold {@code subnet}'s gateway, with the pods' MTU (a bridge does not fragment: a
+   * larger frame than a port's MTU is dropped there); runs on the thread that owns {@code dataplane}.
+   */
+  public void ensure(Dataplane dataplane, Cidr subnet, int podMtu) {
+    Link bridge = dataplane.links().ensureBridge(name, podMtu);
+    if (bridge.mtu() != podMtu) {
+      log.info("bridge {}: MTU {} -> {} (the pods' MTU)", name, bridge.mtu(), podMtu);
+      dataplane.links().setMtu(name, podMtu);
+    }
     InetAddress gateway = subnet.host(1);
     boolean present = false;
     for (InterfaceAddress a : dataplane.addresses().list(name)) {

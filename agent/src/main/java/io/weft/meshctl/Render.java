@@ -54,7 +54,11 @@ final class Render {
     for (JsonNode p : peers) {
       String route = text(p, "route");
       String reason = text(p, "reason");
-      if (!reason.isEmpty() && (route.equals("none") || route.equals("foreign"))) {
+      String path = text(p, "path");
+      if (!path.isEmpty()) {
+        route = path + " (" + route + ")";
+      }
+      if (!reason.isEmpty() && (route.startsWith("none") || route.endsWith("(foreign)"))) {
         route = route + " (" + reason + ")";
       }
       String seen = "up".equals(text(p, "state")) ? "now" : ago(p.path("downSinceMillis").asLong(), nowMillis);

@@ -15,6 +15,7 @@ import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Links;
 import io.weft.dataplane.NetworkEvents;
+import io.weft.dataplane.Neighbours;
 import io.weft.dataplane.RouteTable;
 import io.weft.dataplane.Sysctls;
 import io.weft.dataplane.memory.InMemoryDataplane;
@@ -75,6 +76,11 @@ class NodePreparationTest {
       @Override
       public RouteTable routes() {
         return k.routes();
+      }
+
+      @Override
+      public Neighbours neighbours() {
+        return k.neighbours();
       }
 
       @Override
@@ -139,14 +145,14 @@ class NodePreparationTest {
     InMemoryDataplane k = node();
     NodeBridge bridge = new NodeBridge("v-net-0", CLUSTER);
     assertEquals(Optional.empty(), bridge.rememberedSubnet(k));
-    bridge.ensure(k, Cidr.parse("10.244.1.0/24"));
-    bridge.ensure(k, Cidr.parse("10.244.1.0/24"));
+    bridge.ensure(k, Cidr.parse("10.244.1.0/24"), 1450);
+    bridge.ensure(k, Cidr.parse("10.244.1.0/24"), 1450);
     assertEquals(List.of("10.244.1.1/24"), addresses(k));
     assertTrue(k.links().byName("v-net-0").orElseThrow().up());
     assertEquals(Optional.of(Cidr.parse("10.244.1.0/24")), bridge.rememberedSubnet(k));
     assertFalse(bridge.hasPods(k));
 
-    bridge.ensure(k, Cidr.parse("10.244.5.0/24"));
+    bridge.ensure(k, Cidr.parse("10.244.5.0/24"), 1450);
     assertEquals(List.of("10.244.5.1/24"), addresses(k));
   }
 

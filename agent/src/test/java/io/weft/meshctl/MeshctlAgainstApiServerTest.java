@@ -50,7 +50,7 @@ class MeshctlAgainstApiServerTest {
       Meshctl meshctl = new Meshctl(new PrintStream(out, true, StandardCharsets.UTF_8),
           new PrintStream(err, true, StandardCharsets.UTF_8), System.currentTimeMillis(), tmp);
       assertEquals(0, meshctl.run(new String[] {"status", "--socket", socket.toString()}, null), err.toString());
-      assertTrue(out.toString(StandardCharsets.UTF_8).contains("node-b   192.168.1.12   10.244.2.0/24   up      installed"),
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("node-b   192.168.1.12   10.244.2.0/24   up      direct (installed)"),
           out.toString(StandardCharsets.UTF_8));
 
       out.reset();
@@ -58,6 +58,7 @@ class MeshctlAgainstApiServerTest {
       JsonNode json = new ObjectMapper().readTree(out.toByteArray());
       assertEquals("10.244.1.0/24", json.path("node").path("podSubnet").asText());
       assertEquals("installed", json.path("peers").get(0).path("route").asText());
+      assertEquals("direct", json.path("peers").get(0).path("path").asText());
 
       out.reset();
       err.reset();

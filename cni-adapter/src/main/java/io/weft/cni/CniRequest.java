@@ -36,6 +36,12 @@ public record CniRequest(
     validAttachments = validAttachments == null ? null : List.copyOf(validAttachments);
   }
 
+  /** The same request with this MTU (the agent resolves {@link NetworkConfig#NODE_MTU}). */
+  public CniRequest withMtu(int newMtu) {
+    return new CniRequest(command, cniVersion, network, containerId, netns, ifname, args, newMtu, requestedIps,
+        prevIps, validAttachments, mac);
+  }
+
   public String toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("command", command.name());
@@ -88,8 +94,8 @@ public record CniRequest(
       throw new JsonException("args must be an object");
     }
     Object mtu = m.get("mtu");
-    if (!(mtu instanceof Long l) || l < 68 || l > 65535) {
-      throw new JsonException("mtu must be an integer between 68 and 65535");
+    if (!(mtu instanceof Long l) || (l != NetworkConfig.NODE_MTU && (l < 68 || l > 65535))) {
+      throw new JsonException("mtu must be 0 (the node's pod MTU) or an integer between 68 and 65535");
     }
     List<NetworkConfig.Attachment> attachments = null;
     Object va = m.get("validAttachments");

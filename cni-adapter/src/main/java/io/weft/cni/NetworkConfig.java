@@ -10,7 +10,9 @@ import java.util.Map;
  * the spec allows; the known ones are type-checked.
  *
  * @param apiSocket        the agent's API socket ({@code "apiSocket"}, default {@value #DEFAULT_API_SOCKET})
- * @param mtu              MTU of both veth ends ({@code "mtu"}, default {@value #DEFAULT_MTU})
+ * @param mtu              MTU of both veth ends ({@code "mtu"}), or {@value #NODE_MTU} when the config
+ *                         names none: the agent then uses the node's pod MTU (the uplink's, less the
+ *                         VXLAN overhead unless tunnels are off)
  * @param prevResult       the previous plugin's (or ADD's) result, or null
  * @param requestedIps     {@code runtimeConfig.ips} (the {@code ips} capability), empty when absent
  * @param requestedMac     the container interface's MAC address as the config asks for it:
@@ -34,7 +36,8 @@ public record NetworkConfig(
     Map<String, Object> dns) {
 
   public static final String DEFAULT_API_SOCKET = "/run/weft/weft.sock";
-  public static final int DEFAULT_MTU = 1500;
+  /** The config gives no MTU: the agent chooses the node's pod MTU. */
+  public static final int NODE_MTU = 0;
   static final String VALID_ATTACHMENTS = "cni.dev/valid-attachments";
 
   /** A MAC address as written in the config, and where ({@code runtimeConfig.mac} or {@code args.cni.mac}). */
@@ -81,7 +84,7 @@ public record NetworkConfig(
     } else if (!apiSocket.startsWith("/")) {
       throw invalid("apiSocket must be an absolute path, got '" + apiSocket + "'");
     }
-    int mtu = DEFAULT_MTU;
+    int mtu = NODE_MTU;
     Object mtuValue = m.get("mtu");
     if (mtuValue != null) {
       if (!(mtuValue instanceof Long l) || l < 68 || l > 65535) {

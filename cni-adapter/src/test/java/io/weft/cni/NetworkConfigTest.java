@@ -18,7 +18,7 @@ class NetworkConfigTest {
     assertEquals("1.0.0", c.cniVersion());
     assertEquals("weft", c.name());
     assertEquals(NetworkConfig.DEFAULT_API_SOCKET, c.apiSocket());
-    assertEquals(1500, c.mtu());
+    assertEquals(NetworkConfig.NODE_MTU, c.mtu(), "no mtu: the agent picks the node's pod MTU");
     assertNull(c.prevResult());
     assertEquals(List.of(), c.requestedIps());
     assertNull(c.validAttachments());

@@ -17,6 +17,8 @@ public interface Dataplane extends AutoCloseable {
 
   Addresses addresses();
 
+  Neighbours neighbours();
+
   Sysctls sysctls();
 
   /**

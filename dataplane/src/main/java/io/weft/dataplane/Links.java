@@ -22,6 +22,17 @@ public interface Links {
   Link ensureBridge(String name, int mtu);
 
   /**
+   * The VXLAN settings of link {@code name}; empty when there is no such link or it is not a VXLAN device.
+   */
+  Optional<Vxlan> vxlan(String name);
+
+  /**
+   * Creates the VXLAN device (down) and returns the kernel's view of it; {@link AlreadyExistsException}
+   * when a link of that name exists, {@code EADDRINUSE} when another device has the VNI and port.
+   */
+  Link createVxlan(Vxlan spec);
+
+  /**
    * Creates veth pair {@code name} (here) and {@code peerName}; the peer is created directly in the
    * namespace at {@code peerNetns} (a path like {@code /var/run/netns/X} or {@code /proc/PID/ns/net}),
    * or here when it is null. Both ends are down; an {@code mtu} of 0 leaves the kernel's default.

@@ -5,6 +5,7 @@ import io.weft.dataplane.netlink.Native;
 import io.weft.dataplane.netlink.NetlinkAddresses;
 import io.weft.dataplane.netlink.NetlinkEvents;
 import io.weft.dataplane.netlink.NetlinkLinks;
+import io.weft.dataplane.netlink.NetlinkNeighbours;
 import io.weft.dataplane.netlink.NetlinkRoutes;
 import io.weft.dataplane.netlink.NetlinkSocket;
 import io.weft.dataplane.netlink.ProcSysctls;
@@ -39,6 +40,7 @@ public final class NetlinkDataplane implements Dataplane {
   private final NetlinkLinks links;
   private final NetlinkRoutes routes;
   private final NetlinkAddresses addresses;
+  private final NetlinkNeighbours neighbours;
   private final ProcSysctls sysctls;
   private final List<NetlinkEvents> subscriptions = new CopyOnWriteArrayList<>();
 
@@ -52,6 +54,7 @@ public final class NetlinkDataplane implements Dataplane {
     this.links = new NetlinkLinks(socket, namespaces);
     this.routes = new NetlinkRoutes(socket, links);
     this.addresses = new NetlinkAddresses(socket, links);
+    this.neighbours = new NetlinkNeighbours(socket, links);
     this.sysctls = new ProcSysctls(namespaces, netns);
   }
 
@@ -83,6 +86,11 @@ public final class NetlinkDataplane implements Dataplane {
   @Override
   public Addresses addresses() {
     return addresses;
+  }
+
+  @Override
+  public Neighbours neighbours() {
+    return neighbours;
   }
 
   @Override

@@ -11,6 +11,9 @@ public interface NetworkEventListener {
 
   void onLinkChanged(LinkEvent event);
 
+  /** A neighbour or FDB entry changed on some device (most are the kernel's own ARP churn). */
+  default void onNeighbourChanged(NeighbourEvent event) {}
+
   /**
    * Events were lost (the kernel reported ENOBUFS) or the stream broke: the listener's view may be stale
    * and it should re-read the kernel state.

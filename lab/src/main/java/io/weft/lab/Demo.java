@@ -9,9 +9,10 @@ import java.util.Locale;
 
 /**
  * The README's main command ({@code sudo lab/demo.sh}): a 3-node mesh with 2 pods per node in
- * network namespaces, {@code meshctl status peers} from one node, a ping matrix between all pods
- * with the source address each receiver saw, then teardown — or, with {@code --keep}, the lab
- * stays up and the commands to explore it are printed.
+ * network namespaces, {@code meshctl status peers} from one node (with each peer's path), a ping matrix
+ * between all pods with the source address each receiver saw, then teardown — or, with {@code --keep},
+ * the lab stays up and the commands to explore it are printed. {@code --segments N} puts the nodes on N
+ * LAN segments joined by a router, so peers on other segments are reached through the VXLAN tunnel.
  */
 public final class Demo {
   private Demo() {}
@@ -20,13 +21,19 @@ public final class Demo {
     boolean keep = false;
     int nodes = 3;
     int pods = 2;
+    int segments = 1;
+    List<String> agentArgs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--keep" -> keep = true;
         case "--nodes" -> nodes = Integer.parseInt(args[++i]);
         case "--pods" -> pods = Integer.parseInt(args[++i]);
+        case "--segments" -> segments = Integer.parseInt(args[++i]);
+        case "--tunnel" -> agentArgs.addAll(List.of("--tunnel", args[++i]));
         case "-h", "--help" -> {
-          System.out.println("usage: sudo lab/demo.sh [--keep] [--nodes N] [--pods M]");
+          System.out.println("usage: sudo lab/demo.sh [--keep] [--nodes N] [--pods M] [--segments S] [--tunnel auto|always|never]");
+          System.out.println("  --segments S  nodes on S LAN segments joined by a router (peers elsewhere go through VXLAN)");
+          System.out.println("  --tunnel      the agents' --tunnel mode (default auto)");
           return;
         }
         default -> {
@@ -37,7 +44,12 @@ public final class Demo {
     }
     PrintStream out = System.out;
     Progress progress = Progress.timed(out);
-    LabConfig config = LabConfig.defaults("demo").withNodes(nodes).withPodsPerNode(pods);
+    if (segments < 1 || segments > Math.min(nodes, 9)) {
+      System.err.println("demo: --segments must be between 1 and min(--nodes, 9), got " + segments);
+      System.exit(2);
+    }
+    LabConfig config = LabConfig.defaults("demo").withNodes(nodes).withPodsPerNode(pods).withSegments(segments)
+        .withAgentArgs(agentArgs);
     boolean allGood;
     try {
       allGood = run(config, progress, keep, out);

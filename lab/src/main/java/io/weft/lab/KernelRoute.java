@@ -13,9 +13,16 @@ import java.util.List;
  */
 public record KernelRoute(String destination, String type, String gateway, String device, String protocol) {
   public static final String WEFT_PROTOCOL_NUMBER = "87";
+  /** Weft's VXLAN device: routes to tunnel peers go through it. */
+  public static final String TUNNEL_DEVICE = "weft.vxlan";
 
   public boolean isWeft() {
     return WEFT_PROTOCOL_NUMBER.equals(protocol) || "weft".equals(protocol);
+  }
+
+  /** A route through Weft's VXLAN device. */
+  public boolean isTunnel() {
+    return TUNNEL_DEVICE.equals(device);
   }
 
   public static List<KernelRoute> parse(String json, ObjectMapper mapper) {

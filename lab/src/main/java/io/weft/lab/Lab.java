@@ -110,19 +110,27 @@ public final class Lab implements AutoCloseable {
   private void buildNetwork(Progress progress) {
     Topology topology = config.topology();
     teardown.whileUp("creating the LAN", () -> Ip.netnsAdd(topology.lanNetns()));
-    // A plain switch: no STP, no forwarding delay when a port (re)joins.
-    Ip.in(topology.lanNetns(), "link", "add", Topology.LAN_BRIDGE, "type", "bridge", "stp_state", "0", "forward_delay", "0");
-    Ip.in(topology.lanNetns(), "addr", "add",
-        Topology.LAN_GATEWAY + "/" + Topology.LAN_PREFIX_LENGTH, "dev", Topology.LAN_BRIDGE);
-    Ip.in(topology.lanNetns(), "link", "set", Topology.LAN_BRIDGE, "up");
+    for (int segment = 1; segment <= config.segments(); segment++) {
+      // A plain switch per segment: no STP, no forwarding delay when a port (re)joins.
+      String bridge = topology.lanBridge(segment);
+      Ip.in(topology.lanNetns(), "link", "add", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0");
+      Ip.in(topology.lanNetns(), "addr", "add",
+          topology.gateway(segment) + "/" + Topology.LAN_PREFIX_LENGTH, "dev", bridge);
+      Ip.in(topology.lanNetns(), "link", "set", bridge, "up");
+    }
+    if (config.segments() > 1) {
+      // The LAN namespace routes between its segments, and only between them: no route to any pod.
+      Command.of(Ip.exec(topology.lanNetns(), List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))).run().check();
+    }
     writeSecret();
     for (int i = 1; i <= config.nodes(); i++) {
       LabNode node = new LabNode(i, config, dist, mapper, teardown);
       node.create();
       nodes.add(node);
     }
-    progress.step("LAN " + topology.lanNetns() + " with " + nodes.size() + " nodes: "
-        + String.join(" ", nodes.stream().map(LabNode::toString).toList()));
+    progress.step("LAN " + topology.lanNetns() + (config.segments() > 1
+        ? " routing between " + config.segments() + " segments (192.168.1-" + config.segments() + ".0/24)" : "")
+        + " with " + nodes.size() + " nodes: " + String.join(" ", nodes.stream().map(LabNode::toString).toList()));
   }
 
   /**
@@ -342,6 +350,12 @@ public final class Lab implements AutoCloseable {
         Optional<KernelRoute> route = observer.weftRouteTo(subnet.get());
         if (route.isEmpty()) {
           problems.add(observer.name() + ": no route to " + subnet.get() + " (" + target.name() + ")");
+        } else if (observer.expectsTunnelTo(target)) {
+          String vtep = subnet.get().substring(0, subnet.get().indexOf('/'));
+          if (!route.get().isTunnel() || !vtep.equals(route.get().gateway())) {
+            problems.add(observer.name() + ": route " + route.get() + " should go via " + vtep + " dev "
+                + KernelRoute.TUNNEL_DEVICE + " (" + target.name() + " is reached through the tunnel)");
+          }
         } else if (!target.ip().equals(route.get().gateway())) {
           problems.add(observer.name() + ": route " + route.get() + " should go via " + target.ip());
         }

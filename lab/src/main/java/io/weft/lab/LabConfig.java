@@ -17,11 +17,15 @@ public record LabConfig(
     Path logRoot,
     Path runRoot,
     Topology topology,
-    List<String> extraAgentArgs) {
+    List<String> extraAgentArgs,
+    int segments) {
 
   public LabConfig {
     if (nodes < 1 || podsPerNode < 0) {
       throw new IllegalArgumentException("a lab needs at least one node and no negative pod count");
+    }
+    if (segments < 1 || segments > Math.min(nodes, 9)) {
+      throw new IllegalArgumentException("a lab has 1 to min(nodes, 9) LAN segments, got " + segments);
     }
     logRoot = logRoot.toAbsolutePath().normalize();
     runRoot = runRoot.toAbsolutePath().normalize();
@@ -39,19 +43,39 @@ public record LabConfig(
     Topology topology = new Topology(System.getProperty("lab.prefix", Topology.DEFAULT.prefix()));
     return new LabConfig(
         name, 3, 2, Duration.ofSeconds(5), Duration.ofSeconds(60), Path.of(logs),
-        Path.of("/run", topology.prefix().replaceAll("-+$", "")), topology, List.of());
+        Path.of("/run", topology.prefix().replaceAll("-+$", "")), topology, List.of(), 1);
   }
 
   public LabConfig withNodes(int count) {
-    return new LabConfig(name, count, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs);
+    return new LabConfig(name, count, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs,
+        Math.min(segments, count));
   }
 
   public LabConfig withPodsPerNode(int count) {
-    return new LabConfig(name, nodes, count, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs);
+    return new LabConfig(name, nodes, count, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, segments);
   }
 
   public LabConfig withPeerGrace(Duration grace) {
-    return new LabConfig(name, nodes, podsPerNode, grace, leaseTime, logRoot, runRoot, topology, extraAgentArgs);
+    return new LabConfig(name, nodes, podsPerNode, grace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, segments);
+  }
+
+  /** The nodes split over {@code count} LAN segments joined by the LAN namespace as a router. */
+  public LabConfig withSegments(int count) {
+    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, count);
+  }
+
+  /** The same agent flags on every node (e.g. {@code --tunnel always}). */
+  public LabConfig withAgentArgs(List<String> args) {
+    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, args, segments);
+  }
+
+  /**
+   * The LAN segment of node {@code index}: consecutive nodes share one, the first segments take the extra
+   * ones (3 nodes on 2 segments: n1 and n2 on 1, n3 on 2).
+   */
+  public int segmentOf(int index) {
+    int perSegment = (nodes + segments - 1) / segments;
+    return Math.min(segments, (index - 1) / perSegment + 1);
   }
 
   public Path logDir() {

@@ -63,7 +63,12 @@ public final class LabNode {
   }
 
   public String ip() {
-    return topology.nodeIp(index);
+    return topology.nodeIp(index, segment());
+  }
+
+  /** The LAN segment this node is plugged into (1 on a flat lab). */
+  public int segment() {
+    return config.segmentOf(index);
   }
 
   public String mac() {
@@ -104,11 +109,11 @@ public final class LabNode {
     teardown.whileUp("creating node " + name(), () -> Ip.netnsAdd(name()));
     // Both veth ends are born inside lab namespaces: nothing ever appears on the host.
     Ip.in(lan, "link", "add", port, "type", "veth", "peer", "name", Topology.NODE_UPLINK, "netns", name());
-    Ip.in(lan, "link", "set", port, "master", Topology.LAN_BRIDGE, "up");
+    Ip.in(lan, "link", "set", port, "master", topology.lanBridge(segment()), "up");
     Ip.in(name(), "link", "set", Topology.NODE_UPLINK, "address", mac());
     Ip.in(name(), "addr", "add", ip() + "/" + Topology.LAN_PREFIX_LENGTH, "dev", Topology.NODE_UPLINK);
     Ip.in(name(), "link", "set", Topology.NODE_UPLINK, "up");
-    Ip.in(name(), "route", "add", "default", "via", Topology.LAN_GATEWAY);
+    Ip.in(name(), "route", "add", "default", "via", topology.gateway(segment()));
     Command.of(Ip.exec(name(), List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))).run().check();
     try {
       Files.createDirectories(stateDir());
@@ -151,6 +156,21 @@ public final class LabNode {
       args.add(flag);
       args.add(value);
     }
+  }
+
+  /**
+   * Whether this node's agent reaches {@code peer} through the VXLAN tunnel, from its {@code --tunnel}
+   * flag (default auto) and the lab's segments: auto tunnels exactly the peers on another segment.
+   */
+  public boolean expectsTunnelTo(LabNode peer) {
+    List<String> args = agentArgs();
+    int at = args.lastIndexOf("--tunnel");
+    String mode = at >= 0 && at + 1 < args.size() ? args.get(at + 1) : "auto";
+    return switch (mode) {
+      case "always" -> true;
+      case "never" -> false;
+      default -> peer.segment() != segment();
+    };
   }
 
   /** The flags the agent was last started with. */
@@ -360,7 +380,7 @@ public final class LabNode {
   }
 
   public void reconnect() {
-    Ip.in(topology.lanNetns(), "link", "set", topology.lanPort(index), "master", Topology.LAN_BRIDGE);
+    Ip.in(topology.lanNetns(), "link", "set", topology.lanPort(index), "master", topology.lanBridge(segment()));
   }
 
   /**

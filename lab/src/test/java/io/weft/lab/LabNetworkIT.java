@@ -39,7 +39,7 @@ class LabNetworkIT {
         assertEquals(node.mac(), eth0.path("address").asText());
         assertEquals(node.ip(), eth0.path("addr_info").get(0).path("local").asText());
         assertTrue(node.routes().stream().anyMatch(r -> r.destination().equals("default")
-            && Topology.LAN_GATEWAY.equals(r.gateway())), node + " has a default route via the LAN gateway");
+            && lab.config().topology().gateway(1).equals(r.gateway())), node + " has a default route via the LAN gateway");
         for (LabNode other : lab.nodes()) {
           assertTrue(Command.of(node.exec(List.of("ping", "-n", "-q", "-c", "1", "-W", "2", other.ip()))).run().ok(),
               node + " reaches " + other + " over the LAN");

@@ -51,6 +51,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -88,6 +89,7 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   private final PodNamespaces pods;
   private final String bridge;
   private final Supplier<Optional<Cidr>> podSubnet;
+  private final IntSupplier podMtu;
   private final Path stateDir;
   private final Clock clock;
   private final ExecutorService owner;
@@ -103,14 +105,17 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
    * @param pods      opens handles in pod namespaces
    * @param bridge    the node bridge ({@code --bridge}, {@code v-net-0})
    * @param podSubnet this node's /24 once the mesh has agreed it
+   * @param podMtu    the node's pod MTU, for configs that name none (read on the API worker: it must not
+   *                  touch {@code node})
    * @param stateDir  where IPAM keeps its allocations ({@code --state-dir})
    */
   public CniEndpoint(Dataplane node, PodNamespaces pods, String bridge, Supplier<Optional<Cidr>> podSubnet,
-      Path stateDir, Clock clock) {
+      IntSupplier podMtu, Path stateDir, Clock clock) {
     this.node = node;
     this.pods = pods;
     this.bridge = bridge;
     this.podSubnet = podSubnet;
+    this.podMtu = podMtu;
     this.stateDir = stateDir;
     this.clock = clock;
     this.owner = Executors.newSingleThreadExecutor(r -> {
@@ -139,7 +144,8 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   public ApiResponse handle(ApiRequest request) {
     CniRequest cni;
     try {
-      cni = CniRequest.fromJson(new String(request.body(), StandardCharsets.UTF_8));
+      CniRequest parsed = CniRequest.fromJson(new String(request.body(), StandardCharsets.UTF_8));
+      cni = parsed.mtu() == NetworkConfig.NODE_MTU ? parsed.withMtu(podMtu.getAsInt()) : parsed;
     } catch (JsonException e) {
       return ApiResponse.json(400, CniReply.failed(
           new CniError(CniError.DECODING_FAILURE, "malformed CNI request", e.getMessage())));

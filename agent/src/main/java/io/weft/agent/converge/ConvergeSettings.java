@@ -17,9 +17,10 @@ import java.util.Objects;
  *                       become one reconcile (event storms); small against the 1 s drift-repair goal
  * @param retryMin       first backoff after a failed apply
  * @param retryMax       backoff cap
+ * @param tunnel         the VXLAN path to peers that are not on-link
  */
 public record ConvergeSettings(Cidr clusterCidr, String bridge, Duration peerGrace, Duration adoptGrace,
-    Duration resyncInterval, Duration coalesce, Duration retryMin, Duration retryMax) {
+    Duration resyncInterval, Duration coalesce, Duration retryMin, Duration retryMax, TunnelSettings tunnel) {
 
   public ConvergeSettings {
     Objects.requireNonNull(clusterCidr, "clusterCidr");
@@ -30,20 +31,21 @@ public record ConvergeSettings(Cidr clusterCidr, String bridge, Duration peerGra
     Objects.requireNonNull(coalesce, "coalesce");
     Objects.requireNonNull(retryMin, "retryMin");
     Objects.requireNonNull(retryMax, "retryMax");
+    Objects.requireNonNull(tunnel, "tunnel");
   }
 
   /** Production timings around the configured graces. */
   public static ConvergeSettings of(Cidr clusterCidr, String bridge, Duration peerGrace, Duration adoptGrace,
-      Duration resyncInterval) {
+      Duration resyncInterval, TunnelSettings tunnel) {
     return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval,
-        Duration.ofMillis(50), Duration.ofMillis(250), Duration.ofSeconds(30));
+        Duration.ofMillis(50), Duration.ofMillis(250), Duration.ofSeconds(30), tunnel);
   }
 
   public ConvergeSettings withRetry(Duration min, Duration max) {
-    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, min, max);
+    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, min, max, tunnel);
   }
 
   public ConvergeSettings withCoalesce(Duration coalesce) {
-    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, retryMin, retryMax);
+    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, retryMin, retryMax, tunnel);
   }
 }

@@ -4,6 +4,7 @@ import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerState;
 import io.weft.core.model.Route;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.model.Route.RouteKey;
 import io.weft.core.net.Cidr;
 import io.weft.core.plan.RouteConflict;
@@ -15,6 +16,7 @@ import io.weft.core.plan.SkippedPeer;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.LinkEvent;
+import io.weft.dataplane.NeighbourEvent;
 import io.weft.dataplane.NetworkEventListener;
 import io.weft.dataplane.NetworkEvents;
 import io.weft.dataplane.RouteEvent;
@@ -36,6 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +60,10 @@ public final class Converger implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Converger.class);
   /** rtm_protocol of the routes the kernel adds for a connected network (RTPROT_KERNEL). */
   private static final int PROTOCOL_KERNEL = 2;
-  /** Pod veth host ends: their churn never changes a route decision. */
-  private static final String POD_VETH_PREFIX = "weft";
+  /** Pod veth host ends ({@code weft} + 8 hex): their churn never changes a route decision. */
+  private static final Pattern POD_VETH = Pattern.compile("weft[0-9a-f]{8}");
+  /** An uplink whose MTU cannot be read is assumed to have Ethernet's. */
+  private static final int DEFAULT_UPLINK_MTU = 1500;
 
   private final MeshView mesh;
   private final Dataplane dataplane;
@@ -67,6 +72,7 @@ public final class Converger implements AutoCloseable {
   private final ReconcileObserver observer;
   private final SelfNodeHook selfHook;
   private final RoutePlanner planner;
+  private final VxlanTunnel tunnel;
   private final Backoff backoff;
   private final ScheduledExecutorService loop;
 
@@ -110,7 +116,9 @@ public final class Converger implements AutoCloseable {
     this.nowMillis = Objects.requireNonNull(nowMillis, "nowMillis");
     this.observer = Objects.requireNonNull(observer, "observer");
     this.selfHook = Objects.requireNonNull(selfHook, "selfHook");
-    this.planner = new RoutePlanner(settings.clusterCidr(), settings.peerGrace());
+    this.planner = new RoutePlanner(settings.clusterCidr(), settings.peerGrace(), settings.tunnel().mode(),
+        settings.tunnel().device());
+    this.tunnel = new VxlanTunnel(dataplane, settings.tunnel());
     this.backoff = new Backoff(settings.retryMin(), settings.retryMax());
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "weft-converge");
@@ -225,7 +233,8 @@ public final class Converger implements AutoCloseable {
       ReconcileReport previous = latest;
       publish(new ReconcileReport(++number, now, 0, takeTrigger(), previous.self(), previous.desired(),
           previous.skipped(), previous.routes(), previous.conflicts(), 0, 0, 0,
-          List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoption(List.of()), failures, retryAt));
+          List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoption(List.of()), failures, retryAt,
+          previous.paths(), previous.podMtu()));
     }
     lastReconcileEndMillis = nowMillis.getAsLong();
     scheduleNext(lastReconcileEndMillis);
@@ -248,18 +257,23 @@ public final class Converger implements AutoCloseable {
     NodeRecord self = state.self();
     if (self == null) {
       publish(new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, null, List.of(), List.of(),
-          List.of(), List.of(), 0, 0, 0, List.of(), 0, List.of(), adoption(List.of()), failures, 0));
+          List.of(), List.of(), 0, 0, 0, List.of(), 0, List.of(), adoption(List.of()), failures, 0, Map.of(), 0));
       return;
     }
     List<String> errors = new ArrayList<>();
+    int uplinkMtu = uplinkMtu(self);
+    int podMtu = settings.tunnel().mode().podMtu(uplinkMtu);
     try {
-      selfHook.selfChanged(self);
+      selfHook.selfChanged(self, podMtu);
     } catch (RuntimeException e) {
       errors.add(e.getMessage());
     }
     updateAdoption(state, now);
 
     RoutePlan plan = planner.plan(self, state.peers(), connectedNetworks(), now);
+    // The device and its entries first: the tunnel routes below go through it.
+    VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, adopting);
+    errors.addAll(tunnelOutcome.errors());
     List<Route> actual = dataplane.routes().list(RouteFilter.mainTable());
     RouteDiff diff = RouteDiff.between(plan.routes(), actual);
     Map<RouteKey, Route> wanted = plan.routes().stream().collect(Collectors.toMap(Route::key, r -> r));
@@ -320,8 +334,8 @@ public final class Converger implements AutoCloseable {
     }
     ReconcileReport report = new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, self,
         plan.routes(), plan.skipped(), rows, diff.conflicts(), added, replaced, deleted, errors, repairs, lags,
-        adoption(kept), failures, retryAt);
-    logReport(report, ops, repairs);
+        adoption(kept), failures, retryAt, plan.paths(), podMtu);
+    logReport(report, ops, repairs, tunnelOutcome.changes());
     publish(report);
   }
 
@@ -358,11 +372,14 @@ public final class Converger implements AutoCloseable {
     return new ReconcileReport.Adoption(adopting, adoptUntil, adoptionEndedAt, adoptionEndReason, kept);
   }
 
-  /** IPv4 networks of this host and the device holding each; the bridge serves pods, never peers. */
+  /**
+   * IPv4 networks of this host and the device holding each; the bridge serves pods and the tunnel device
+   * holds only its VTEP address, neither is ever an uplink to a peer.
+   */
   private Map<Cidr, String> connectedNetworks() {
     Map<Cidr, String> networks = new HashMap<>();
     for (InterfaceAddress a : dataplane.addresses().listIpv4()) {
-      if (!a.device().equals(settings.bridge())) {
+      if (!a.device().equals(settings.bridge()) && !a.device().equals(settings.tunnel().device())) {
         networks.merge(a.network(), a.device(), (x, y) -> x.compareTo(y) <= 0 ? x : y);
       }
     }
@@ -391,10 +408,22 @@ public final class Converger implements AutoCloseable {
     scheduleAt(next, reason);
   }
 
-  private void logReport(ReconcileReport r, List<RouteOp> ops, int repairs) {
-    if (!ops.isEmpty()) {
-      log.info("reconcile #{} ({}): added {}, replaced {}, deleted {}{}{} in {} ms", r.number(), r.trigger(),
+  /** The MTU of the device holding the node IP (the tunnel's underlay). */
+  private int uplinkMtu(NodeRecord self) {
+    return dataplane.addresses().listIpv4().stream()
+        .filter(a -> a.address().equals(self.nodeIp()))
+        .findFirst()
+        .flatMap(a -> dataplane.links().byName(a.device()))
+        .map(l -> l.mtu())
+        .filter(mtu -> mtu > TunnelMode.VXLAN_OVERHEAD)
+        .orElse(DEFAULT_UPLINK_MTU);
+  }
+
+  private void logReport(ReconcileReport r, List<RouteOp> ops, int repairs, int tunnelChanges) {
+    if (!ops.isEmpty() || tunnelChanges > 0) {
+      log.info("reconcile #{} ({}): added {}, replaced {}, deleted {}{}{}{} in {} ms", r.number(), r.trigger(),
           r.added(), r.replaced(), r.deleted(), repairs > 0 ? ", repaired drift on " + repairs : "",
+          tunnelChanges > 0 ? ", " + tunnelChanges + " tunnel change(s)" : "",
           r.errors().isEmpty() ? "" : ", " + r.errors().size() + " failed", r.durationNanos() / 1_000_000);
     }
     for (String e : r.errors()) {
@@ -435,8 +464,16 @@ public final class Converger implements AutoCloseable {
 
     @Override
     public void onLinkChanged(LinkEvent event) {
-      if (!event.link().name().startsWith(POD_VETH_PREFIX)) {
+      if (!POD_VETH.matcher(event.link().name()).matches()) {
         post(() -> input("link " + event.link().name() + (event.deleted() ? " deleted" : " changed")));
+      }
+    }
+
+    @Override
+    public void onNeighbourChanged(NeighbourEvent event) {
+      if (settings.tunnel().device().equals(event.device())) {
+        post(() -> input((event.fdb() ? "FDB entry " : "neighbour ") + (event.deleted() ? "deleted" : "changed")
+            + " on " + event.device()));
       }
     }
 

@@ -1,11 +1,13 @@
 package io.weft.agent.converge;
 
 import io.weft.core.model.NodeRecord;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
 import io.weft.core.plan.RouteConflict;
 import io.weft.core.plan.RouteStatus;
 import io.weft.core.plan.SkippedPeer;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one reconcile found and did; the loop publishes the latest for status and metrics. Immutable.
@@ -28,6 +30,8 @@ import java.util.List;
  * @param adoption            the start-up adoption grace
  * @param consecutiveFailures reconciles in a row with errors (0 after a clean one)
  * @param nextRetryAtMillis   when the failed changes are retried, 0 when nothing failed
+ * @param paths               node name to path ({@code direct} or {@code vxlan}) of every routed peer
+ * @param podMtu              this node's pod MTU (0 before the first reconcile with a record)
  */
 public record ReconcileReport(
     long number,
@@ -47,7 +51,9 @@ public record ReconcileReport(
     List<Long> lagsMillis,
     Adoption adoption,
     int consecutiveFailures,
-    long nextRetryAtMillis) {
+    long nextRetryAtMillis,
+    Map<String, PeerPath> paths,
+    int podMtu) {
 
   public ReconcileReport {
     desired = List.copyOf(desired);
@@ -56,20 +62,23 @@ public record ReconcileReport(
     conflicts = List.copyOf(conflicts);
     errors = List.copyOf(errors);
     lagsMillis = List.copyOf(lagsMillis);
+    paths = Map.copyOf(paths);
   }
 
   /** Before the first reconcile. */
   public static ReconcileReport initial() {
     return new ReconcileReport(0, 0, 0, "not started", null, List.of(), List.of(), List.of(), List.of(), 0, 0, 0,
-        List.of(), 0, List.of(), Adoption.pending(), 0, 0);
+        List.of(), 0, List.of(), Adoption.pending(), 0, 0, Map.of(), 0);
   }
 
   /**
-   * The kernel holds exactly what is wanted: joined, no errors, nothing missing and nothing stale
-   * (foreign conflicts are reported as problems but do not stop convergence: Weft never resolves them).
+   * The kernel holds exactly what is wanted and every live peer is reachable: joined, no errors, no peer
+   * left without a route (a peer behind a router with {@code --tunnel never}, a subnet conflict), nothing
+   * missing and nothing stale (foreign conflicts are reported as problems but do not stop convergence:
+   * Weft never resolves them).
    */
   public boolean converged() {
-    return self != null && errors.isEmpty()
+    return self != null && errors.isEmpty() && skipped.isEmpty()
         && routes.stream().noneMatch(r -> r.state() == RouteStatus.State.MISSING || r.state() == RouteStatus.State.STALE);
   }
 

@@ -9,5 +9,9 @@ import io.weft.core.model.NodeRecord;
  */
 @FunctionalInterface
 public interface SelfNodeHook {
-  void selfChanged(NodeRecord self);
+  /**
+   * @param self   this node's record
+   * @param podMtu the MTU of this node's pods (the bridge's too)
+   */
+  void selfChanged(NodeRecord self, int podMtu);
 }

@@ -11,6 +11,7 @@ import io.weft.agent.status.StatusViews.RoutesView;
 import io.weft.agent.status.StatusViews.StatusView;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.PeerState;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
@@ -108,9 +109,9 @@ public final class StatusService {
     for (Peer p : sorted) {
       NodeRecord rec = p.record();
       Optional<SkippedPeer> skipped = r.skipped().stream().filter(s -> s.nodeName().equals(p.name())).findFirst();
-      Optional<RouteStatus> row = r.routes().stream()
-          .filter(s -> s.desired() != null && s.key().destination().equals(rec.podSubnet())
-              && rec.nodeIp().equals(s.desired().gateway()))
+      PeerPath path = r.paths().get(p.name());
+      Optional<RouteStatus> row = path == null ? Optional.empty() : r.routes().stream()
+          .filter(s -> s.desired() != null && s.key().destination().equals(rec.podSubnet()))
           .findFirst();
       boolean down = p.state() == PeerState.DOWN;
       long keptUntil = down ? p.downSinceMillis() + peerGrace.toMillis() : 0;
@@ -138,7 +139,7 @@ public final class StatusService {
       }
       views.add(new PeerView(p.name(), rec.hostname(), ip(rec.nodeIp()), rec.podSubnet().toString(),
           p.state().name().toLowerCase(Locale.ROOT), route, reason, p.lastSeenMillis(), p.downSinceMillis(),
-          keptUntil, rec.mac().toString(), rec.agentVersion()));
+          keptUntil, rec.mac().toString(), rec.agentVersion(), path == null ? null : path.label()));
     }
     return views;
   }

@@ -35,7 +35,7 @@ public final class StatusViews {
    */
   public record PeerView(String name, String hostname, String nodeIp, String podSubnet, String state, String route,
       String reason, long lastSeenMillis, long downSinceMillis, long routeKeptUntilMillis, String mac,
-      String agentVersion) {}
+      String agentVersion, String path) {}
 
   /** {@code GET /v1/peers}. */
   public record PeersView(List<PeerView> peers) {}

@@ -59,7 +59,7 @@ public final class CniBenchmark {
         + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.244.2.0/24\",\"dataDir\":\"" + dir.resolve("host-local") + "\"}}";
     try (NetlinkDataplane node = NetlinkDataplane.in(Netns.path(NODE));
         CniEndpoint endpoint = new CniEndpoint(node, NetlinkDataplane::in, "v-net-0",
-            () -> Optional.of(Cidr.parse("10.244.1.0/24")), dir.resolve("state"), Clock.systemUTC());
+            () -> Optional.of(Cidr.parse("10.244.1.0/24")), () -> 1500, dir.resolve("state"), Clock.systemUTC());
         ApiServer server = ApiServer.on(socket).route("POST", "/v1/cni", endpoint).workers(parallel).start()) {
       String java = System.getProperty("weft.java", System.getenv("WEFT_JAVA"));
       Plugin weftPlugin = new Plugin("weft", weft.toString(), weftConf, "eth0", java);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.Route;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.core.plan.RoutePlanner;
@@ -59,14 +60,15 @@ class ConvergerTest {
 
   ConvergeSettings settings() {
     return new ConvergeSettings(CLUSTER, "v-net-0", Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofHours(1),
-        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(200));
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(200),
+        TunnelSettings.of(TunnelMode.NEVER, 87, 4789));
   }
 
   void start(ConvergeSettings settings, ReconcileObserver extra) {
     loop = new Converger(mesh, kernel, settings, System::currentTimeMillis, r -> {
       reports.add(r);
       extra.reconciled(r);
-    }, self -> { });
+    }, (self, podMtu) -> { });
     loop.start();
   }
 
@@ -155,7 +157,7 @@ class ConvergerTest {
   void aDownPeerKeepsItsRouteForThePeerGraceThenLosesIt() {
     ConvergeSettings s = settings();
     start(new ConvergeSettings(s.clusterCidr(), s.bridge(), Duration.ofMillis(300), s.adoptGrace(), s.resyncInterval(),
-        s.coalesce(), s.retryMin(), s.retryMax()), r -> { });
+        s.coalesce(), s.retryMin(), s.retryMax(), s.tunnel()), r -> { });
     mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
     awaitRoutes(UNREACHABLE, TO_B, TO_C);
     long downAt = System.currentTimeMillis();
@@ -257,7 +259,7 @@ class ConvergerTest {
     kernel.routes().add(leftover);
     ConvergeSettings s = settings();
     start(new ConvergeSettings(s.clusterCidr(), s.bridge(), s.peerGrace(), Duration.ofMillis(300), s.resyncInterval(),
-        s.coalesce(), s.retryMin(), s.retryMax()), r -> { });
+        s.coalesce(), s.retryMin(), s.retryMax(), s.tunnel()), r -> { });
     mesh.set(SELF, false);
     awaitRoutes(UNREACHABLE);
     await().until(() -> !loop.latest().adoption().active());
@@ -297,7 +299,7 @@ class ConvergerTest {
   @Test
   void aFailingNodeStepIsReportedAndRetried() {
     java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-    loop = new Converger(mesh, kernel, settings(), System::currentTimeMillis, reports::add, self -> {
+    loop = new Converger(mesh, kernel, settings(), System::currentTimeMillis, reports::add, (self, podMtu) -> {
       if (calls.incrementAndGet() <= 2) {
         throw new IllegalStateException("could not add 10.244.1.1/24 to v-net-0: device busy");
       }

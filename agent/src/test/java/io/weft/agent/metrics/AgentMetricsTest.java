@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.agent.converge.ReconcileReport;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.plan.RouteDiff;
@@ -45,7 +46,8 @@ class AgentMetricsTest {
     return new ReconcileReport(1, 1, 2_000_000, "start", SELF, desired,
         List.of(new SkippedPeer("node-far", FAR.podSubnet(), FAR.nodeIp(), RoutePlanner.NOT_ON_SHARED_L2)),
         RouteDiff.status(desired, desired), List.of(), 2, 0, 0, List.of(), 1, List.of(40L, 60L),
-        new ReconcileReport.Adoption(false, 1, 1, "mesh view settled", List.of()), 0, 0);
+        new ReconcileReport.Adoption(false, 1, 1, "mesh view settled", List.of()), 0, 0,
+        Map.of("node-b", PeerPath.DIRECT), 1450);
   }
 
   static String text(AgentMetrics m) throws Exception {

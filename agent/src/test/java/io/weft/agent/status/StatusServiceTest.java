@@ -12,6 +12,7 @@ import io.weft.agent.api.ApiResponse;
 import io.weft.agent.converge.ReconcileReport;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
@@ -46,7 +47,8 @@ public class StatusServiceTest {
   public static ReconcileReport report(List<Route> desired, List<Route> kernel, List<SkippedPeer> skipped) {
     return new ReconcileReport(4, NOW - 2000, 1_500_000, "mesh changed", SELF, desired, skipped,
         RouteDiff.status(desired, kernel), RouteDiff.between(desired, kernel).conflicts(), 1, 0, 0, List.of(), 0,
-        List.of(12L), new ReconcileReport.Adoption(false, NOW, NOW - 1000, "mesh view settled", List.of()), 0, 0);
+        List.of(12L), new ReconcileReport.Adoption(false, NOW, NOW - 1000, "mesh view settled", List.of()), 0, 0,
+        Map.of("node-b", PeerPath.DIRECT, "node-c", PeerPath.VXLAN), 1450);
   }
 
   StatusService service(MeshSnapshot m, ReconcileReport r) {
@@ -87,14 +89,16 @@ public class StatusServiceTest {
     StatusViews.StatusView v = s.status();
     assertFalse(v.healthy());
     List<String> problems = v.problems();
-    assertTrue(problems.stream().anyMatch(p -> p.equals("peer node-far: unreachable: not on a shared L2 network")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.equals("peer node-far: " + RoutePlanner.NOT_ON_SHARED_L2)), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("peer node-b is down; its route is kept until")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("route conflict: 10.244.3.0/24 is held by the foreign route")), problems.toString());
     StatusViews.PeerView b = v.peers().get(0);
     assertEquals("down", b.state());
     assertEquals("installed", b.route());
     assertEquals(NOW - 10_000 + 120_000, b.routeKeptUntilMillis());
+    assertEquals("direct", b.path());
     assertEquals("foreign", v.peers().get(1).route());
+    assertEquals("vxlan", v.peers().get(1).path());
     assertEquals("none", v.peers().get(2).route());
 
     List<String> states = new ArrayList<>();

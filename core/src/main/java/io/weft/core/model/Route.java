@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param device      outgoing interface name, or null to let the kernel pick it from the gateway
  * @param protocol    rtm_protocol; {@link #PROTOCOL_WEFT} marks the routes Weft owns
  * @param table       routing table id ({@link #TABLE_MAIN})
+ * @param onLink      the gateway is reachable on the device although no connected network holds it
+ *                    (RTNH_F_ONLINK): how a tunnel route names the peer's VTEP
  */
-public record Route(Cidr destination, Type type, InetAddress gateway, String device, int protocol, int table) {
+public record Route(Cidr destination, Type type, InetAddress gateway, String device, int protocol, int table,
+    boolean onLink) {
 
   /** Weft's route protocol number; {@code /etc/iproute2/rt_protos.d/weft.conf} names it. */
   public static final int PROTOCOL_WEFT = 87;
@@ -36,11 +39,24 @@ public record Route(Cidr destination, Type type, InetAddress gateway, String dev
     if (type == Type.UNREACHABLE && gateway != null) {
       throw new IllegalArgumentException("unreachable route to " + destination + " cannot have a gateway");
     }
+    if (onLink && (gateway == null || device == null)) {
+      throw new IllegalArgumentException("on-link route to " + destination + " needs a gateway and a device");
+    }
+  }
+
+  /** A route without the on-link flag. */
+  public Route(Cidr destination, Type type, InetAddress gateway, String device, int protocol, int table) {
+    this(destination, type, gateway, device, protocol, table, false);
   }
 
   /** {@code destination via gateway dev device proto weft}, table main. */
   public static Route via(Cidr destination, InetAddress gateway, String device) {
     return new Route(destination, Type.UNICAST, gateway, device, PROTOCOL_WEFT, TABLE_MAIN);
+  }
+
+  /** {@code destination via gateway dev device onlink proto weft}, table main: through a tunnel device. */
+  public static Route viaOnLink(Cidr destination, InetAddress gateway, String device) {
+    return new Route(destination, Type.UNICAST, gateway, device, PROTOCOL_WEFT, TABLE_MAIN, true);
   }
 
   /** {@code unreachable destination proto weft}, table main. */
@@ -69,6 +85,9 @@ public record Route(Cidr destination, Type type, InetAddress gateway, String dev
     }
     if (device != null) {
       b.append(" dev ").append(device);
+    }
+    if (onLink) {
+      b.append(" onlink");
     }
     b.append(" proto ").append(protocol == PROTOCOL_WEFT ? "weft" : Integer.toString(protocol));
     if (table != TABLE_MAIN) {

@@ -27,7 +27,7 @@ import java.util.TreeSet;
  *   <li>ours there and one equal: nothing (further ones of ours are deleted);</li>
  *   <li>ours at a key nobody desires: {@link #toDelete}.</li>
  * </ul>
- * "Equal" means same type and gateway, and the same device unless the desired route leaves the device
+ * "Equal" means same type, gateway and on-link flag, and the same device unless the desired route leaves the device
  * to the kernel (null). Foreign routes never appear in {@link #toDelete} or {@link #toReplace}.
  *
  * @param toAdd     desired routes to add, sorted by key
@@ -156,6 +156,7 @@ public record RouteDiff(List<Route> toAdd, List<Route> toReplace, List<Route> to
   static boolean sameForwarding(Route desired, Route actual) {
     return desired.type() == actual.type()
         && Objects.equals(desired.gateway(), actual.gateway())
+        && desired.onLink() == actual.onLink()
         && (desired.device() == null || desired.device().equals(actual.device()));
   }
 

@@ -3,7 +3,10 @@ package io.weft.core.plan;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerState;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
+import io.weft.core.model.TunnelEndpoint;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -13,13 +16,16 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Decides which routes this node wants: one {@code <peer subnet> via <peer node IP> dev <uplink>} per
- * live peer, plus {@code unreachable <cluster CIDR>} so traffic to a subnet nobody owns is refused here
- * instead of leaking out through the default route. Pure: same input, same plan, in any input order.
+ * Decides which routes this node wants and which path each live peer takes: a direct
+ * {@code <peer subnet> via <peer node IP> dev <uplink>} where the peer's node IP is on-link, else (with
+ * {@link TunnelMode#AUTO}) {@code <peer subnet> via <peer VTEP> dev weft.vxlan onlink} through the tunnel;
+ * plus {@code unreachable <cluster CIDR>} so traffic to a subnet nobody owns is refused here instead of
+ * leaking out through the default route. Pure: same input, same plan, in any input order.
  *
  * <p>Rules, in the order they are applied to each peer (a peer gets at most one reason):
  * <ol>
@@ -29,24 +35,35 @@ import java.util.Optional;
  *   <li>A subnet overlapping this node's subnet or another live peer's is skipped ({@code conflict: ...});
  *       all peers of an overlap are skipped, so the choice never depends on input order.</li>
  *   <li>A node IP that is this node's IP or lies inside the cluster CIDR is skipped ({@code invalid: ...}).</li>
- *   <li>A node IP on none of the host's connected IPv4 networks is skipped with exactly
- *       {@value #NOT_ON_SHARED_L2}: Weft routes without tunnels, so the next hop must be on-link.</li>
+ *   <li>The path: {@link TunnelMode#ALWAYS} tunnels every peer; {@link TunnelMode#AUTO} routes directly
+ *       to a node IP on one of the host's connected IPv4 networks and tunnels the others;
+ *       {@link TunnelMode#NEVER} routes directly and skips the others with exactly
+ *       {@value #NOT_ON_SHARED_L2}. A tunnel needs an IPv4 node IP ({@value #TUNNEL_NEEDS_IPV4}).</li>
  * </ol>
+ * Every live peer other than this node gets exactly one path or one reason.
  */
 public final class RoutePlanner {
   /** The reason given for a peer whose node IP is on none of this host's connected networks. */
-  public static final String NOT_ON_SHARED_L2 = "unreachable: not on a shared L2 network";
+  public static final String NOT_ON_SHARED_L2 = "unreachable: not on a shared L2 network (--tunnel never)";
+  /** The reason given for a peer to be tunnelled whose node IP is not IPv4. */
+  public static final String TUNNEL_NEEDS_IPV4 = "unreachable: the VXLAN tunnel needs an IPv4 node IP";
 
   private final Cidr clusterCidr;
   private final Duration peerGrace;
+  private final TunnelMode tunnelMode;
+  private final String tunnelDevice;
 
   /**
-   * @param clusterCidr the pod network ({@code --cluster-cidr})
-   * @param peerGrace   how long a DOWN peer keeps its route ({@code --peer-grace}); zero or more
+   * @param clusterCidr  the pod network ({@code --cluster-cidr})
+   * @param peerGrace    how long a DOWN peer keeps its route ({@code --peer-grace}); zero or more
+   * @param tunnelMode   when peers are tunnelled ({@code --tunnel})
+   * @param tunnelDevice the VXLAN device tunnel routes go through ({@code weft.vxlan})
    */
-  public RoutePlanner(Cidr clusterCidr, Duration peerGrace) {
+  public RoutePlanner(Cidr clusterCidr, Duration peerGrace, TunnelMode tunnelMode, String tunnelDevice) {
     this.clusterCidr = Objects.requireNonNull(clusterCidr, "clusterCidr");
     this.peerGrace = Objects.requireNonNull(peerGrace, "peerGrace");
+    this.tunnelMode = Objects.requireNonNull(tunnelMode, "tunnelMode");
+    this.tunnelDevice = Objects.requireNonNull(tunnelDevice, "tunnelDevice");
     if (peerGrace.isNegative()) {
       throw new IllegalArgumentException("peer grace " + peerGrace + " is negative");
     }
@@ -58,8 +75,9 @@ public final class RoutePlanner {
    * @param self              this node's own record (its subnet is never routed: the bridge serves it)
    * @param peers             every peer known, UP or DOWN, in any order
    * @param connectedNetworks the host's connected IPv4 networks and the device holding each
-   *                          ({@code 192.168.1.0/24 -> eth0}); where several hold a node IP the most
-   *                          specific wins, then the smaller device name
+   *                          ({@code 192.168.1.0/24 -> eth0}), without the bridge and the tunnel
+   *                          device; where several hold a node IP the most specific wins, then the
+   *                          smaller device name
    * @param nowMillis         the current time, epoch milliseconds, to measure the grace of DOWN peers
    */
   public RoutePlan plan(NodeRecord self, Collection<Peer> peers, Map<Cidr, String> connectedNetworks,
@@ -71,23 +89,34 @@ public final class RoutePlanner {
         .toList();
     List<Route> routes = new ArrayList<>();
     List<SkippedPeer> skipped = new ArrayList<>();
+    Map<String, PeerPath> paths = new TreeMap<>();
+    List<TunnelEndpoint> tunnels = new ArrayList<>();
     routes.add(Route.unreachable(clusterCidr));
     for (Peer peer : live) {
       NodeRecord r = peer.record();
       Optional<String> problem = problemWith(peer, self, live);
-      Optional<String> device = problem.isPresent() ? Optional.empty()
-          : deviceOnLinkTo(r.nodeIp(), connectedNetworks);
-      if (problem.isEmpty() && device.isEmpty()) {
-        problem = Optional.of(NOT_ON_SHARED_L2);
-      }
       if (problem.isPresent()) {
         skipped.add(new SkippedPeer(r.name(), r.podSubnet(), r.nodeIp(), problem.get()));
+        continue;
+      }
+      Optional<String> uplink = tunnelMode == TunnelMode.ALWAYS ? Optional.empty()
+          : deviceOnLinkTo(r.nodeIp(), connectedNetworks);
+      if (uplink.isPresent()) {
+        routes.add(Route.via(r.podSubnet(), r.nodeIp(), uplink.get()));
+        paths.put(r.name(), PeerPath.DIRECT);
+      } else if (tunnelMode == TunnelMode.NEVER) {
+        skipped.add(new SkippedPeer(r.name(), r.podSubnet(), r.nodeIp(), NOT_ON_SHARED_L2));
+      } else if (!(r.nodeIp() instanceof Inet4Address)) {
+        skipped.add(new SkippedPeer(r.name(), r.podSubnet(), r.nodeIp(), TUNNEL_NEEDS_IPV4));
       } else {
-        routes.add(Route.via(r.podSubnet(), r.nodeIp(), device.get()));
+        TunnelEndpoint endpoint = TunnelEndpoint.of(r);
+        tunnels.add(endpoint);
+        routes.add(Route.viaOnLink(r.podSubnet(), endpoint.vtepIp(), tunnelDevice));
+        paths.put(r.name(), PeerPath.VXLAN);
       }
     }
     routes.sort(Comparator.comparing(Route::destination));
-    return new RoutePlan(routes, skipped);
+    return new RoutePlan(routes, skipped, paths, tunnels);
   }
 
   /** UP peers, and DOWN peers for less than the grace (their agent may just be restarting). */

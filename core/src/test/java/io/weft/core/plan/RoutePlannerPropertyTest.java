@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerState;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
+import io.weft.core.model.TunnelEndpoint;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +36,8 @@ class RoutePlannerPropertyTest {
   private static final Duration GRACE = Duration.ofSeconds(120);
   private static final Map<Cidr, String> ALL_NETWORKS = Map.of(
       cidr("192.168.1.0/24"), "eth0", cidr("192.168.2.0/24"), "eth1", cidr("192.168.0.0/16"), "br0");
-  private final RoutePlanner planner = new RoutePlanner(CLUSTER, GRACE);
+  private static final String VXLAN = "weft.vxlan";
+  private final RoutePlanner planner = new RoutePlanner(CLUSTER, GRACE, TunnelMode.NEVER, VXLAN);
 
   /** A peer without its name: names are given by position so they are unique. */
   record PeerSpec(int subnetIndex, String ipPrefix, int host, PeerState state, long downForMillis) {
@@ -98,11 +102,12 @@ class RoutePlannerPropertyTest {
   }
 
   @Property(tries = 1000)
-  void everyLivePeerOnAConnectedNetworkIsRoutedExactlyOnce(@ForAll("peerSpecs") List<PeerSpec> specs,
-      @ForAll("connected") Map<Cidr, String> nets, @ForAll @IntRange(min = 0, max = 15) int selfIndex) {
+  void everyLivePeerGetsExactlyOnePathOrOneReason(@ForAll("peerSpecs") List<PeerSpec> specs,
+      @ForAll("connected") Map<Cidr, String> nets, @ForAll @IntRange(min = 0, max = 15) int selfIndex,
+      @ForAll TunnelMode mode) {
     NodeRecord self = self(selfIndex);
     List<Peer> peers = peers(specs);
-    RoutePlan plan = planner.plan(self, peers, nets, NOW);
+    RoutePlan plan = new RoutePlanner(CLUSTER, GRACE, mode, VXLAN).plan(self, peers, nets, NOW);
 
     int expectedRoutes = 0;
     for (Peer p : peers) {
@@ -113,36 +118,56 @@ class RoutePlannerPropertyTest {
           && o.record().podSubnet().overlaps(r.podSubnet()));
       boolean onLink = nets.keySet().stream().anyMatch(n -> n.contains(r.nodeIp()));
       boolean sane = !r.nodeIp().equals(self.nodeIp()) && !CLUSTER.contains(r.nodeIp());
-      long routed = plan.routes().stream()
-          .filter(x -> x.destination().equals(r.podSubnet()) && r.nodeIp().equals(x.gateway())).count();
+      long direct = plan.routes().stream()
+          .filter(x -> x.destination().equals(r.podSubnet()) && r.nodeIp().equals(x.gateway()) && !x.onLink())
+          .count();
+      long tunnelled = plan.routes().stream()
+          .filter(x -> x.destination().equals(r.podSubnet()) && x.onLink() && VXLAN.equals(x.device())
+              && TunnelEndpoint.vtepIp(r.podSubnet()).equals(x.gateway()))
+          .count();
       long skipped = plan.skipped().stream().filter(s -> s.nodeName().equals(r.name())).count();
+      PeerPath path = plan.paths().get(r.name());
 
       if (!live) {
-        // An identical live twin may hold the same route, so only the skip list speaks for this one.
+        // An identical live twin may hold the same route, so only the skip list and paths speak for this one.
         assertEquals(0, skipped, () -> "expired peer still planned: " + p);
-      } else if (!overlaps && onLink && sane) {
-        expectedRoutes++;
-        assertEquals(1, routed, () -> "live peer " + p + " routed " + routed + " times in " + plan);
-        assertEquals(0, skipped);
-      } else {
-        assertEquals(0, routed, () -> "peer " + p + " routed despite a problem: " + plan);
-        assertEquals(1, skipped);
+        assertEquals(null, path);
+        continue;
       }
-      if (live && !overlaps && !onLink && sane) {
+      PeerPath expected = !overlaps && sane
+          ? mode == TunnelMode.ALWAYS || (mode == TunnelMode.AUTO && !onLink) ? PeerPath.VXLAN
+          : onLink ? PeerPath.DIRECT : null
+          : null;
+      assertEquals(expected, path, () -> "path of " + p + " in " + mode + ": " + plan);
+      if (expected == null) {
+        assertEquals(0, direct + tunnelled, () -> "peer " + p + " routed despite a problem: " + plan);
+        assertEquals(1, skipped);
+      } else {
+        expectedRoutes++;
+        assertEquals(0, skipped);
+        assertEquals(1, expected == PeerPath.DIRECT ? direct : tunnelled, () -> "route of " + p + ": " + plan);
+        assertEquals(expected == PeerPath.VXLAN,
+            plan.tunnels().stream().anyMatch(t -> t.nodeName().equals(r.name())));
+      }
+      if (!overlaps && !onLink && sane && mode == TunnelMode.NEVER) {
         assertEquals(RoutePlanner.NOT_ON_SHARED_L2, plan.skipped().stream()
             .filter(s -> s.nodeName().equals(r.name())).findFirst().orElseThrow().reason());
       }
     }
     assertEquals(expectedRoutes + 1, plan.routes().size(), () -> "peer routes plus unreachable: " + plan);
+    assertEquals(plan.paths().size(), expectedRoutes);
     List<Cidr> destinations = plan.routes().stream().map(Route::destination).toList();
     assertEquals(destinations.stream().sorted().toList(), destinations, "routes sorted by destination");
     assertEquals(destinations.stream().distinct().count(), destinations.size(), "one route per destination");
+    assertEquals(plan.tunnels().stream().map(TunnelEndpoint::nodeIp).distinct().count(),
+        plan.tunnels().stream().map(TunnelEndpoint::vtepMac).distinct().count(), "one VTEP MAC per node IP");
   }
 
   @Property(tries = 1000)
   void planDoesNotDependOnInputOrder(@ForAll("peerSpecs") List<PeerSpec> specs,
       @ForAll("connected") Map<Cidr, String> nets, @ForAll @IntRange(min = 0, max = 15) int selfIndex,
-      @ForAll Random random) {
+      @ForAll Random random, @ForAll TunnelMode mode) {
+    RoutePlanner planner = new RoutePlanner(CLUSTER, GRACE, mode, VXLAN);
     NodeRecord self = self(selfIndex);
     List<Peer> peers = peers(specs);
     RoutePlan plan = planner.plan(self, peers, nets, NOW);

@@ -10,7 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
+import io.weft.core.model.TunnelEndpoint;
+import io.weft.core.model.TunnelMode;
+import io.weft.core.net.MacAddress;
 import io.weft.core.net.Cidr;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +24,10 @@ import org.junit.jupiter.api.Test;
 class RoutePlannerTest {
   private static final long NOW = 1_000_000_000L;
   private static final Map<Cidr, String> LAN = Map.of(cidr("192.168.1.0/24"), "eth0");
-  private final RoutePlanner planner = new RoutePlanner(CLUSTER, Duration.ofSeconds(120));
+  private static final String VXLAN = "weft.vxlan";
+  private final RoutePlanner planner = new RoutePlanner(CLUSTER, Duration.ofSeconds(120), TunnelMode.NEVER, VXLAN);
+  private final RoutePlanner auto = new RoutePlanner(CLUSTER, Duration.ofSeconds(120), TunnelMode.AUTO, VXLAN);
+  private final RoutePlanner always = new RoutePlanner(CLUSTER, Duration.ofSeconds(120), TunnelMode.ALWAYS, VXLAN);
 
   private final NodeRecord node1 = node("node-1", "192.168.1.11", "10.244.1.0/24");
   private final NodeRecord node2 = node("node-2", "192.168.1.12", "10.244.2.0/24");
@@ -65,7 +72,43 @@ class RoutePlannerTest {
 
     assertEquals(2, plan.routes().size());
     assertEquals(List.of(new SkippedPeer("far", cidr("10.244.9.0/24"), ip("172.16.0.5"),
-        "unreachable: not on a shared L2 network")), plan.skipped());
+        "unreachable: not on a shared L2 network (--tunnel never)")), plan.skipped());
+  }
+
+  @Test
+  void autoTunnelsThePeerBehindARouterAndRoutesTheOnLinkOneDirectly() {
+    NodeRecord far = node("far", "192.168.2.13", "10.244.9.0/24");
+    RoutePlan plan = auto.plan(node1, List.of(Peer.up(far, NOW), Peer.up(node2, NOW)), LAN, NOW);
+
+    assertEquals(List.of(
+            Route.unreachable(CLUSTER),
+            Route.via(cidr("10.244.2.0/24"), ip("192.168.1.12"), "eth0"),
+            Route.viaOnLink(cidr("10.244.9.0/24"), ip("10.244.9.0"), VXLAN)),
+        plan.routes());
+    assertEquals("10.244.9.0/24 via 10.244.9.0 dev weft.vxlan onlink proto weft", plan.routes().get(2).toString());
+    assertEquals(Map.of("far", PeerPath.VXLAN, "node-2", PeerPath.DIRECT), plan.paths());
+    assertEquals(List.of(new TunnelEndpoint("far", ip("192.168.2.13"), cidr("10.244.9.0/24"), ip("10.244.9.0"),
+        MacAddress.parse("02:57:c0:a8:02:0d"))), plan.tunnels());
+    assertEquals(List.of(), plan.skipped());
+  }
+
+  @Test
+  void alwaysTunnelsEvenTheOnLinkPeer() {
+    RoutePlan plan = always.plan(node1, List.of(Peer.up(node2, NOW)), LAN, NOW);
+
+    assertEquals(List.of(Route.unreachable(CLUSTER), Route.viaOnLink(cidr("10.244.2.0/24"), ip("10.244.2.0"), VXLAN)),
+        plan.routes());
+    assertEquals(Map.of("node-2", PeerPath.VXLAN), plan.paths());
+    assertTrue(plan.needsTunnel());
+  }
+
+  @Test
+  void aTunnelNeedsAnIpv4NodeIp() {
+    NodeRecord v6 = node("v6", "fd00::13", "10.244.9.0/24");
+    RoutePlan plan = auto.plan(node1, List.of(Peer.up(v6, NOW)), LAN, NOW);
+
+    assertEquals(List.of(Route.unreachable(CLUSTER)), plan.routes());
+    assertEquals(RoutePlanner.TUNNEL_NEEDS_IPV4, plan.skipped().get(0).reason());
   }
 
   @Test
@@ -108,6 +151,6 @@ class RoutePlannerTest {
 
   @Test
   void refusesNegativeGrace() {
-    assertThrows(IllegalArgumentException.class, () -> new RoutePlanner(CLUSTER, Duration.ofSeconds(-1)));
+    assertThrows(IllegalArgumentException.class, () -> new RoutePlanner(CLUSTER, Duration.ofSeconds(-1), TunnelMode.AUTO, VXLAN));
   }
 }

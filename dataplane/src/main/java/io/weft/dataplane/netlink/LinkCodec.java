@@ -2,6 +2,9 @@ package io.weft.dataplane.netlink;
 
 import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Link;
+import io.weft.dataplane.Vxlan;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /** Links to and from RTM_*LINK messages. */
@@ -24,6 +27,55 @@ public final class LinkCodec {
     String kind = a.nested(Nl.IFLA_LINKINFO).string(Nl.IFLA_INFO_KIND);
     return new Link(index, a.string(Nl.IFLA_IFNAME), kind, mac, mtu == null ? 0 : mtu,
         (flags & Nl.IFF_UP) != 0, master == null ? 0 : master);
+  }
+
+  /**
+   * The VXLAN settings of an RTM_NEWLINK message of kind {@code vxlan}, or null for any other link (or a
+   * VXLAN without an IPv4 local address, which Weft never creates).
+   */
+  public static Vxlan decodeVxlan(NetlinkMessage m) {
+    Link l = decode(m);
+    if (l == null || !"vxlan".equals(l.kind())) {
+      return null;
+    }
+    ByteBuffer p = m.payload();
+    Attributes data = Attributes.parse(p, Nl.IFINFOMSG_LEN, p.limit() - Nl.IFINFOMSG_LEN)
+        .nested(Nl.IFLA_LINKINFO).nested(Nl.IFLA_INFO_DATA);
+    Integer vni = data.u32(Nl.IFLA_VXLAN_ID);
+    InetAddress local = data.address(Nl.IFLA_VXLAN_LOCAL);
+    ByteBuffer port = data.get(Nl.IFLA_VXLAN_PORT);
+    Integer learning = data.u8(Nl.IFLA_VXLAN_LEARNING);
+    if (vni == null || !(local instanceof Inet4Address v4) || port == null || port.limit() < 2) {
+      return null;
+    }
+    int udp = (Byte.toUnsignedInt(port.get(0)) << 8) | Byte.toUnsignedInt(port.get(1));
+    return new Vxlan(l.name(), vni, udp, v4, learning != null && learning != 0, l.mtu(), l.mac());
+  }
+
+  /**
+   * RTM_NEWLINK creating a unicast VXLAN device: VNI, local address, UDP port (network byte order),
+   * learning as given, no group (remotes come only from FDB entries).
+   */
+  public static MessageBuilder createVxlan(Vxlan v) {
+    MessageBuilder b = new MessageBuilder(Nl.RTM_NEWLINK,
+        Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL)
+        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0)
+        .string(Nl.IFLA_IFNAME, v.name());
+    if (v.mtu() > 0) {
+      b.u32(Nl.IFLA_MTU, v.mtu());
+    }
+    if (v.mac() != null) {
+      b.attribute(Nl.IFLA_ADDRESS, v.mac().toBytes());
+    }
+    int info = b.beginNested(Nl.IFLA_LINKINFO);
+    b.string(Nl.IFLA_INFO_KIND, "vxlan");
+    int data = b.beginNested(Nl.IFLA_INFO_DATA);
+    b.u32(Nl.IFLA_VXLAN_ID, v.vni());
+    b.attribute(Nl.IFLA_VXLAN_LOCAL, v.local().getAddress());
+    b.attribute(Nl.IFLA_VXLAN_PORT, new byte[] {(byte) (v.port() >>> 8), (byte) v.port()});
+    b.u8(Nl.IFLA_VXLAN_LEARNING, v.learning() ? 1 : 0);
+    b.endNested(data);
+    return b.endNested(info);
   }
 
   /** RTM_GETLINK for one link by name (ENODEV when missing). */

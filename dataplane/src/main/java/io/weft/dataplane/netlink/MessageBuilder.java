@@ -26,12 +26,25 @@ public final class MessageBuilder {
     h.putInt(0).putShort((short) type).putShort((short) flags).putInt(0).putInt(0);
   }
 
-  /** struct rtmsg. */
+  /** struct rtmsg without flags. */
   public MessageBuilder rtmsg(int family, int dstLen, int table, int protocol, int scope, int type) {
+    return rtmsg(family, dstLen, table, protocol, scope, type, 0);
+  }
+
+  /** struct rtmsg. */
+  public MessageBuilder rtmsg(int family, int dstLen, int table, int protocol, int scope, int type, int flags) {
     header(Nl.RTMSG_LEN)
         .put((byte) family).put((byte) dstLen).put((byte) 0).put((byte) 0)
         .put((byte) table).put((byte) protocol).put((byte) scope).put((byte) type)
-        .putInt(0);
+        .putInt(flags);
+    return this;
+  }
+
+  /** struct ndmsg. */
+  public MessageBuilder ndmsg(int family, int index, int state, int flags) {
+    header(Nl.NDMSG_LEN)
+        .put((byte) family).put((byte) 0).putShort((short) 0)
+        .putInt(index).putShort((short) state).put((byte) flags).put((byte) 0);
     return this;
   }
 

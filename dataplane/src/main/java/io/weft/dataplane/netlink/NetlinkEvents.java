@@ -3,6 +3,7 @@ package io.weft.dataplane.netlink;
 import io.weft.core.model.Route;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.LinkEvent;
+import io.weft.dataplane.NeighbourEvent;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.NetworkEventListener;
 import io.weft.dataplane.NetworkEvents;
@@ -18,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A subscription to RTNLGRP_LINK and RTNLGRP_IPV4_ROUTE of one namespace. The multicast socket joins the
+ * A subscription to RTNLGRP_LINK, RTNLGRP_NEIGH and RTNLGRP_IPV4_ROUTE of one namespace. The multicast socket joins the
  * groups when the subscription is opened, so nothing is missed between {@code events()} and
  * {@code subscribe}; the events thread starts with the first listener.
  *
@@ -51,7 +52,7 @@ public final class NetlinkEvents implements NetworkEvents {
   public static NetlinkEvents open(Native nat, Namespaces namespaces, Path netns, Consumer<NetlinkEvents> onClose) {
     String where = netns == null ? "this namespace" : netns.toString();
     return namespaces.call(netns, "subscribe to network events of " + where, () -> {
-      NetlinkSocket ev = NetlinkSocket.open(nat, POLL, Nl.RTNLGRP_LINK, Nl.RTNLGRP_IPV4_ROUTE);
+      NetlinkSocket ev = NetlinkSocket.open(nat, POLL, Nl.RTNLGRP_LINK, Nl.RTNLGRP_NEIGH, Nl.RTNLGRP_IPV4_ROUTE);
       try {
         return new NetlinkEvents(ev, NetlinkSocket.open(nat, Duration.ofSeconds(10)), where, onClose);
       } catch (RuntimeException e) {
@@ -121,6 +122,15 @@ public final class NetlinkEvents implements NetworkEvents {
         }
         RouteEvent e = new RouteEvent(m.type() == Nl.RTM_DELROUTE, r);
         listeners.forEach(x -> deliver(() -> x.onRouteChanged(e)));
+      }
+      case Nl.RTM_NEWNEIGH, Nl.RTM_DELNEIGH -> {
+        int family = NeighbourCodec.family(m);
+        if (family != Nl.AF_INET && family != Nl.AF_BRIDGE) {
+          return;
+        }
+        NeighbourEvent e = new NeighbourEvent(m.type() == Nl.RTM_DELNEIGH, name(NeighbourCodec.index(m)),
+            family == Nl.AF_BRIDGE);
+        listeners.forEach(x -> deliver(() -> x.onNeighbourChanged(e)));
       }
       default -> log.debug("ignoring netlink message type {}", m.type());
     }

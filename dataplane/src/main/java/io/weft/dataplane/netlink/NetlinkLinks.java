@@ -6,6 +6,7 @@ import io.weft.dataplane.Link;
 import io.weft.dataplane.Links;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.NoSuchDeviceException;
+import io.weft.dataplane.Vxlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,6 +96,25 @@ public final class NetlinkLinks implements Links {
           "a link of kind " + (l.kind() == null ? "none" : l.kind()) + " already has that name");
     }
     return l;
+  }
+
+  @Override
+  public Optional<Vxlan> vxlan(String name) {
+    try {
+      return socket.execute(LinkCodec.getByName(name), "look up link " + name).stream()
+          .filter(m -> m.type() == Nl.RTM_NEWLINK).map(LinkCodec::decodeVxlan).filter(Objects::nonNull).findFirst();
+    } catch (NoSuchDeviceException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Link createVxlan(Vxlan spec) {
+    String op = "create VXLAN device " + spec.name() + " (VNI " + spec.vni() + ", UDP " + spec.port() + ", local "
+        + spec.local().getHostAddress() + ")";
+    socket.execute(LinkCodec.createVxlan(spec), op);
+    return byName(spec.name()).orElseThrow(() -> NetlinkException.of(NetlinkException.ENODEV, op,
+        "the device vanished right after it was created"));
   }
 
   @Override

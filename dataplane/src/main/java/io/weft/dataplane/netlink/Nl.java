@@ -31,6 +31,7 @@ public final class Nl {
 
   // multicast groups (enum rtnetlink_groups)
   public static final int RTNLGRP_LINK = 1;
+  public static final int RTNLGRP_NEIGH = 3;
   public static final int RTNLGRP_IPV4_ROUTE = 7;
   public static final int RTNLGRP_IPV6_ROUTE = 11;
 
@@ -72,6 +73,9 @@ public final class Nl {
   public static final int RTM_NEWROUTE = 24;
   public static final int RTM_DELROUTE = 25;
   public static final int RTM_GETROUTE = 26;
+  public static final int RTM_NEWNEIGH = 28;
+  public static final int RTM_DELNEIGH = 29;
+  public static final int RTM_GETNEIGH = 30;
 
   // rtmsg (12 bytes)
   public static final int RTMSG_LEN = 12;
@@ -88,6 +92,8 @@ public final class Nl {
   public static final int RT_SCOPE_LINK = 253;
   public static final int RT_SCOPE_NOWHERE = 255;
   public static final int RT_TABLE_COMPAT = 252;
+  /** rtm_flags (and rtnh_flags): the gateway is on the link even if no connected network holds it. */
+  public static final int RTNH_F_ONLINK = 4;
   /** struct rtnexthop: len u16, flags u8, hops u8, ifindex s32. */
   public static final int RTNH_LEN = 8;
 
@@ -110,12 +116,28 @@ public final class Nl {
   public static final int IFLA_INFO_KIND = 1;
   public static final int IFLA_INFO_DATA = 2;
   public static final int VETH_INFO_PEER = 1;
+  // IFLA_INFO_DATA of kind "vxlan" (enum IFLA_VXLAN_*)
+  public static final int IFLA_VXLAN_ID = 1;
+  public static final int IFLA_VXLAN_GROUP = 2;
+  public static final int IFLA_VXLAN_LOCAL = 4;
+  public static final int IFLA_VXLAN_LEARNING = 7;
+  /** The UDP destination port, in network byte order. */
+  public static final int IFLA_VXLAN_PORT = 15;
   public static final int IFLA_BRPORT_MODE = 4;
 
   // ifaddrmsg (8 bytes)
   public static final int IFADDRMSG_LEN = 8;
   public static final int IFA_ADDRESS = 1;
   public static final int IFA_LOCAL = 2;
+
+  // ndmsg (12 bytes): family u8, pad u8, pad u16, ifindex s32, state u16, flags u8, type u8
+  public static final int NDMSG_LEN = 12;
+  public static final int NDA_DST = 1;
+  public static final int NDA_LLADDR = 2;
+  public static final int NUD_NOARP = 0x40;
+  public static final int NUD_PERMANENT = 0x80;
+  /** An FDB entry of the device itself (a VXLAN's remote), not of a bridge it belongs to. */
+  public static final int NTF_SELF = 0x02;
 
   /** Rounds up to the 4-byte netlink alignment (NLMSG_ALIGN and NLA_ALIGN are the same). */
   public static int align(int n) {

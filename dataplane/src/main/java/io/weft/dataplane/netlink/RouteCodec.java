@@ -46,7 +46,7 @@ public final class RouteCodec {
       int scope = unreachable || r.gateway() != null ? Nl.RT_SCOPE_UNIVERSE : Nl.RT_SCOPE_LINK;
       b = new MessageBuilder(Nl.RTM_NEWROUTE, flags)
           .rtmsg(family, dst.prefixLength(), table, Route.PROTOCOL_WEFT, scope,
-              unreachable ? Nl.RTN_UNREACHABLE : Nl.RTN_UNICAST);
+              unreachable ? Nl.RTN_UNREACHABLE : Nl.RTN_UNICAST, r.onLink() ? Nl.RTNH_F_ONLINK : 0);
     }
     b.u32(Nl.RTA_TABLE, r.table());
     if (dst.prefixLength() > 0) {
@@ -99,6 +99,7 @@ public final class RouteCodec {
     int headerTable = Byte.toUnsignedInt(p.get(4));
     int protocol = Byte.toUnsignedInt(p.get(5));
     int type = Byte.toUnsignedInt(p.get(7));
+    boolean onLink = (p.getInt(8) & Nl.RTNH_F_ONLINK) != 0;
     if (family != Nl.AF_INET && family != Nl.AF_INET6) {
       return null;
     }
@@ -124,6 +125,7 @@ public final class RouteCodec {
       if (mp.limit() >= Nl.RTNH_LEN) {
         int len = Short.toUnsignedInt(mp.getShort(0));
         oif = mp.getInt(4);
+        onLink = (Byte.toUnsignedInt(mp.get(2)) & Nl.RTNH_F_ONLINK) != 0;
         if (len > Nl.RTNH_LEN && len <= mp.limit()) {
           gateway = Attributes.parse(mp, Nl.RTNH_LEN, len - Nl.RTNH_LEN).address(Nl.RTA_GATEWAY);
         }
@@ -140,7 +142,8 @@ public final class RouteCodec {
       gateway = null;
       device = null;
     }
-    return new Route(Cidr.of(dst, dstLen), t, gateway, device, protocol, table != null ? table : headerTable);
+    return new Route(Cidr.of(dst, dstLen), t, gateway, device, protocol, table != null ? table : headerTable,
+        onLink && gateway != null && device != null);
   }
 
   private static InetAddress zero(int family) {

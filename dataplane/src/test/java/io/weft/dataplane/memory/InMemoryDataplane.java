@@ -5,6 +5,10 @@ import io.weft.core.net.Cidr;
 import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Addresses;
 import io.weft.dataplane.Dataplane;
+import io.weft.dataplane.FdbEntry;
+import io.weft.dataplane.Neighbour;
+import io.weft.dataplane.Neighbours;
+import io.weft.dataplane.Vxlan;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.LinkEvent;
@@ -50,6 +54,9 @@ public final class InMemoryDataplane implements Dataplane {
   private final List<InterfaceAddress> addresses = new ArrayList<>();
   private final Map<String, String> sysctls = new HashMap<>();
   private final Map<String, Path> vethPeerNamespaces = new HashMap<>();
+  private final Map<String, Vxlan> vxlans = new HashMap<>();
+  private final List<Neighbour> neighbourEntries = new ArrayList<>();
+  private final List<FdbEntry> fdbEntries = new ArrayList<>();
   private final List<Failure> failures = new ArrayList<>();
   private final List<RouteOp> applied = new ArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
@@ -61,6 +68,7 @@ public final class InMemoryDataplane implements Dataplane {
   private final Links linkTable = new MemoryLinks();
   private final Addresses addressTable = new MemoryAddresses();
   private final Sysctls sysctlTable = new MemorySysctls();
+  private final Neighbours neighbourTable = new MemoryNeighbours();
 
   public InMemoryDataplane() {
     links.put("lo", new MutableLink(1, "lo", null, null, 65536));
@@ -178,6 +186,11 @@ public final class InMemoryDataplane implements Dataplane {
   @Override
   public Sysctls sysctls() {
     return sysctlTable;
+  }
+
+  @Override
+  public Neighbours neighbours() {
+    return neighbourTable;
   }
 
   @Override
@@ -340,6 +353,31 @@ public final class InMemoryDataplane implements Dataplane {
     }
 
     @Override
+    public Optional<Vxlan> vxlan(String name) {
+      synchronized (InMemoryDataplane.this) {
+        Vxlan v = vxlans.get(name);
+        MutableLink l = links.get(name);
+        return v == null || l == null ? Optional.empty()
+            : Optional.of(new Vxlan(v.name(), v.vni(), v.port(), v.local(), v.learning(), l.mtu, l.mac));
+      }
+    }
+
+    @Override
+    public Link createVxlan(Vxlan spec) {
+      synchronized (InMemoryDataplane.this) {
+        if (links.containsKey(spec.name())) {
+          throw NetlinkException.of(NetlinkException.EEXIST, "create VXLAN device " + spec.name(), null);
+        }
+        MutableLink l = new MutableLink(nextIndex++, spec.name(), "vxlan",
+            spec.mac() != null ? spec.mac() : mac(nextIndex), spec.mtu());
+        links.put(spec.name(), l);
+        vxlans.put(spec.name(), spec);
+        emitLink(false, l.view());
+        return l.view();
+      }
+    }
+
+    @Override
     public Link ensureBridge(String name, int mtu) {
       synchronized (InMemoryDataplane.this) {
         MutableLink l = links.get(name);
@@ -425,6 +463,9 @@ public final class InMemoryDataplane implements Dataplane {
       synchronized (InMemoryDataplane.this) {
         MutableLink l = link(name, "delete");
         links.remove(name);
+        vxlans.remove(name);
+        neighbourEntries.removeIf(n -> n.device().equals(name));
+        fdbEntries.removeIf(f -> f.device().equals(name));
         addresses.removeIf(a -> a.device().equals(name));
         routes.values().removeIf(r -> name.equals(r.device()));
         emitLink(true, l.view());
@@ -436,6 +477,62 @@ public final class InMemoryDataplane implements Dataplane {
         MutableLink l = link(name, what);
         c.accept(l);
         emitLink(false, l.view());
+      }
+    }
+  }
+
+  private final class MemoryNeighbours implements Neighbours {
+    @Override
+    public List<Neighbour> list(String device) {
+      synchronized (InMemoryDataplane.this) {
+        link(device, "list neighbours of");
+        return neighbourEntries.stream().filter(n -> n.device().equals(device)).toList();
+      }
+    }
+
+    @Override
+    public void replace(String device, InetAddress address, MacAddress mac) {
+      synchronized (InMemoryDataplane.this) {
+        link(device, "set neighbour on");
+        neighbourEntries.removeIf(n -> n.device().equals(device) && n.address().equals(address));
+        neighbourEntries.add(new Neighbour(device, address, mac, true));
+      }
+    }
+
+    @Override
+    public void delete(String device, InetAddress address) {
+      synchronized (InMemoryDataplane.this) {
+        link(device, "delete neighbour from");
+        if (!neighbourEntries.removeIf(n -> n.device().equals(device) && n.address().equals(address))) {
+          throw NetlinkException.of(NetlinkException.ENOENT, "delete neighbour " + address.getHostAddress(), null);
+        }
+      }
+    }
+
+    @Override
+    public List<FdbEntry> fdb(String device) {
+      synchronized (InMemoryDataplane.this) {
+        link(device, "list FDB entries of");
+        return fdbEntries.stream().filter(f -> f.device().equals(device)).toList();
+      }
+    }
+
+    @Override
+    public void replaceFdb(String device, MacAddress mac, InetAddress destination) {
+      synchronized (InMemoryDataplane.this) {
+        link(device, "set FDB entry on");
+        fdbEntries.removeIf(f -> f.device().equals(device) && f.mac().equals(mac));
+        fdbEntries.add(new FdbEntry(device, mac, destination, true));
+      }
+    }
+
+    @Override
+    public void deleteFdb(String device, MacAddress mac, InetAddress destination) {
+      synchronized (InMemoryDataplane.this) {
+        link(device, "delete FDB entry from");
+        if (!fdbEntries.removeIf(f -> f.device().equals(device) && f.mac().equals(mac))) {
+          throw NetlinkException.of(NetlinkException.ENOENT, "delete FDB entry " + mac, null);
+        }
       }
     }
   }

@@ -1,0 +1,223 @@
+package io.weft.agent.converge;
+
+import io.weft.core.model.NodeRecord;
+import io.weft.core.model.TunnelEndpoint;
+import io.weft.core.model.TunnelMode;
+import io.weft.core.net.Cidr;
+import io.weft.core.net.MacAddress;
+import io.weft.dataplane.Dataplane;
+import io.weft.dataplane.FdbEntry;
+import io.weft.dataplane.InterfaceAddress;
+import io.weft.dataplane.Link;
+import io.weft.dataplane.Neighbour;
+import io.weft.dataplane.NetlinkException;
+import io.weft.dataplane.Vxlan;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VXLAN device {@code weft.vxlan} and its per-peer entries, converged on the loop thread before the
+ * routes that go through it. Level-triggered like the routes: every reconcile compares the kernel with
+ * what the plan's tunnel peers need and changes only the difference.
+ *
+ * <ul>
+ *   <li>The device exists while some peer is tunnelled, and stays once made (a flip back to direct does
+ *       not churn it); with {@code --tunnel never} it is removed. Its settings (VNI, port, local address =
+ *       node IP, learning off, no group) are re-checked: a device that differs is recreated, its MTU is the
+ *       uplink's less {@value TunnelMode#VXLAN_OVERHEAD}, its MAC this node's VTEP MAC, it is up and holds
+ *       only this node's VTEP address.</li>
+ *   <li>Per tunnel peer: a permanent neighbour {@code VTEP-IP lladdr VTEP-MAC} and a permanent FDB entry
+ *       {@code VTEP-MAC dst NODE-IP self}. Entries nobody needs are removed, except while adopting at
+ *       start (the peers they serve may not have rejoined yet).</li>
+ * </ul>
+ * A link named like the device that is not a VXLAN device is not Weft's: it is reported, never touched.
+ */
+final class VxlanTunnel {
+  private static final Logger log = LoggerFactory.getLogger(VxlanTunnel.class);
+
+  private final Dataplane dataplane;
+  private final TunnelSettings settings;
+
+  VxlanTunnel(Dataplane dataplane, TunnelSettings settings) {
+    this.dataplane = Objects.requireNonNull(dataplane, "dataplane");
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** What one pass changed and what it could not. */
+  record Outcome(int changes, List<String> errors) {
+    static final Outcome NOTHING = new Outcome(0, List.of());
+  }
+
+  /**
+   * @param self      this node's record (local address, own VTEP address)
+   * @param peers     the tunnel peers of the plan
+   * @param uplinkMtu MTU of the device holding the node IP
+   * @param adopting  keep entries no peer claims (start-up adoption)
+   */
+  Outcome reconcile(NodeRecord self, List<TunnelEndpoint> peers, int uplinkMtu, boolean adopting) {
+    String dev = settings.device();
+    Optional<Link> link = dataplane.links().byName(dev);
+    if (link.isPresent() && dataplane.links().vxlan(dev).isEmpty()) {
+      return new Outcome(0, List.of("tunnel device " + dev + " not set up: a link of kind "
+          + (link.get().kind() == null ? "none" : link.get().kind()) + " that Weft did not create has that name;"
+          + " remove or rename it"));
+    }
+    if (settings.mode() == TunnelMode.NEVER) {
+      if (link.isPresent()) {
+        log.info("removing tunnel device {}: --tunnel never", dev);
+        dataplane.links().delete(dev);
+        return new Outcome(1, List.of());
+      }
+      return Outcome.NOTHING;
+    }
+    if (link.isEmpty() && peers.isEmpty()) {
+      return Outcome.NOTHING;
+    }
+    List<String> errors = new ArrayList<>();
+    int changes = 0;
+    try {
+      changes += ensureDevice(self, uplinkMtu);
+      changes += ensureAddress(self.podSubnet());
+    } catch (NetlinkException e) {
+      return new Outcome(changes, List.of("tunnel device " + dev + ": " + e.getMessage()));
+    }
+    changes += convergeNeighbours(peers, adopting, errors);
+    changes += convergeFdb(peers, adopting, errors);
+    return new Outcome(changes, errors);
+  }
+
+  private int ensureDevice(NodeRecord self, int uplinkMtu) {
+    String dev = settings.device();
+    Vxlan want = new Vxlan(dev, settings.vni(), settings.port(), (Inet4Address) self.nodeIp(), false,
+        uplinkMtu - TunnelMode.VXLAN_OVERHEAD, TunnelEndpoint.vtepMac(self.nodeIp()));
+    Optional<Vxlan> have = dataplane.links().vxlan(dev);
+    int changes = 0;
+    if (have.isPresent() && !sameTunnel(want, have.get())) {
+      log.info("recreating tunnel device {}: it has {} and Weft wants {}", dev, describe(have.get()), describe(want));
+      dataplane.links().delete(dev);
+      have = Optional.empty();
+    }
+    if (have.isEmpty()) {
+      dataplane.links().createVxlan(want);
+      log.info("created tunnel device {} ({})", dev, describe(want));
+      changes++;
+    } else {
+      if (have.get().mtu() != want.mtu()) {
+        log.info("tunnel device {}: MTU {} -> {} (uplink {} less the VXLAN overhead)", dev, have.get().mtu(),
+            want.mtu(), uplinkMtu);
+        dataplane.links().setMtu(dev, want.mtu());
+        changes++;
+      }
+      if (!want.mac().equals(have.get().mac())) {
+        // Peers address this node's VTEP by the MAC derived from its node IP; any other drops their frames.
+        log.info("tunnel device {}: MAC {} -> {} (this node's VTEP MAC)", dev, have.get().mac(), want.mac());
+        dataplane.links().setMac(dev, want.mac());
+        changes++;
+      }
+    }
+    Link link = dataplane.links().byName(dev).orElseThrow();
+    if (!link.up()) {
+      dataplane.links().setUp(dev);
+      changes++;
+    }
+    return changes;
+  }
+
+  private static boolean sameTunnel(Vxlan a, Vxlan b) {
+    return a.vni() == b.vni() && a.port() == b.port() && a.local().equals(b.local()) && a.learning() == b.learning();
+  }
+
+  private static String describe(Vxlan v) {
+    return "VNI " + v.vni() + ", UDP " + v.port() + ", local " + v.local().getHostAddress() + ", learning "
+        + (v.learning() ? "on" : "off");
+  }
+
+  /** The device holds exactly this node's VTEP address (its pod subnet's network address, /32). */
+  private int ensureAddress(Cidr podSubnet) {
+    String dev = settings.device();
+    Cidr want = TunnelEndpoint.deviceAddress(podSubnet);
+    boolean present = false;
+    int changes = 0;
+    for (InterfaceAddress a : dataplane.addresses().list(dev)) {
+      if (!(a.address() instanceof Inet4Address)) {
+        continue; // the kernel's own IPv6 link-local address
+      }
+      if (a.address().equals(want.network()) && a.prefixLength() == 32) {
+        present = true;
+      } else {
+        dataplane.addresses().delete(dev, a.address(), a.prefixLength());
+        changes++;
+      }
+    }
+    if (!present) {
+      dataplane.addresses().add(dev, want.network(), 32);
+      changes++;
+    }
+    return changes;
+  }
+
+  private int convergeNeighbours(List<TunnelEndpoint> peers, boolean adopting, List<String> errors) {
+    String dev = settings.device();
+    Map<InetAddress, MacAddress> want = new LinkedHashMap<>();
+    peers.forEach(p -> want.put(p.vtepIp(), p.vtepMac()));
+    Map<InetAddress, Neighbour> have = new LinkedHashMap<>();
+    dataplane.neighbours().list(dev).forEach(n -> have.put(n.address(), n));
+    int changes = 0;
+    for (Map.Entry<InetAddress, MacAddress> e : want.entrySet()) {
+      Neighbour n = have.get(e.getKey());
+      if (n == null || !e.getValue().equals(n.mac()) || !n.permanent()) {
+        changes += attempt(errors, () -> dataplane.neighbours().replace(dev, e.getKey(), e.getValue()));
+      }
+    }
+    if (!adopting) {
+      for (Neighbour n : have.values()) {
+        if (!want.containsKey(n.address())) {
+          changes += attempt(errors, () -> dataplane.neighbours().delete(dev, n.address()));
+        }
+      }
+    }
+    return changes;
+  }
+
+  private int convergeFdb(List<TunnelEndpoint> peers, boolean adopting, List<String> errors) {
+    String dev = settings.device();
+    // Keyed by MAC: two records announcing one node IP share one entry (their VTEP MAC is the same).
+    Map<MacAddress, InetAddress> want = new LinkedHashMap<>();
+    peers.forEach(p -> want.put(p.vtepMac(), p.nodeIp()));
+    List<FdbEntry> have = dataplane.neighbours().fdb(dev);
+    int changes = 0;
+    for (Map.Entry<MacAddress, InetAddress> e : want.entrySet()) {
+      boolean present = have.stream().anyMatch(f -> f.mac().equals(e.getKey())
+          && e.getValue().equals(f.destination()) && f.permanent());
+      if (!present) {
+        changes += attempt(errors, () -> dataplane.neighbours().replaceFdb(dev, e.getKey(), e.getValue()));
+      }
+    }
+    for (FdbEntry f : have) {
+      boolean wanted = f.destination() != null && f.destination().equals(want.get(f.mac()));
+      if (!wanted && (!adopting || want.containsKey(f.mac()))) {
+        changes += attempt(errors, () -> dataplane.neighbours().deleteFdb(dev, f.mac(), f.destination()));
+      }
+    }
+    return changes;
+  }
+
+  /** One entry's write: a refusal is that entry's error, the others still go ahead. */
+  private static int attempt(List<String> errors, Runnable write) {
+    try {
+      write.run();
+      return 1;
+    } catch (NetlinkException e) {
+      errors.add(e.getMessage());
+      return 0;
+    }
+  }
+}
