@@ -172,7 +172,7 @@ public final class Agent implements AutoCloseable {
     });
     StatusService status = new StatusService(m::snapshot, this::latest,
         () -> Preflight.problemsNow(host, Path.of("/proc/sys")), config.clusterCidr(),
-        config.peerGrace(), System::currentTimeMillis);
+        config.peerGrace(), config.tunnel(), System::currentTimeMillis);
     StatusApi statusApi = new StatusApi(status, this::forget, config.nodeName());
     ApiServer.Builder api = ApiServer.on(config.apiSocket())
         .route("POST", "/v1/cni", cni)

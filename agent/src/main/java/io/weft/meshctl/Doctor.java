@@ -3,6 +3,7 @@ package io.weft.meshctl;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -26,6 +27,7 @@ final class Doctor {
   static final int METRICS_PORT = 6782;
   /** The kubelet's port: the one row of the Kubernetes ports table that every node has. */
   static final int KUBELET_PORT = 10250;
+  static final int DEFAULT_VXLAN_PORT = 4789;
 
   enum Result { PASS, WARN, FAIL }
 
@@ -33,6 +35,17 @@ final class Doctor {
 
   /** An interface with its IPv4 addresses (up, not loopback). */
   record Iface(String name, List<String> ipv4) {}
+
+  /**
+   * What the VXLAN tunnel needs.
+   *
+   * @param mode          the agent's {@code --tunnel} ({@code auto} when the agent is unreachable)
+   * @param port          the agent's {@code --vxlan-port}
+   * @param kernelSupport the kernel has VXLAN (module loaded, built in, or installed to load on demand)
+   * @param deviceExists  Weft's VXLAN device is in this namespace (its kernel socket holds the port)
+   * @param portFree      nothing holds the UDP port on any address
+   */
+  record TunnelFacts(String mode, int port, boolean kernelSupport, boolean deviceExists, boolean portFree) {}
 
   /** What a TCP port looks like from here: someone listens, it is free to bind, or neither. */
   enum PortState { LISTENING, FREE, BUSY }
@@ -47,10 +60,11 @@ final class Doctor {
    * @param metricsPort   state of the metrics port on 127.0.0.1
    * @param peerMeshPorts per peer name: true when its mesh port accepted a connection
    * @param kubeletPort   state of the kubelet port on this node
+   * @param tunnel        what the VXLAN tunnel needs
    */
   record Facts(List<Iface> interfaces, String ipForward, Map<String, String> rpFilter, JsonNode status,
       String agentError, PortState meshPort, PortState metricsPort, Map<String, Boolean> peerMeshPorts,
-      PortState kubeletPort) {}
+      PortState kubeletPort, TunnelFacts tunnel) {}
 
   private Doctor() {}
 
@@ -107,12 +121,34 @@ final class Doctor {
     }
     checks.add(port("port " + METRICS_PORT + "/tcp (metrics)", f.metricsPort(), agentUp,
         "free port " + METRICS_PORT + " on 127.0.0.1 or give weft-agent another --metrics-address"));
+    checks.addAll(tunnel(f.tunnel()));
     // Weft works without Kubernetes (the lab), so a missing kubelet is a warning, never a failure.
     checks.add(f.kubeletPort() == PortState.LISTENING
         ? new Check("port " + KUBELET_PORT + "/tcp (kubelet)", Result.PASS, "the kubelet listens", "")
         : new Check("port " + KUBELET_PORT + "/tcp (kubelet)", Result.WARN, "nothing answers on " + KUBELET_PORT
             + ": no kubelet on this node yet (fine before kubeadm join, or outside Kubernetes)",
             "join the node to the cluster (kubeadm join) and open " + KUBELET_PORT + "/tcp from the control plane"));
+    return checks;
+  }
+
+  private static List<Check> tunnel(TunnelFacts t) {
+    if ("never".equals(t.mode())) {
+      return List.of(new Check("VXLAN tunnel", Result.PASS, "--tunnel never: only on-link peers are routed, no tunnel needed", ""));
+    }
+    List<Check> checks = new ArrayList<>();
+    checks.add(t.kernelSupport() || t.deviceExists()
+        ? new Check("VXLAN in the kernel", Result.PASS, "the vxlan module is available", "")
+        : new Check("VXLAN in the kernel", Result.FAIL, "no vxlan module: peers that are not on-link cannot be reached",
+            "modprobe vxlan (or use a kernel with CONFIG_VXLAN), or run weft-agent with --tunnel never if every node shares one L2 network"));
+    String name = "port " + t.port() + "/udp (VXLAN)";
+    if (t.deviceExists()) {
+      checks.add(new Check(name, Result.PASS, "held by the kernel socket of Weft's tunnel device", ""));
+    } else if (t.portFree()) {
+      checks.add(new Check(name, Result.PASS, "free for the tunnel device", ""));
+    } else {
+      checks.add(new Check(name, Result.FAIL, "another program or VXLAN device (flannel.1? a Docker overlay?) holds it",
+          "free " + t.port() + "/udp (ss -lunp 'sport = :" + t.port() + "'; ip -d link show type vxlan) or give weft-agent another --vxlan-port (the same on every node)"));
+    }
     return checks;
   }
 
@@ -180,7 +216,36 @@ final class Doctor {
     PortState kubelet = connects("127.0.0.1", KUBELET_PORT) || (!nodeIp.isEmpty() && connects(nodeIp, KUBELET_PORT))
         ? PortState.LISTENING : PortState.FREE;
     return new Facts(interfaces, read(procSys.resolve("net/ipv4/ip_forward")), rp, status, agentError, mesh, metrics,
-        peers, kubelet);
+        peers, kubelet, tunnelFacts(status));
+  }
+
+  private static TunnelFacts tunnelFacts(JsonNode status) {
+    JsonNode t = status == null ? null : status.path("tunnel");
+    String mode = t == null || t.isMissingNode() ? "auto" : t.path("mode").asText("auto");
+    int port = t == null || t.isMissingNode() ? DEFAULT_VXLAN_PORT : t.path("port").asInt(DEFAULT_VXLAN_PORT);
+    String device = t == null || t.isMissingNode() ? "weft.vxlan" : t.path("device").asText("weft.vxlan");
+    boolean kernel = Files.exists(Path.of("/sys/module/vxlan")) || vxlanModuleInstalled();
+    boolean deviceExists = Files.exists(Path.of("/sys/class/net", device));
+    boolean free;
+    try (DatagramSocket s = new DatagramSocket(null)) {
+      s.bind(new InetSocketAddress(port));
+      free = true;
+    } catch (IOException e) {
+      free = false;
+    }
+    return new TunnelFacts(mode, port, kernel, deviceExists, free);
+  }
+
+  /** A loadable vxlan module for the running kernel ({@code modprobe} loads it when the device is created). */
+  private static boolean vxlanModuleInstalled() {
+    String release = read(Path.of("/proc/sys/kernel/osrelease"));
+    if (release == null) {
+      return false;
+    }
+    Path dir = Path.of("/lib/modules", release, "kernel/drivers/net/vxlan");
+    String builtin = read(Path.of("/lib/modules", release, "modules.builtin"));
+    return Files.isDirectory(dir) || Files.exists(Path.of("/lib/modules", release, "kernel/drivers/net/vxlan.ko"))
+        || (builtin != null && builtin.contains("/vxlan"));
   }
 
   private static PortState probe(String host, int port) {

@@ -10,6 +10,7 @@ import io.weft.meshctl.Doctor.Facts;
 import io.weft.meshctl.Doctor.Iface;
 import io.weft.meshctl.Doctor.PortState;
 import io.weft.meshctl.Doctor.Result;
+import io.weft.meshctl.Doctor.TunnelFacts;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class DoctorTest {
   void aHealthyNodePassesAndEveryProblemHasAFix() {
     Facts f = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "0", Map.of("all", "1", "eth0", "0"),
         STATUS, "", PortState.LISTENING, PortState.FREE, Map.of("node-b", true, "node-c", false),
-        PortState.LISTENING);
+        PortState.LISTENING, new TunnelFacts("auto", 4789, true, true, false));
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.PASS, check(checks, "agent").result());
     assertEquals(Result.PASS, check(checks, "interface with an IP").result());
@@ -50,6 +51,8 @@ class DoctorTest {
     assertTrue(check(checks, "peers reachable on 6783/tcp").detail().contains("node-c"));
     assertEquals(Result.WARN, check(checks, "port 6782/tcp (metrics)").result());
     assertEquals(Result.PASS, check(checks, "port 10250/tcp (kubelet)").result());
+    assertEquals(Result.PASS, check(checks, "VXLAN in the kernel").result());
+    assertEquals(Result.PASS, check(checks, "port 4789/udp (VXLAN)").result(), "the tunnel device holds it");
     checks.stream().filter(c -> c.result() != Result.PASS).forEach(c -> assertTrue(!c.fix().isEmpty(), c.name()));
     String table = Meshctl.renderChecks(checks);
     assertTrue(table.startsWith("CHECK"), table);
@@ -59,7 +62,7 @@ class DoctorTest {
   @Test
   void withoutAnAgentTheMeshChecksWarnAndABusyPortFails() {
     Facts f = new Facts(List.of(), "1", Map.of(), null, "cannot reach the agent", PortState.LISTENING, PortState.FREE, Map.of(),
-        PortState.FREE);
+        PortState.FREE, new TunnelFacts("auto", 4789, false, false, false));
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.FAIL, check(checks, "agent").result());
     assertEquals(Result.FAIL, check(checks, "interface with an IP").result());
@@ -68,5 +71,8 @@ class DoctorTest {
     assertEquals(Result.FAIL, check(checks, "port 6783/tcp (mesh)").result(), "someone else holds the mesh port");
     assertEquals(Result.PASS, check(checks, "port 6782/tcp (metrics)").result());
     assertEquals(Result.WARN, check(checks, "port 10250/tcp (kubelet)").result(), "no kubelet is not fatal");
+    assertEquals(Result.FAIL, check(checks, "VXLAN in the kernel").result());
+    assertEquals(Result.FAIL, check(checks, "port 4789/udp (VXLAN)").result(), "someone else holds the VXLAN port");
+    assertTrue(check(checks, "port 4789/udp (VXLAN)").fix().contains("--vxlan-port"));
   }
 }

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.agent.api.ApiServer;
 import io.weft.agent.converge.ReconcileReport;
+import io.weft.agent.converge.TunnelSettings;
 import io.weft.agent.status.StatusApi;
 import io.weft.agent.status.StatusService;
 import io.weft.agent.status.StatusServiceTest;
 import io.weft.core.model.Peer;
 import io.weft.core.model.Route;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -38,7 +40,7 @@ class MeshctlAgainstApiServerTest {
     ReconcileReport report = StatusServiceTest.report(desired, desired, List.of());
     StatusService status = new StatusService(
         () -> StatusServiceTest.snapshot(Map.of("node-b", Peer.up(StatusServiceTest.B, 1)), 2), () -> report, List::of,
-        cluster, Duration.ofMinutes(2), System::currentTimeMillis);
+        cluster, Duration.ofMinutes(2), TunnelSettings.of(TunnelMode.AUTO, 87, 4789), System::currentTimeMillis);
     Path socket = tmp.resolve("run/weft.sock");
     ApiServer.Builder builder = ApiServer.on(socket);
     new StatusApi(status, n -> false, "node-a").handlers()

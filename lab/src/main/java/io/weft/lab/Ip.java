@@ -23,6 +23,11 @@ public final class Ip {
     return inUnchecked(netns, args).check();
   }
 
+  /** Whether namespace {@code netns} has a link named {@code name}. */
+  public static boolean hasLink(String netns, String name) {
+    return inUnchecked(netns, "link", "show", "dev", name).ok();
+  }
+
   private static Command.Result inUnchecked(String netns, String... args) {
     List<String> argv = new ArrayList<>(List.of("ip", "-n", netns));
     argv.addAll(Arrays.asList(args));

@@ -91,15 +91,32 @@ public final class Pod {
     }
   }
 
+  /**
+   * Runs {@link TcpProbe} {@code send} from this pod: connects to {@code ip:port}, sends {@code bytes}
+   * and returns its output ({@code saw ADDR}, {@code sent ...}, {@code received ...}; exit 0 when the
+   * server received exactly what was sent).
+   */
+  public Command.Result tcpSend(String ip, int port, long bytes) {
+    return Command.of(Ip.exec(name, probeJava(TcpProbe.class, "send", ip, Integer.toString(port),
+        Long.toString(bytes)))).run();
+  }
+
+  /** The argv of a small lab JVM running {@code main} with {@code args} (java.base only). */
+  static List<String> probeJava(Class<?> main, String... args) {
+    List<String> java = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-Xss256k",
+        "-cp", labClasspath(), main.getName()));
+    java.addAll(List.of(args));
+    return java;
+  }
+
   /** Starts the pod's echo (a small JVM inside the pod namespace) unless it is running. */
   public synchronized void ensureEcho() {
     if (echo != null && echo.isAlive()) {
       return;
     }
-    List<String> java = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx16m", "-Xss256k",
-        "-cp", labClasspath(), PodEcho.class.getName(), Integer.toString(PodEcho.DEFAULT_PORT)));
+    List<String> java = probeJava(PodEcho.class, Integer.toString(PodEcho.DEFAULT_PORT));
     try {
       ProcessBuilder builder = new ProcessBuilder(Ip.exec(name, java))
           .redirectError(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()));
@@ -132,6 +149,24 @@ public final class Pod {
       Thread.currentThread().interrupt();
     }
     echo = null;
+  }
+
+  /** Starts a {@link TcpProbe} server in this pod on {@code port}; the lab's teardown ends it with the pod. */
+  public Process startTcpServer(int port) {
+    ProcessBuilder builder = new ProcessBuilder(Ip.exec(name, probeJava(TcpProbe.class, "serve", Integer.toString(port))))
+        .redirectError(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()));
+    Process p = startInside(builder);
+    try {
+      String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      if (!"ready".equals(first)) {
+        p.destroyForcibly();
+        throw new LabException("TCP server in pod " + name + " did not start: it said " + first);
+      }
+    } catch (IOException e) {
+      p.destroyForcibly();
+      throw new LabException("TCP server in pod " + name + " did not start: " + e.getMessage(), e);
+    }
+    return p;
   }
 
   /** Starts a process inside this pod unless the lab is being torn down. */

@@ -1,5 +1,6 @@
 package io.weft.agent.cleanup;
 
+import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.Route;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.Link;
@@ -16,7 +17,8 @@ import java.util.Optional;
 
 /**
  * Removes what Weft put on a node, and nothing else: routes with protocol 87 (any table), the node
- * bridge (only if it is a bridge), and the CNI files. Everything already gone counts as done.
+ * bridge (only if it is a bridge), the VXLAN device {@code weft.vxlan} (only if it is a VXLAN device; its
+ * neighbour and FDB entries go with it), and the CNI files. Everything already gone counts as done.
  */
 public final class Cleanup {
 
@@ -25,11 +27,12 @@ public final class Cleanup {
    *
    * @param routesRemoved protocol-87 routes deleted
    * @param bridgeRemoved the bridge was deleted
+   * @param tunnelRemoved the VXLAN device was deleted
    * @param filesRemoved  CNI files deleted
    * @param notes         things left alone on purpose (e.g. a link of that name that is not a bridge)
    * @param errors        failures, one line each
    */
-  public record Result(List<Route> routesRemoved, boolean bridgeRemoved, List<Path> filesRemoved, List<String> notes,
+  public record Result(List<Route> routesRemoved, boolean bridgeRemoved, boolean tunnelRemoved, List<Path> filesRemoved, List<String> notes,
       List<String> errors) {
     public Result {
       routesRemoved = List.copyOf(routesRemoved);
@@ -56,21 +59,8 @@ public final class Cleanup {
       }
     }
 
-    boolean bridgeRemoved = false;
-    Optional<Link> link = dataplane.links().byName(bridge);
-    if (link.isPresent() && !"bridge".equals(link.get().kind())) {
-      notes.add("link " + bridge + " is a " + (link.get().kind() == null ? "device" : link.get().kind())
-          + ", not a bridge; left alone");
-    } else if (link.isPresent()) {
-      try {
-        dataplane.links().delete(bridge);
-        bridgeRemoved = true;
-      } catch (io.weft.dataplane.NoSuchDeviceException gone) {
-        // deleted meanwhile: done
-      } catch (NetlinkException e) {
-        errors.add(e.getMessage());
-      }
-    }
+    boolean bridgeRemoved = removeLink(dataplane, bridge, "bridge", notes, errors);
+    boolean tunnelRemoved = removeLink(dataplane, TunnelSettings.DEVICE, "vxlan", notes, errors);
 
     List<Path> files = new ArrayList<>();
     for (Path f : cniFiles) {
@@ -82,6 +72,29 @@ public final class Cleanup {
         errors.add("could not remove " + f + ": " + e.getMessage());
       }
     }
-    return new Result(removed, bridgeRemoved, files, notes, errors);
+    return new Result(removed, bridgeRemoved, tunnelRemoved, files, notes, errors);
+  }
+
+  /** Deletes link {@code name} if it is of Weft's {@code kind}; a link of another kind is not Weft's. */
+  private static boolean removeLink(Dataplane dataplane, String name, String kind, List<String> notes,
+      List<String> errors) {
+    Optional<Link> link = dataplane.links().byName(name);
+    if (link.isEmpty()) {
+      return false;
+    }
+    if (!kind.equals(link.get().kind())) {
+      notes.add("link " + name + " is a " + (link.get().kind() == null ? "device" : link.get().kind())
+          + ", not a " + kind + "; left alone");
+      return false;
+    }
+    try {
+      dataplane.links().delete(name);
+      return true;
+    } catch (io.weft.dataplane.NoSuchDeviceException gone) {
+      return false; // deleted meanwhile: done
+    } catch (NetlinkException e) {
+      errors.add(e.getMessage());
+      return false;
+    }
   }
 }

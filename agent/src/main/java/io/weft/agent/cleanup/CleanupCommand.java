@@ -1,6 +1,7 @@
 package io.weft.agent.cleanup;
 
 import io.weft.agent.RtProtos;
+import io.weft.agent.converge.TunnelSettings;
 import io.weft.dataplane.Dataplane;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -78,6 +79,8 @@ public final class CleanupCommand implements Callable<Integer> {
     }
     r.routesRemoved().forEach(route -> out.println("removed route " + route));
     out.println(r.bridgeRemoved() ? "removed bridge " + bridge : "bridge " + bridge + " not present");
+    out.println(r.tunnelRemoved() ? "removed tunnel device " + TunnelSettings.DEVICE
+        : "tunnel device " + TunnelSettings.DEVICE + " not present");
     r.filesRemoved().forEach(f -> out.println("removed " + f));
     r.notes().forEach(n -> out.println("note: " + n));
     r.errors().forEach(e -> err.println("weft-agent cleanup: " + e));

@@ -9,6 +9,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.weft.agent.converge.ReconcileObserver;
 import io.weft.agent.converge.ReconcileReport;
+import io.weft.core.model.PeerPath;
 import io.weft.core.model.PeerState;
 import io.weft.core.plan.RecordValidator;
 import io.weft.core.plan.RouteStatus;
@@ -23,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.function.Supplier;
 
 /**
@@ -90,8 +92,17 @@ public final class AgentMetrics implements ReconcileObserver {
             cb.call(r.count(s), s.name().toLowerCase(Locale.ROOT));
           }
         }).register(registry);
+    GaugeWithCallback.builder().name("weft_peers_by_path")
+        .help("Routed peers by path (direct: on-link next hop; vxlan: through the weft.vxlan tunnel)")
+        .labelNames("path").callback(cb -> {
+          Map<PeerPath, Long> counts = report.get().paths().values().stream()
+              .collect(Collectors.groupingBy(p -> p, Collectors.counting()));
+          for (PeerPath p : PeerPath.values()) {
+            cb.call(counts.getOrDefault(p, 0L), p.label());
+          }
+        }).register(registry);
     GaugeWithCallback.builder().name("weft_skipped_peers")
-        .help("Peers left without a route, by reason (unreachable: not on a shared L2 network; invalid; conflict)")
+        .help("Peers left without a route, by reason (unreachable: no path, e.g. --tunnel never across a router; invalid; conflict)")
         .labelNames("reason").callback(cb -> {
           Map<String, Integer> counts = new TreeMap<>();
           for (String reason : SKIP_REASONS) {

@@ -9,8 +9,10 @@ import io.weft.agent.status.StatusViews.ReconcileInfo;
 import io.weft.agent.status.StatusViews.RouteView;
 import io.weft.agent.status.StatusViews.RoutesView;
 import io.weft.agent.status.StatusViews.StatusView;
+import io.weft.agent.status.StatusViews.TunnelInfo;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
+import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.PeerPath;
 import io.weft.core.model.PeerState;
 import io.weft.core.model.Route;
@@ -43,15 +45,19 @@ public final class StatusService {
   private final Supplier<List<String>> hostProblems;
   private final Cidr clusterCidr;
   private final Duration peerGrace;
+  private final TunnelSettings tunnel;
   private final LongSupplier nowMillis;
 
   /**
    * @param mesh         the mesh's current snapshot
    * @param report       the loop's latest reconcile
    * @param hostProblems node problems found at preflight (e.g. strict rp_filter), each with its fix
+   * @param tunnel       the tunnel's settings
    */
   public StatusService(Supplier<MeshSnapshot> mesh, Supplier<ReconcileReport> report,
-      Supplier<List<String>> hostProblems, Cidr clusterCidr, Duration peerGrace, LongSupplier nowMillis) {
+      Supplier<List<String>> hostProblems, Cidr clusterCidr, Duration peerGrace, TunnelSettings tunnel,
+      LongSupplier nowMillis) {
+    this.tunnel = tunnel;
     this.mesh = mesh;
     this.report = report;
     this.hostProblems = hostProblems;
@@ -68,7 +74,13 @@ public final class StatusService {
     boolean converged = r.converged() && m.converged();
     NodeRecord self = m.self() != null ? m.self() : r.self();
     return new StatusView(node(self), clusterCidr.toString(), converged, problems.isEmpty(), meshInfo(m),
-        reconcileInfo(r), adoptionInfo(r), problems, peers);
+        reconcileInfo(r), adoptionInfo(r), tunnelInfo(r), problems, peers);
+  }
+
+  private TunnelInfo tunnelInfo(ReconcileReport r) {
+    int vxlan = (int) r.paths().values().stream().filter(p -> p == PeerPath.VXLAN).count();
+    return new TunnelInfo(tunnel.mode().flagValue(), tunnel.device(), tunnel.vni(), tunnel.port(),
+        r.paths().size() - vxlan, vxlan, r.podMtu());
   }
 
   public StatusViews.PeersView peers() {

@@ -15,7 +15,17 @@ public final class StatusViews {
 
   /** {@code GET /v1/status}. */
   public record StatusView(NodeView node, String clusterCidr, boolean converged, boolean healthy, MeshInfo mesh,
-      ReconcileInfo reconcile, AdoptionInfo adoption, List<String> problems, List<PeerView> peers) {}
+      ReconcileInfo reconcile, AdoptionInfo adoption, TunnelInfo tunnel, List<String> problems,
+      List<PeerView> peers) {}
+
+  /**
+   * The VXLAN tunnel: its settings and how many peers take each path.
+   *
+   * @param mode   {@code auto}, {@code always} or {@code never}
+   * @param podMtu this node's pod MTU (0 before the first reconcile)
+   */
+  public record TunnelInfo(String mode, String device, int vni, int port, int directPeers, int vxlanPeers,
+      int podMtu) {}
 
   /** Membership as this node sees it. */
   public record MeshInfo(String state, int size, int peersUp, int peersDown, String coordinator,

@@ -8,6 +8,8 @@ import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.dataplane.memory.InMemoryDataplane;
+import io.weft.dataplane.Vxlan;
+import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +25,8 @@ class CleanupTest {
     InMemoryDataplane kernel = new InMemoryDataplane();
     kernel.addLink("eth0", null, 1500);
     kernel.links().ensureBridge("v-net-0", 1500);
+    kernel.links().createVxlan(new Vxlan("weft.vxlan", 87, 4789, (Inet4Address) IpAddresses.parse("192.168.1.11"),
+        false, 1450, null));
     Route ours = Route.via(Cidr.parse("10.244.2.0/24"), IpAddresses.parse("192.168.1.12"), "eth0");
     Route unreachable = Route.unreachable(Cidr.parse("10.244.0.0/16"));
     Route foreign = new Route(Cidr.parse("10.244.3.0/24"), Route.Type.UNICAST, IpAddresses.parse("192.168.1.13"), "eth0", 4, 254);
@@ -39,6 +43,8 @@ class CleanupTest {
     assertEquals(2, r.routesRemoved().size());
     assertTrue(r.bridgeRemoved());
     assertTrue(kernel.links().byName("v-net-0").isEmpty());
+    assertTrue(r.tunnelRemoved());
+    assertTrue(kernel.links().byName("weft.vxlan").isEmpty());
     assertTrue(kernel.links().byName("eth0").isPresent());
     assertFalse(Files.exists(conf) || Files.exists(bin));
     assertTrue(Files.exists(other));
@@ -53,9 +59,12 @@ class CleanupTest {
   void aLinkOfThatNameThatIsNotABridgeIsLeftAlone() {
     InMemoryDataplane kernel = new InMemoryDataplane();
     kernel.addLink("v-net-0", "dummy", 1500);
+    kernel.addLink("weft.vxlan", "veth", 1500);
     Cleanup.Result r = Cleanup.run(kernel, "v-net-0", List.of());
     assertFalse(r.bridgeRemoved());
+    assertFalse(r.tunnelRemoved());
     assertTrue(kernel.links().byName("v-net-0").isPresent());
-    assertEquals(1, r.notes().size());
+    assertTrue(kernel.links().byName("weft.vxlan").isPresent());
+    assertEquals(2, r.notes().size());
   }
 }

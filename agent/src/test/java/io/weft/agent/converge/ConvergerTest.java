@@ -9,6 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
+import io.weft.core.model.PeerPath;
+import io.weft.core.net.MacAddress;
+import io.weft.dataplane.FdbEntry;
+import io.weft.dataplane.Neighbour;
+import io.weft.dataplane.Vxlan;
+import java.net.Inet4Address;
+import java.util.Map;
 import io.weft.core.model.Route;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
@@ -151,6 +158,87 @@ class ConvergerTest {
     await().until(() -> loop.latest().skipped().size() == 1);
     assertEquals(RoutePlanner.NOT_ON_SHARED_L2, loop.latest().skipped().get(0).reason());
     assertEquals("node-far", loop.latest().skipped().get(0).nodeName());
+  }
+
+  ConvergeSettings withTunnel(TunnelMode mode) {
+    ConvergeSettings s = settings();
+    return new ConvergeSettings(s.clusterCidr(), s.bridge(), s.peerGrace(), s.adoptGrace(), s.resyncInterval(),
+        s.coalesce(), s.retryMin(), s.retryMax(), TunnelSettings.of(mode, 87, 4789));
+  }
+
+  @Test
+  void aPeerBehindARouterIsTunnelledAndFlipsToDirectWhenItBecomesOnLink() {
+    NodeRecord far = record("node-far", "192.168.2.13", "10.244.9.0/24");
+    Route tunnelled = Route.viaOnLink(far.podSubnet(), IpAddresses.parse("10.244.9.0"), TunnelSettings.DEVICE);
+    start(withTunnel(TunnelMode.AUTO), r -> { });
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(far, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B, tunnelled);
+
+    Vxlan device = kernel.links().vxlan(TunnelSettings.DEVICE).orElseThrow();
+    assertEquals(new Vxlan(TunnelSettings.DEVICE, 87, 4789, (Inet4Address) SELF.nodeIp(), false, 1450,
+        MacAddress.parse("02:57:c0:a8:01:0b")), device);
+    assertTrue(kernel.links().byName(TunnelSettings.DEVICE).orElseThrow().up());
+    assertEquals(List.of("10.244.1.0/32"), kernel.addresses().list(TunnelSettings.DEVICE).stream()
+        .map(a -> a.address().getHostAddress() + "/" + a.prefixLength()).toList());
+    assertEquals(List.of(new Neighbour(TunnelSettings.DEVICE, IpAddresses.parse("10.244.9.0"),
+        MacAddress.parse("02:57:c0:a8:02:0d"), true)), kernel.neighbours().list(TunnelSettings.DEVICE));
+    assertEquals(List.of(new FdbEntry(TunnelSettings.DEVICE, MacAddress.parse("02:57:c0:a8:02:0d"),
+        far.nodeIp(), true)), kernel.neighbours().fdb(TunnelSettings.DEVICE));
+    await().until(() -> loop.latest().paths().equals(Map.of("node-b", PeerPath.DIRECT, "node-far", PeerPath.VXLAN)));
+    assertEquals(1450, loop.latest().podMtu());
+
+    kernel.addLink("eth1", null, 1500);
+    kernel.addresses().add("eth1", IpAddresses.parse("192.168.2.211"), 24);
+    loop.requestReconcile("address added");
+    awaitRoutes(UNREACHABLE, TO_B, Route.via(far.podSubnet(), far.nodeIp(), "eth1"));
+    await().until(() -> kernel.neighbours().fdb(TunnelSettings.DEVICE).isEmpty());
+    assertTrue(kernel.neighbours().list(TunnelSettings.DEVICE).isEmpty());
+    assertTrue(kernel.links().byName(TunnelSettings.DEVICE).isPresent(), "the device stays for the next flip");
+  }
+
+  @Test
+  void tunnelStateDeletedByHandIsRepaired() {
+    NodeRecord far = record("node-far", "192.168.2.13", "10.244.9.0/24");
+    Route tunnelled = Route.viaOnLink(far.podSubnet(), IpAddresses.parse("10.244.9.0"), TunnelSettings.DEVICE);
+    start(withTunnel(TunnelMode.AUTO), r -> { });
+    mesh.set(SELF, true, Peer.up(far, now.get()));
+    awaitRoutes(UNREACHABLE, tunnelled);
+
+    kernel.neighbours().deleteFdb(TunnelSettings.DEVICE, MacAddress.parse("02:57:c0:a8:02:0d"), far.nodeIp());
+    kernel.neighbours().delete(TunnelSettings.DEVICE, IpAddresses.parse("10.244.9.0"));
+    kernel.links().setMac(TunnelSettings.DEVICE, MacAddress.parse("02:00:00:00:00:01"));
+    await().until(() -> kernel.neighbours().fdb(TunnelSettings.DEVICE).size() == 1
+        && kernel.neighbours().list(TunnelSettings.DEVICE).size() == 1
+        && kernel.links().vxlan(TunnelSettings.DEVICE).orElseThrow().mac().equals(MacAddress.parse("02:57:c0:a8:01:0b")));
+
+    kernel.links().delete(TunnelSettings.DEVICE);
+    awaitRoutes(UNREACHABLE, tunnelled);
+    assertEquals(1, kernel.neighbours().fdb(TunnelSettings.DEVICE).size());
+  }
+
+  @Test
+  void alwaysTunnelsTheOnLinkPeerAndNeverRemovesTheDevice() {
+    Route tunnelledB = Route.viaOnLink(B.podSubnet(), IpAddresses.parse("10.244.2.0"), TunnelSettings.DEVICE);
+    start(withTunnel(TunnelMode.ALWAYS), r -> { });
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, tunnelledB);
+    loop.close();
+
+    start(withTunnel(TunnelMode.NEVER), r -> { });
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> kernel.links().byName(TunnelSettings.DEVICE).isEmpty());
+  }
+
+  @Test
+  void aLinkOfAnotherKindWithTheDevicesNameIsReportedNotTouched() {
+    kernel.addLink(TunnelSettings.DEVICE, "veth", 1500);
+    NodeRecord far = record("node-far", "192.168.2.13", "10.244.9.0/24");
+    start(withTunnel(TunnelMode.AUTO), r -> { });
+    mesh.set(SELF, true, Peer.up(far, now.get()));
+    await().until(() -> loop.latest().errors().stream().anyMatch(e -> e.contains("that Weft did not create")));
+    assertEquals("veth", kernel.links().byName(TunnelSettings.DEVICE).orElseThrow().kind());
+    assertFalse(loop.latest().converged());
   }
 
   @Test

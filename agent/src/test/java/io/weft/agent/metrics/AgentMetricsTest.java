@@ -69,6 +69,8 @@ class AgentMetricsTest {
     for (String line : List.of(
         "weft_peers{state=\"up\"} 2",
         "weft_peers{state=\"down\"} 0",
+        "weft_peers_by_path{path=\"direct\"} 1",
+        "weft_peers_by_path{path=\"vxlan\"} 0",
         "weft_routes{state=\"installed\"} 2",
         "weft_routes{state=\"missing\"} 0",
         "weft_routes{state=\"foreign\"} 0",

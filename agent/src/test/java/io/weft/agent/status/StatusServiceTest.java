@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.agent.api.ApiRequest;
 import io.weft.agent.api.ApiResponse;
 import io.weft.agent.converge.ReconcileReport;
+import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.core.plan.RouteDiff;
@@ -52,7 +54,8 @@ public class StatusServiceTest {
   }
 
   StatusService service(MeshSnapshot m, ReconcileReport r) {
-    return new StatusService(() -> m, () -> r, List::of, CLUSTER, Duration.ofMinutes(2), () -> NOW);
+    return new StatusService(() -> m, () -> r, List::of, CLUSTER, Duration.ofMinutes(2),
+        TunnelSettings.of(TunnelMode.AUTO, 87, 4789), () -> NOW);
   }
 
   @Test
