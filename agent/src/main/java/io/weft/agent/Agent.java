@@ -4,6 +4,7 @@ import io.weft.agent.api.ApiHandler;
 import io.weft.agent.api.ApiServer;
 import io.weft.agent.cni.CniEndpoint;
 import io.weft.agent.converge.ConvergeSettings;
+import io.weft.agent.converge.EgressSettings;
 import io.weft.agent.converge.Converger;
 import io.weft.agent.converge.ReconcileObserver;
 import io.weft.agent.converge.ReconcileReport;
@@ -111,8 +112,9 @@ public final class Agent implements AutoCloseable {
     });
     Mesh m = mesh;
 
+    EgressSettings egress = new EgressSettings(config.masquerade(), config.noMasqueradeCidrs());
     ConvergeSettings settings = ConvergeSettings.of(config.clusterCidr(), config.bridge(), config.peerGrace(),
-        config.adoptGrace(), config.resyncInterval(), config.tunnel());
+        config.adoptGrace(), config.resyncInterval(), config.tunnel(), egress);
     AgentMetrics metrics = new AgentMetrics(m::snapshot, this::latest);
     ReconcileObserver observer = report -> {
       metrics.reconciled(report);
@@ -172,7 +174,7 @@ public final class Agent implements AutoCloseable {
     });
     StatusService status = new StatusService(m::snapshot, this::latest,
         () -> Preflight.problemsNow(host, Path.of("/proc/sys")), config.clusterCidr(),
-        config.peerGrace(), config.tunnel(), System::currentTimeMillis);
+        config.peerGrace(), config.tunnel(), egress, System::currentTimeMillis);
     StatusApi statusApi = new StatusApi(status, this::forget, config.nodeName());
     ApiServer.Builder api = ApiServer.on(config.apiSocket())
         .route("POST", "/v1/cni", cni)

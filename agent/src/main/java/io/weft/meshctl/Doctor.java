@@ -1,6 +1,7 @@
 package io.weft.meshctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.weft.dataplane.netfilter.IptablesRules;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.DatagramSocket;
@@ -10,6 +11,7 @@ import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +49,16 @@ final class Doctor {
    */
   record TunnelFacts(String mode, int port, boolean kernelSupport, boolean deviceExists, boolean portFree) {}
 
+  /**
+   * The FORWARD chain of one iptables backend.
+   *
+   * @param backend     {@code nft} or {@code legacy}
+   * @param policy      the built-in chain's policy
+   * @param weftInPlace Weft's jump and WEFT-FORWARD chain are there
+   * @param dropsFirst  rules of others before Weft's jump that drop or reject
+   */
+  record ForwardFacts(String backend, String policy, boolean weftInPlace, List<String> dropsFirst) {}
+
   /** What a TCP port looks like from here: someone listens, it is free to bind, or neither. */
   enum PortState { LISTENING, FREE, BUSY }
 
@@ -61,10 +73,11 @@ final class Doctor {
    * @param peerMeshPorts per peer name: true when its mesh port accepted a connection
    * @param kubeletPort   state of the kubelet port on this node
    * @param tunnel        what the VXLAN tunnel needs
+   * @param forward       the FORWARD chain in each iptables backend in use
    */
   record Facts(List<Iface> interfaces, String ipForward, Map<String, String> rpFilter, JsonNode status,
       String agentError, PortState meshPort, PortState metricsPort, Map<String, Boolean> peerMeshPorts,
-      PortState kubeletPort, TunnelFacts tunnel) {}
+      PortState kubeletPort, TunnelFacts tunnel, List<ForwardFacts> forward) {}
 
   private Doctor() {}
 
@@ -122,6 +135,7 @@ final class Doctor {
     checks.add(port("port " + METRICS_PORT + "/tcp (metrics)", f.metricsPort(), agentUp,
         "free port " + METRICS_PORT + " on 127.0.0.1 or give weft-agent another --metrics-address"));
     checks.addAll(tunnel(f.tunnel()));
+    checks.add(forwarding(f.forward(), agentUp));
     // Weft works without Kubernetes (the lab), so a missing kubelet is a warning, never a failure.
     checks.add(f.kubeletPort() == PortState.LISTENING
         ? new Check("port " + KUBELET_PORT + "/tcp (kubelet)", Result.PASS, "the kubelet listens", "")
@@ -129,6 +143,34 @@ final class Doctor {
             + ": no kubelet on this node yet (fine before kubeadm join, or outside Kubernetes)",
             "join the node to the cluster (kubeadm join) and open " + KUBELET_PORT + "/tcp from the control plane"));
     return checks;
+  }
+
+  private static Check forwarding(List<ForwardFacts> backends, boolean agentUp) {
+    String name = "pod traffic forwarded";
+    List<String> blocked = new ArrayList<>();
+    List<String> dropping = new ArrayList<>();
+    for (ForwardFacts b : backends) {
+      b.dropsFirst().forEach(r -> blocked.add("iptables-" + b.backend() + ": " + r));
+      if ("DROP".equals(b.policy()) && !b.weftInPlace()) {
+        dropping.add("iptables-" + b.backend());
+      }
+    }
+    if (!blocked.isEmpty()) {
+      return new Check(name, Result.FAIL, "rules before Weft's jump drop or reject: " + String.join("; ", blocked),
+          "delete or narrow them, or move them after '-j WEFT-FORWARD' (iptables -S FORWARD shows the order)");
+    }
+    if (!dropping.isEmpty()) {
+      return agentUp
+          ? new Check(name, Result.FAIL, "FORWARD policy DROP in " + String.join(", ", dropping)
+              + " and Weft's WEFT-FORWARD jump is missing: pod traffic is dropped",
+              "see meshctl status and the agent's log (it re-adds its rules within a second; iptables must be installed)")
+          : new Check(name, Result.WARN, "FORWARD policy DROP in " + String.join(", ", dropping)
+              + " (Docker sets it): pod traffic is dropped until weft-agent adds its WEFT-FORWARD jump",
+              "start weft-agent; it accepts pod traffic (10.244.0.0/16 both ways) without opening anything else");
+    }
+    List<String> drop = backends.stream().filter(b -> "DROP".equals(b.policy())).map(b -> "iptables-" + b.backend()).toList();
+    return new Check(name, Result.PASS, drop.isEmpty() ? "no FORWARD policy drops pod traffic"
+        : "FORWARD policy DROP in " + String.join(", ", drop) + "; Weft's WEFT-FORWARD accepts pod traffic first", "");
   }
 
   private static List<Check> tunnel(TunnelFacts t) {
@@ -216,7 +258,44 @@ final class Doctor {
     PortState kubelet = connects("127.0.0.1", KUBELET_PORT) || (!nodeIp.isEmpty() && connects(nodeIp, KUBELET_PORT))
         ? PortState.LISTENING : PortState.FREE;
     return new Facts(interfaces, read(procSys.resolve("net/ipv4/ip_forward")), rp, status, agentError, mesh, metrics,
-        peers, kubelet, tunnelFacts(status));
+        peers, kubelet, tunnelFacts(status), forwardFacts(status));
+  }
+
+  /** From the agent's status when it answers, else read here with iptables-save (no -t: it would create tables). */
+  private static List<ForwardFacts> forwardFacts(JsonNode status) {
+    List<ForwardFacts> out = new ArrayList<>();
+    if (status != null && status.path("egress").path("backends").isArray()) {
+      for (JsonNode b : status.path("egress").path("backends")) {
+        List<String> drops = new ArrayList<>();
+        b.path("dropsFirst").forEach(d -> drops.add(d.asText()));
+        out.add(new ForwardFacts(Render.text(b, "name"), b.path("forwardPolicy").asText(null),
+            b.path("forwarding").asBoolean(), drops));
+      }
+      return out;
+    }
+    for (String backend : List.of("nft", "legacy")) {
+      String save = run("iptables-" + backend + "-save");
+      IptablesRules.Table filter = save == null ? null : IptablesRules.parse(save).get("filter");
+      if (filter != null) {
+        boolean weft = filter.rules().contains("-A FORWARD -j " + IptablesRules.FORWARD_CHAIN);
+        out.add(new ForwardFacts(backend, filter.policies().get("FORWARD"), weft, IptablesRules.dropsBeforeJump(filter)));
+      }
+    }
+    return out;
+  }
+
+  /** A command's output, or null when it cannot run or fails. */
+  private static String run(String command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return p.waitFor() == 0 ? out : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   private static TunnelFacts tunnelFacts(JsonNode status) {

@@ -31,6 +31,7 @@ final class Render {
         : "last reconcile #" + rec.path("number").asLong() + " " + ago(rec.path("atMillis").asLong(), nowMillis)
             + String.format(Locale.ROOT, " (%.1f ms)", rec.path("durationMillis").asDouble());
     field(b, "Converged", (s.path("converged").asBoolean() ? "yes" : "no") + ", " + last);
+    field(b, "Egress", egress(s.path("egress")));
     if (adoption.path("active").asBoolean()) {
       field(b, "Adoption", "keeping " + adoption.path("kept").asInt() + " unclaimed route(s) until the mesh view settles"
           + " (at most until " + clock(adoption.path("untilMillis").asLong()) + ")");
@@ -44,6 +45,26 @@ final class Render {
     }
     if (s.path("peers").size() > 0) {
       b.append('\n').append(peers(s.path("peers"), nowMillis));
+    }
+    return b.toString();
+  }
+
+  /** "masquerade on, rules installed in iptables-nft (FORWARD policy DROP)". */
+  static String egress(JsonNode e) {
+    StringBuilder b = new StringBuilder(e.path("masquerade").asBoolean() ? "masquerade on" : "masquerade off");
+    if (e.path("noMasqueradeCidrs").size() > 0) {
+      List<String> exempt = new ArrayList<>();
+      e.path("noMasqueradeCidrs").forEach(c -> exempt.add(c.asText()));
+      b.append(" (not to ").append(String.join(", ", exempt)).append(')');
+    }
+    b.append(", rules ").append(text(e, "state"));
+    List<String> where = new ArrayList<>();
+    for (JsonNode x : e.path("backends")) {
+      where.add("iptables-" + text(x, "name") + (x.hasNonNull("forwardPolicy") ? " (FORWARD policy "
+          + text(x, "forwardPolicy") + ")" : ""));
+    }
+    if (!where.isEmpty()) {
+      b.append(" in ").append(String.join(", ", where));
     }
     return b.toString();
   }

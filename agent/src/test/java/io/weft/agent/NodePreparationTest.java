@@ -16,6 +16,7 @@ import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Links;
 import io.weft.dataplane.NetworkEvents;
 import io.weft.dataplane.Neighbours;
+import io.weft.dataplane.PacketFilter;
 import io.weft.dataplane.RouteTable;
 import io.weft.dataplane.Sysctls;
 import io.weft.dataplane.memory.InMemoryDataplane;
@@ -81,6 +82,11 @@ class NodePreparationTest {
       @Override
       public Neighbours neighbours() {
         return k.neighbours();
+      }
+
+      @Override
+      public PacketFilter packetFilter() {
+        return k.packetFilter();
       }
 
       @Override

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.meshctl.Doctor.Check;
 import io.weft.meshctl.Doctor.Facts;
+import io.weft.meshctl.Doctor.ForwardFacts;
 import io.weft.meshctl.Doctor.Iface;
 import io.weft.meshctl.Doctor.PortState;
 import io.weft.meshctl.Doctor.Result;
@@ -37,7 +38,8 @@ class DoctorTest {
   void aHealthyNodePassesAndEveryProblemHasAFix() {
     Facts f = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "0", Map.of("all", "1", "eth0", "0"),
         STATUS, "", PortState.LISTENING, PortState.FREE, Map.of("node-b", true, "node-c", false),
-        PortState.LISTENING, new TunnelFacts("auto", 4789, true, true, false));
+        PortState.LISTENING, new TunnelFacts("auto", 4789, true, true, false),
+        List.of(new ForwardFacts("nft", "DROP", true, List.of())));
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.PASS, check(checks, "agent").result());
     assertEquals(Result.PASS, check(checks, "interface with an IP").result());
@@ -53,6 +55,7 @@ class DoctorTest {
     assertEquals(Result.PASS, check(checks, "port 10250/tcp (kubelet)").result());
     assertEquals(Result.PASS, check(checks, "VXLAN in the kernel").result());
     assertEquals(Result.PASS, check(checks, "port 4789/udp (VXLAN)").result(), "the tunnel device holds it");
+    assertEquals(Result.PASS, check(checks, "pod traffic forwarded").result(), "Weft's jump beats Docker's DROP");
     checks.stream().filter(c -> c.result() != Result.PASS).forEach(c -> assertTrue(!c.fix().isEmpty(), c.name()));
     String table = Meshctl.renderChecks(checks);
     assertTrue(table.startsWith("CHECK"), table);
@@ -60,9 +63,26 @@ class DoctorTest {
   }
 
   @Test
+  void aDropPolicyWithoutWeftsJumpOrARuleBeforeItFailsWithTheFix() {
+    Facts missing = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
+        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
+        List.of(new ForwardFacts("nft", "DROP", false, List.of())));
+    Check c = check(Doctor.evaluate(missing), "pod traffic forwarded");
+    assertEquals(Result.FAIL, c.result());
+    assertTrue(c.detail().contains("iptables-nft"), c.detail());
+    Facts shadowed = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
+        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
+        List.of(new ForwardFacts("legacy", "ACCEPT", true, List.of("-A FORWARD -s 10.0.0.0/8 -j DROP"))));
+    Check s = check(Doctor.evaluate(shadowed), "pod traffic forwarded");
+    assertEquals(Result.FAIL, s.result());
+    assertTrue(s.detail().contains("-A FORWARD -s 10.0.0.0/8 -j DROP") && !s.fix().isEmpty(), s.toString());
+  }
+
+  @Test
   void withoutAnAgentTheMeshChecksWarnAndABusyPortFails() {
     Facts f = new Facts(List.of(), "1", Map.of(), null, "cannot reach the agent", PortState.LISTENING, PortState.FREE, Map.of(),
-        PortState.FREE, new TunnelFacts("auto", 4789, false, false, false));
+        PortState.FREE, new TunnelFacts("auto", 4789, false, false, false),
+        List.of(new ForwardFacts("nft", "DROP", false, List.of())));
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.FAIL, check(checks, "agent").result());
     assertEquals(Result.FAIL, check(checks, "interface with an IP").result());
@@ -74,5 +94,6 @@ class DoctorTest {
     assertEquals(Result.FAIL, check(checks, "VXLAN in the kernel").result());
     assertEquals(Result.FAIL, check(checks, "port 4789/udp (VXLAN)").result(), "someone else holds the VXLAN port");
     assertTrue(check(checks, "port 4789/udp (VXLAN)").fix().contains("--vxlan-port"));
+    assertEquals(Result.WARN, check(checks, "pod traffic forwarded").result(), "DROP policy, no agent yet");
   }
 }

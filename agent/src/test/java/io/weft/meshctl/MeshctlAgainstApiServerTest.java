@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.agent.api.ApiServer;
+import io.weft.agent.converge.EgressSettings;
 import io.weft.agent.converge.ReconcileReport;
 import io.weft.agent.converge.TunnelSettings;
 import io.weft.agent.status.StatusApi;
@@ -40,7 +41,8 @@ class MeshctlAgainstApiServerTest {
     ReconcileReport report = StatusServiceTest.report(desired, desired, List.of());
     StatusService status = new StatusService(
         () -> StatusServiceTest.snapshot(Map.of("node-b", Peer.up(StatusServiceTest.B, 1)), 2), () -> report, List::of,
-        cluster, Duration.ofMinutes(2), TunnelSettings.of(TunnelMode.AUTO, 87, 4789), System::currentTimeMillis);
+        cluster, Duration.ofMinutes(2), TunnelSettings.of(TunnelMode.AUTO, 87, 4789), new EgressSettings(true, List.of()),
+        System::currentTimeMillis);
     Path socket = tmp.resolve("run/weft.sock");
     ApiServer.Builder builder = ApiServer.on(socket);
     new StatusApi(status, n -> false, "node-a").handlers()

@@ -19,6 +19,9 @@ public interface Dataplane extends AutoCloseable {
 
   Neighbours neighbours();
 
+  /** Weft's packet filter rules (forwarding and masquerade) in this namespace. */
+  PacketFilter packetFilter();
+
   Sysctls sysctls();
 
   /**

@@ -1,5 +1,6 @@
 package io.weft.dataplane;
 
+import io.weft.dataplane.netfilter.IptablesFilter;
 import io.weft.dataplane.netlink.Namespaces;
 import io.weft.dataplane.netlink.Native;
 import io.weft.dataplane.netlink.NetlinkAddresses;
@@ -41,6 +42,7 @@ public final class NetlinkDataplane implements Dataplane {
   private final NetlinkRoutes routes;
   private final NetlinkAddresses addresses;
   private final NetlinkNeighbours neighbours;
+  private final IptablesFilter packetFilter;
   private final ProcSysctls sysctls;
   private final List<NetlinkEvents> subscriptions = new CopyOnWriteArrayList<>();
 
@@ -55,6 +57,7 @@ public final class NetlinkDataplane implements Dataplane {
     this.routes = new NetlinkRoutes(socket, links);
     this.addresses = new NetlinkAddresses(socket, links);
     this.neighbours = new NetlinkNeighbours(socket, links);
+    this.packetFilter = new IptablesFilter(netns);
     this.sysctls = new ProcSysctls(namespaces, netns);
   }
 
@@ -91,6 +94,11 @@ public final class NetlinkDataplane implements Dataplane {
   @Override
   public Neighbours neighbours() {
     return neighbours;
+  }
+
+  @Override
+  public PacketFilter packetFilter() {
+    return packetFilter;
   }
 
   @Override

@@ -11,6 +11,12 @@ public interface NetworkEventListener {
 
   void onLinkChanged(LinkEvent event);
 
+  /**
+   * Some nf_tables table, chain or rule changed (iptables-nft, nft, firewalld...: the change itself is
+   * not decoded; the listener re-reads what it owns). Legacy iptables sends no such notice.
+   */
+  default void onPacketFilterChanged() {}
+
   /** A neighbour or FDB entry changed on some device (most are the kernel's own ARP churn). */
   default void onNeighbourChanged(NeighbourEvent event) {}
 

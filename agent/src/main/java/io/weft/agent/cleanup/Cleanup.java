@@ -5,6 +5,7 @@ import io.weft.core.model.Route;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.NetlinkException;
+import io.weft.dataplane.PacketFilter;
 import io.weft.dataplane.RouteFilter;
 import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
@@ -18,7 +19,8 @@ import java.util.Optional;
 /**
  * Removes what Weft put on a node, and nothing else: routes with protocol 87 (any table), the node
  * bridge (only if it is a bridge), the VXLAN device {@code weft.vxlan} (only if it is a VXLAN device; its
- * neighbour and FDB entries go with it), and the CNI files. Everything already gone counts as done.
+ * neighbour and FDB entries go with it), Weft's packet filter chains and their jumps (WEFT-FORWARD,
+ * WEFT-POSTROUTING, in every iptables backend), and the CNI files. Everything already gone counts as done.
  */
 public final class Cleanup {
 
@@ -28,11 +30,13 @@ public final class Cleanup {
    * @param routesRemoved protocol-87 routes deleted
    * @param bridgeRemoved the bridge was deleted
    * @param tunnelRemoved the VXLAN device was deleted
+   * @param filterTablesCleaned iptables tables Weft's chains were removed from
    * @param filesRemoved  CNI files deleted
    * @param notes         things left alone on purpose (e.g. a link of that name that is not a bridge)
    * @param errors        failures, one line each
    */
-  public record Result(List<Route> routesRemoved, boolean bridgeRemoved, boolean tunnelRemoved, List<Path> filesRemoved, List<String> notes,
+  public record Result(List<Route> routesRemoved, boolean bridgeRemoved, boolean tunnelRemoved,
+      int filterTablesCleaned, List<Path> filesRemoved, List<String> notes,
       List<String> errors) {
     public Result {
       routesRemoved = List.copyOf(routesRemoved);
@@ -61,6 +65,8 @@ public final class Cleanup {
 
     boolean bridgeRemoved = removeLink(dataplane, bridge, "bridge", notes, errors);
     boolean tunnelRemoved = removeLink(dataplane, TunnelSettings.DEVICE, "vxlan", notes, errors);
+    PacketFilter.FilterResult filter = dataplane.packetFilter().remove();
+    errors.addAll(filter.errors());
 
     List<Path> files = new ArrayList<>();
     for (Path f : cniFiles) {
@@ -72,7 +78,7 @@ public final class Cleanup {
         errors.add("could not remove " + f + ": " + e.getMessage());
       }
     }
-    return new Result(removed, bridgeRemoved, tunnelRemoved, files, notes, errors);
+    return new Result(removed, bridgeRemoved, tunnelRemoved, filter.changes(), files, notes, errors);
   }
 
   /** Deletes link {@code name} if it is of Weft's {@code kind}; a link of another kind is not Weft's. */

@@ -81,6 +81,9 @@ public final class CleanupCommand implements Callable<Integer> {
     out.println(r.bridgeRemoved() ? "removed bridge " + bridge : "bridge " + bridge + " not present");
     out.println(r.tunnelRemoved() ? "removed tunnel device " + TunnelSettings.DEVICE
         : "tunnel device " + TunnelSettings.DEVICE + " not present");
+    out.println(r.filterTablesCleaned() > 0
+        ? "removed the packet filter chains WEFT-FORWARD and WEFT-POSTROUTING and their jumps"
+        : "no packet filter rules of Weft's present");
     r.filesRemoved().forEach(f -> out.println("removed " + f));
     r.notes().forEach(n -> out.println("note: " + n));
     r.errors().forEach(e -> err.println("weft-agent cleanup: " + e));

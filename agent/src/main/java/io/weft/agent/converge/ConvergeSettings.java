@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param retryMin       first backoff after a failed apply
  * @param retryMax       backoff cap
  * @param tunnel         the VXLAN path to peers that are not on-link
+ * @param egress         forwarding and masquerade of pod traffic
  */
 public record ConvergeSettings(Cidr clusterCidr, String bridge, Duration peerGrace, Duration adoptGrace,
-    Duration resyncInterval, Duration coalesce, Duration retryMin, Duration retryMax, TunnelSettings tunnel) {
+    Duration resyncInterval, Duration coalesce, Duration retryMin, Duration retryMax, TunnelSettings tunnel,
+    EgressSettings egress) {
 
   public ConvergeSettings {
     Objects.requireNonNull(clusterCidr, "clusterCidr");
@@ -32,20 +34,21 @@ public record ConvergeSettings(Cidr clusterCidr, String bridge, Duration peerGra
     Objects.requireNonNull(retryMin, "retryMin");
     Objects.requireNonNull(retryMax, "retryMax");
     Objects.requireNonNull(tunnel, "tunnel");
+    Objects.requireNonNull(egress, "egress");
   }
 
   /** Production timings around the configured graces. */
   public static ConvergeSettings of(Cidr clusterCidr, String bridge, Duration peerGrace, Duration adoptGrace,
-      Duration resyncInterval, TunnelSettings tunnel) {
+      Duration resyncInterval, TunnelSettings tunnel, EgressSettings egress) {
     return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval,
-        Duration.ofMillis(50), Duration.ofMillis(250), Duration.ofSeconds(30), tunnel);
+        Duration.ofMillis(50), Duration.ofMillis(250), Duration.ofSeconds(30), tunnel, egress);
   }
 
   public ConvergeSettings withRetry(Duration min, Duration max) {
-    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, min, max, tunnel);
+    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, min, max, tunnel, egress);
   }
 
   public ConvergeSettings withCoalesce(Duration coalesce) {
-    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, retryMin, retryMax, tunnel);
+    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, retryMin, retryMax, tunnel, egress);
   }
 }

@@ -62,6 +62,8 @@ public final class Converger implements AutoCloseable {
   private static final int PROTOCOL_KERNEL = 2;
   /** Pod veth host ends ({@code weft} + 8 hex): their churn never changes a route decision. */
   private static final Pattern POD_VETH = Pattern.compile("weft[0-9a-f]{8}");
+  /** How often rules in a backend without change notices are re-read: the drift-repair bound. */
+  private static final long FILTER_POLL_MILLIS = 1000;
   /** An uplink whose MTU cannot be read is assumed to have Ethernet's. */
   private static final int DEFAULT_UPLINK_MTU = 1500;
 
@@ -73,6 +75,7 @@ public final class Converger implements AutoCloseable {
   private final SelfNodeHook selfHook;
   private final RoutePlanner planner;
   private final VxlanTunnel tunnel;
+  private final EgressRules egress;
   private final Backoff backoff;
   private final ScheduledExecutorService loop;
 
@@ -93,6 +96,8 @@ public final class Converger implements AutoCloseable {
   private long adoptionEndedAt;
   private String adoptionEndReason = "";
   private int failures;
+  /** A packet filter backend in use sends no change notices: its rules are re-read every second. */
+  private boolean pollFilter;
   private long retryAt;
   private Map<RouteKey, Route> desired = Map.of();
   private Set<RouteKey> installedBefore = Set.of();
@@ -119,6 +124,7 @@ public final class Converger implements AutoCloseable {
     this.planner = new RoutePlanner(settings.clusterCidr(), settings.peerGrace(), settings.tunnel().mode(),
         settings.tunnel().device());
     this.tunnel = new VxlanTunnel(dataplane, settings.tunnel());
+    this.egress = new EgressRules(dataplane.packetFilter(), settings.clusterCidr(), settings.egress());
     this.backoff = new Backoff(settings.retryMin(), settings.retryMax());
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "weft-converge");
@@ -234,7 +240,7 @@ public final class Converger implements AutoCloseable {
       publish(new ReconcileReport(++number, now, 0, takeTrigger(), previous.self(), previous.desired(),
           previous.skipped(), previous.routes(), previous.conflicts(), 0, 0, 0,
           List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoption(List.of()), failures, retryAt,
-          previous.paths(), previous.podMtu()));
+          previous.paths(), previous.podMtu(), previous.egress()));
     }
     lastReconcileEndMillis = nowMillis.getAsLong();
     scheduleNext(lastReconcileEndMillis);
@@ -257,7 +263,8 @@ public final class Converger implements AutoCloseable {
     NodeRecord self = state.self();
     if (self == null) {
       publish(new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, null, List.of(), List.of(),
-          List.of(), List.of(), 0, 0, 0, List.of(), 0, List.of(), adoption(List.of()), failures, 0, Map.of(), 0));
+          List.of(), List.of(), 0, 0, 0, List.of(), 0, List.of(), adoption(List.of()), failures, 0, Map.of(), 0,
+          ReconcileReport.Egress.NOT_YET));
       return;
     }
     List<String> errors = new ArrayList<>();
@@ -274,6 +281,9 @@ public final class Converger implements AutoCloseable {
     // The device and its entries first: the tunnel routes below go through it.
     VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, adopting);
     errors.addAll(tunnelOutcome.errors());
+    EgressRules.Outcome egressOutcome = egress.reconcile(self);
+    errors.addAll(egressOutcome.result().errors());
+    pollFilter = egressOutcome.result().needsPolling();
     List<Route> actual = dataplane.routes().list(RouteFilter.mainTable());
     RouteDiff diff = RouteDiff.between(plan.routes(), actual);
     Map<RouteKey, Route> wanted = plan.routes().stream().collect(Collectors.toMap(Route::key, r -> r));
@@ -334,7 +344,9 @@ public final class Converger implements AutoCloseable {
     }
     ReconcileReport report = new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, self,
         plan.routes(), plan.skipped(), rows, diff.conflicts(), added, replaced, deleted, errors, repairs, lags,
-        adoption(kept), failures, retryAt, plan.paths(), podMtu);
+        adoption(kept), failures, retryAt, plan.paths(), podMtu,
+        new ReconcileReport.Egress(settings.egress().masquerade(), egressOutcome.inPlace(settings.egress().masquerade()),
+            egressOutcome.result().backends(), egressOutcome.repairs()));
     logReport(report, ops, repairs, tunnelOutcome.changes());
     publish(report);
   }
@@ -392,6 +404,10 @@ public final class Converger implements AutoCloseable {
     if (failures > 0 && retryAt < next) {
       next = retryAt;
       reason = "retry";
+    }
+    if (pollFilter && now + FILTER_POLL_MILLIS < next) {
+      next = now + FILTER_POLL_MILLIS;
+      reason = "packet filter poll (legacy iptables sends no change notices)";
     }
     if (adopting && adoptUntil > 0 && Math.max(adoptUntil, now) < next) {
       next = Math.max(adoptUntil, now);
@@ -467,6 +483,11 @@ public final class Converger implements AutoCloseable {
       if (!POD_VETH.matcher(event.link().name()).matches()) {
         post(() -> input("link " + event.link().name() + (event.deleted() ? " deleted" : " changed")));
       }
+    }
+
+    @Override
+    public void onPacketFilterChanged() {
+      post(() -> input("packet filter changed"));
     }
 
     @Override

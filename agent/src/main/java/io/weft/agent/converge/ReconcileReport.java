@@ -6,8 +6,10 @@ import io.weft.core.model.Route;
 import io.weft.core.plan.RouteConflict;
 import io.weft.core.plan.RouteStatus;
 import io.weft.core.plan.SkippedPeer;
+import io.weft.dataplane.PacketFilter.BackendState;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What one reconcile found and did; the loop publishes the latest for status and metrics. Immutable.
@@ -32,6 +34,7 @@ import java.util.Map;
  * @param nextRetryAtMillis   when the failed changes are retried, 0 when nothing failed
  * @param paths               node name to path ({@code direct} or {@code vxlan}) of every routed peer
  * @param podMtu              this node's pod MTU (0 before the first reconcile with a record)
+ * @param egress              the forwarding and masquerade rules after this reconcile
  */
 public record ReconcileReport(
     long number,
@@ -53,7 +56,8 @@ public record ReconcileReport(
     int consecutiveFailures,
     long nextRetryAtMillis,
     Map<String, PeerPath> paths,
-    int podMtu) {
+    int podMtu,
+    Egress egress) {
 
   public ReconcileReport {
     desired = List.copyOf(desired);
@@ -63,12 +67,13 @@ public record ReconcileReport(
     errors = List.copyOf(errors);
     lagsMillis = List.copyOf(lagsMillis);
     paths = Map.copyOf(paths);
+    Objects.requireNonNull(egress, "egress");
   }
 
   /** Before the first reconcile. */
   public static ReconcileReport initial() {
     return new ReconcileReport(0, 0, 0, "not started", null, List.of(), List.of(), List.of(), List.of(), 0, 0, 0,
-        List.of(), 0, List.of(), Adoption.pending(), 0, 0, Map.of(), 0);
+        List.of(), 0, List.of(), Adoption.pending(), 0, 0, Map.of(), 0, Egress.NOT_YET);
   }
 
   /**
@@ -84,6 +89,22 @@ public record ReconcileReport(
 
   public long count(RouteStatus.State state) {
     return routes.stream().filter(r -> r.state() == state).count();
+  }
+
+  /**
+   * The packet filter rules for pod traffic.
+   *
+   * @param masquerade whether masquerade is on
+   * @param inPlace    every backend in use holds Weft's rules
+   * @param backends   the iptables backends in use and what each holds
+   * @param repairs    rules rewritten by this reconcile after they had been in place (deleted by hand)
+   */
+  public record Egress(boolean masquerade, boolean inPlace, List<BackendState> backends, int repairs) {
+    static final Egress NOT_YET = new Egress(false, false, List.of(), 0);
+
+    public Egress {
+      backends = List.copyOf(backends);
+    }
   }
 
   /**

@@ -41,6 +41,7 @@ public final class AgentMetrics implements ReconcileObserver {
   private final Histogram reconcileDuration;
   private final Counter routeChanges;
   private final Counter driftRepairs;
+  private final Counter egressRepairs;
   private final Histogram convergenceLag;
   private final Counter rejected;
   private long rejectedUpTo = Long.MIN_VALUE;
@@ -92,6 +93,12 @@ public final class AgentMetrics implements ReconcileObserver {
             cb.call(r.count(s), s.name().toLowerCase(Locale.ROOT));
           }
         }).register(registry);
+    egressRepairs = Counter.builder().name("weft_egress_rule_repairs_total")
+        .help("Times Weft rewrote its forwarding/masquerade rules after someone changed or deleted them")
+        .register(registry);
+    GaugeWithCallback.builder().name("weft_egress_rules_in_place")
+        .help("1 when every iptables backend in use holds Weft's forwarding (and masquerade) rules")
+        .callback(cb -> cb.call(report.get().egress().inPlace() ? 1 : 0)).register(registry);
     GaugeWithCallback.builder().name("weft_peers_by_path")
         .help("Routed peers by path (direct: on-link next hop; vxlan: through the weft.vxlan tunnel)")
         .labelNames("path").callback(cb -> {
@@ -152,6 +159,7 @@ public final class AgentMetrics implements ReconcileObserver {
     routeChanges.labelValues("replace").inc(r.replaced());
     routeChanges.labelValues("delete").inc(r.deleted());
     driftRepairs.inc(r.driftRepairs());
+    egressRepairs.inc(r.egress().repairs());
     r.lagsMillis().forEach(ms -> convergenceLag.observe(ms / 1000.0));
   }
 

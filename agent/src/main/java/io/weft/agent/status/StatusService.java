@@ -1,7 +1,10 @@
 package io.weft.agent.status;
 
 import io.weft.agent.converge.ReconcileReport;
+import io.weft.agent.converge.EgressSettings;
 import io.weft.agent.status.StatusViews.AdoptionInfo;
+import io.weft.agent.status.StatusViews.EgressInfo;
+import io.weft.agent.status.StatusViews.FilterBackendView;
 import io.weft.agent.status.StatusViews.MeshInfo;
 import io.weft.agent.status.StatusViews.NodeView;
 import io.weft.agent.status.StatusViews.PeerView;
@@ -46,6 +49,7 @@ public final class StatusService {
   private final Cidr clusterCidr;
   private final Duration peerGrace;
   private final TunnelSettings tunnel;
+  private final EgressSettings egress;
   private final LongSupplier nowMillis;
 
   /**
@@ -53,11 +57,13 @@ public final class StatusService {
    * @param report       the loop's latest reconcile
    * @param hostProblems node problems found at preflight (e.g. strict rp_filter), each with its fix
    * @param tunnel       the tunnel's settings
+   * @param egress       masquerade settings
    */
   public StatusService(Supplier<MeshSnapshot> mesh, Supplier<ReconcileReport> report,
       Supplier<List<String>> hostProblems, Cidr clusterCidr, Duration peerGrace, TunnelSettings tunnel,
-      LongSupplier nowMillis) {
+      EgressSettings egress, LongSupplier nowMillis) {
     this.tunnel = tunnel;
+    this.egress = egress;
     this.mesh = mesh;
     this.report = report;
     this.hostProblems = hostProblems;
@@ -74,7 +80,15 @@ public final class StatusService {
     boolean converged = r.converged() && m.converged();
     NodeRecord self = m.self() != null ? m.self() : r.self();
     return new StatusView(node(self), clusterCidr.toString(), converged, problems.isEmpty(), meshInfo(m),
-        reconcileInfo(r), adoptionInfo(r), tunnelInfo(r), problems, peers);
+        reconcileInfo(r), adoptionInfo(r), tunnelInfo(r), egressInfo(r), problems, peers);
+  }
+
+  private EgressInfo egressInfo(ReconcileReport r) {
+    String state = r.self() == null ? "pending" : r.egress().inPlace() ? "installed" : "missing";
+    List<FilterBackendView> backends = r.egress().backends().stream()
+        .map(b -> new FilterBackendView(b.name(), b.forwardPolicy(), b.forward(), b.nat(), b.dropsFirst())).toList();
+    return new EgressInfo(egress.masquerade(), egress.noMasquerade().stream().map(Cidr::toString).toList(), state,
+        backends);
   }
 
   private TunnelInfo tunnelInfo(ReconcileReport r) {
@@ -173,6 +187,16 @@ public final class StatusService {
           + " min (latest: " + x.nodeName() + " from " + x.from() + ": " + x.reason() + ")");
     }
     r.errors().forEach(e -> problems.add("route: " + e));
+    if (r.self() != null && !r.egress().inPlace() && r.errors().isEmpty()) {
+      problems.add("egress: Weft's packet filter rules are not in place (pod traffic may be dropped by a FORWARD"
+          + " policy, and pods cannot reach the world); see the agent's log");
+    }
+    for (var b : r.egress().backends()) {
+      for (String drop : b.dropsFirst()) {
+        problems.add("egress: in iptables-" + b.name() + ", '" + drop + "' comes before Weft's rules and may drop pod"
+            + " traffic; move it after '-j WEFT-FORWARD' or narrow it");
+      }
+    }
     r.conflicts().forEach(c -> problems.add("route conflict: " + c.desired().destination() + " is held by the foreign route "
         + c.foreign() + "; Weft leaves it alone (remove it or move the peer)"));
     for (PeerView p : peers) {

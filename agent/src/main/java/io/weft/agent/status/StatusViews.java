@@ -15,8 +15,28 @@ public final class StatusViews {
 
   /** {@code GET /v1/status}. */
   public record StatusView(NodeView node, String clusterCidr, boolean converged, boolean healthy, MeshInfo mesh,
-      ReconcileInfo reconcile, AdoptionInfo adoption, TunnelInfo tunnel, List<String> problems,
+      ReconcileInfo reconcile, AdoptionInfo adoption, TunnelInfo tunnel, EgressInfo egress, List<String> problems,
       List<PeerView> peers) {}
+
+  /**
+   * Pod traffic leaving the node: masquerade and the forwarding rules.
+   *
+   * @param state    {@code installed} (every backend in use holds Weft's rules), {@code missing}, or
+   *                 {@code pending} before the first reconcile
+   * @param backends the iptables backends in use
+   */
+  public record EgressInfo(boolean masquerade, List<String> noMasqueradeCidrs, String state,
+      List<FilterBackendView> backends) {}
+
+  /**
+   * One iptables backend as the agent found it.
+   *
+   * @param forwarding Weft's WEFT-FORWARD chain and its jump are in place
+   * @param masquerade Weft's WEFT-POSTROUTING chain and its jump are in place
+   * @param dropsFirst FORWARD rules of others before Weft's jump that drop or reject
+   */
+  public record FilterBackendView(String name, String forwardPolicy, boolean forwarding, boolean masquerade,
+      List<String> dropsFirst) {}
 
   /**
    * The VXLAN tunnel: its settings and how many peers take each path.

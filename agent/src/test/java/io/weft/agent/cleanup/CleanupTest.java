@@ -8,6 +8,7 @@ import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.dataplane.memory.InMemoryDataplane;
+import io.weft.core.egress.EgressPlan;
 import io.weft.dataplane.Vxlan;
 import java.net.Inet4Address;
 import java.nio.file.Files;
@@ -37,9 +38,13 @@ class CleanupTest {
     Path bin = Files.writeString(tmp.resolve("weft"), "#!/bin/sh");
     Path other = Files.writeString(tmp.resolve("10-other.conflist"), "{}");
 
+    kernel.packetFilter().converge(new EgressPlan(Cidr.parse("10.244.1.0/24"), Cidr.parse("10.244.0.0/16"), List.of(), true));
+
     Cleanup.Result r = Cleanup.run(kernel, "v-net-0", List.of(conf, bin));
 
     assertEquals(List.of(foreign), kernel.routesSnapshot());
+    assertEquals(1, r.filterTablesCleaned());
+    assertTrue(kernel.filterPlan().isEmpty());
     assertEquals(2, r.routesRemoved().size());
     assertTrue(r.bridgeRemoved());
     assertTrue(kernel.links().byName("v-net-0").isEmpty());

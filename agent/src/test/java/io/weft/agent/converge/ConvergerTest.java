@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weft.core.egress.EgressPlan;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerPath;
@@ -68,7 +69,7 @@ class ConvergerTest {
   ConvergeSettings settings() {
     return new ConvergeSettings(CLUSTER, "v-net-0", Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofHours(1),
         Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(200),
-        TunnelSettings.of(TunnelMode.NEVER, 87, 4789));
+        TunnelSettings.of(TunnelMode.NEVER, 87, 4789), new EgressSettings(true, List.of()));
   }
 
   void start(ConvergeSettings settings, ReconcileObserver extra) {
@@ -163,7 +164,7 @@ class ConvergerTest {
   ConvergeSettings withTunnel(TunnelMode mode) {
     ConvergeSettings s = settings();
     return new ConvergeSettings(s.clusterCidr(), s.bridge(), s.peerGrace(), s.adoptGrace(), s.resyncInterval(),
-        s.coalesce(), s.retryMin(), s.retryMax(), TunnelSettings.of(mode, 87, 4789));
+        s.coalesce(), s.retryMin(), s.retryMax(), TunnelSettings.of(mode, 87, 4789), s.egress());
   }
 
   @Test
@@ -242,10 +243,25 @@ class ConvergerTest {
   }
 
   @Test
+  void theEgressRulesFollowTheSubnetAndAreRepairedWhenDeletedByHand() {
+    start();
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    await().until(() -> kernel.filterPlan().isPresent());
+    assertEquals(new EgressPlan(SELF.podSubnet(), CLUSTER, List.of(), true), kernel.filterPlan().orElseThrow());
+    await().until(() -> loop.latest().egress().inPlace());
+
+    kernel.removeFilterRulesExternally();
+    await().atMost(Duration.ofSeconds(1)).until(() -> kernel.filterPlan().isPresent());
+    await().until(() -> reports.stream().anyMatch(r -> r.egress().repairs() == 1
+        && r.trigger().contains("packet filter changed")));
+  }
+
+  @Test
   void aDownPeerKeepsItsRouteForThePeerGraceThenLosesIt() {
     ConvergeSettings s = settings();
-    start(new ConvergeSettings(s.clusterCidr(), s.bridge(), Duration.ofMillis(300), s.adoptGrace(), s.resyncInterval(),
-        s.coalesce(), s.retryMin(), s.retryMax(), s.tunnel()), r -> { });
+    // A grace long enough that the reconcile of the mesh change runs inside it even on a loaded runner.
+    start(new ConvergeSettings(s.clusterCidr(), s.bridge(), Duration.ofMillis(1500), s.adoptGrace(), s.resyncInterval(),
+        s.coalesce(), s.retryMin(), s.retryMax(), s.tunnel(), s.egress()), r -> { });
     mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
     awaitRoutes(UNREACHABLE, TO_B, TO_C);
     long downAt = System.currentTimeMillis();
@@ -255,7 +271,7 @@ class ConvergerTest {
     awaitRoutes(UNREACHABLE, TO_C);
     assertTrue(reports.stream().anyMatch(r -> r.trigger().equals("peer grace of node-b ended")),
         reports.stream().map(ReconcileReport::trigger).toList().toString());
-    assertTrue(reports.stream().filter(r -> r.startedAtMillis() < downAt + 300 && r.startedAtMillis() >= downAt)
+    assertTrue(reports.stream().filter(r -> r.startedAtMillis() < downAt + 1500 && r.startedAtMillis() >= downAt)
         .allMatch(r -> r.desired().contains(TO_B)), "within the grace the route is still desired");
   }
 
@@ -347,7 +363,7 @@ class ConvergerTest {
     kernel.routes().add(leftover);
     ConvergeSettings s = settings();
     start(new ConvergeSettings(s.clusterCidr(), s.bridge(), s.peerGrace(), Duration.ofMillis(300), s.resyncInterval(),
-        s.coalesce(), s.retryMin(), s.retryMax(), s.tunnel()), r -> { });
+        s.coalesce(), s.retryMin(), s.retryMax(), s.tunnel(), s.egress()), r -> { });
     mesh.set(SELF, false);
     awaitRoutes(UNREACHABLE);
     await().until(() -> !loop.latest().adoption().active());

@@ -8,6 +8,7 @@ import io.weft.agent.converge.ReconcileReport;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerPath;
+import io.weft.dataplane.PacketFilter.BackendState;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.plan.RouteDiff;
@@ -47,7 +48,8 @@ class AgentMetricsTest {
         List.of(new SkippedPeer("node-far", FAR.podSubnet(), FAR.nodeIp(), RoutePlanner.NOT_ON_SHARED_L2)),
         RouteDiff.status(desired, desired), List.of(), 2, 0, 0, List.of(), 1, List.of(40L, 60L),
         new ReconcileReport.Adoption(false, 1, 1, "mesh view settled", List.of()), 0, 0,
-        Map.of("node-b", PeerPath.DIRECT), 1450);
+        Map.of("node-b", PeerPath.DIRECT), 1450, new ReconcileReport.Egress(true, true,
+            List.of(new BackendState("nft", true, "DROP", true, true, List.of())), 1));
   }
 
   static String text(AgentMetrics m) throws Exception {
@@ -70,6 +72,8 @@ class AgentMetricsTest {
         "weft_peers{state=\"up\"} 2",
         "weft_peers{state=\"down\"} 0",
         "weft_peers_by_path{path=\"direct\"} 1",
+        "weft_egress_rules_in_place 1.0",
+        "weft_egress_rule_repairs_total 1.0",
         "weft_peers_by_path{path=\"vxlan\"} 0",
         "weft_routes{state=\"installed\"} 2",
         "weft_routes{state=\"missing\"} 0",

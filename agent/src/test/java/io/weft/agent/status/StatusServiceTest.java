@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.agent.api.ApiRequest;
 import io.weft.agent.api.ApiResponse;
+import io.weft.agent.converge.EgressSettings;
 import io.weft.agent.converge.ReconcileReport;
 import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.NodeRecord;
@@ -21,6 +22,7 @@ import io.weft.core.net.IpAddresses;
 import io.weft.core.plan.RouteDiff;
 import io.weft.core.plan.RoutePlanner;
 import io.weft.core.plan.SkippedPeer;
+import io.weft.dataplane.PacketFilter.BackendState;
 import io.weft.gossip.MeshSnapshot;
 import io.weft.gossip.MeshSnapshot.SeedStatus;
 import java.nio.charset.StandardCharsets;
@@ -50,12 +52,14 @@ public class StatusServiceTest {
     return new ReconcileReport(4, NOW - 2000, 1_500_000, "mesh changed", SELF, desired, skipped,
         RouteDiff.status(desired, kernel), RouteDiff.between(desired, kernel).conflicts(), 1, 0, 0, List.of(), 0,
         List.of(12L), new ReconcileReport.Adoption(false, NOW, NOW - 1000, "mesh view settled", List.of()), 0, 0,
-        Map.of("node-b", PeerPath.DIRECT, "node-c", PeerPath.VXLAN), 1450);
+        Map.of("node-b", PeerPath.DIRECT, "node-c", PeerPath.VXLAN), 1450, new ReconcileReport.Egress(true, true,
+            List.of(new BackendState("nft", true, "DROP", true, true, List.of())), 0));
   }
 
   StatusService service(MeshSnapshot m, ReconcileReport r) {
     return new StatusService(() -> m, () -> r, List::of, CLUSTER, Duration.ofMinutes(2),
-        TunnelSettings.of(TunnelMode.AUTO, 87, 4789), () -> NOW);
+        TunnelSettings.of(TunnelMode.AUTO, 87, 4789), new EgressSettings(true, List.of()),
+        () -> NOW);
   }
 
   @Test

@@ -19,7 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A subscription to RTNLGRP_LINK, RTNLGRP_NEIGH and RTNLGRP_IPV4_ROUTE of one namespace. The multicast socket joins the
+ * A subscription to RTNLGRP_LINK, RTNLGRP_NEIGH and RTNLGRP_IPV4_ROUTE of one namespace, and to
+ * nf_tables changes (NFNLGRP_NFTABLES, read by a second thread of its own; absent where the kernel has no
+ * nf_tables, the subscription then goes on without it). The multicast socket joins the
  * groups when the subscription is opened, so nothing is missed between {@code events()} and
  * {@code subscribe}; the events thread starts with the first listener.
  *
@@ -33,6 +35,8 @@ public final class NetlinkEvents implements NetworkEvents {
   private static final Duration POLL = Duration.ofMillis(100);
 
   private final NetlinkSocket events;
+  /** Null when nf_tables notifications are unavailable. */
+  private final NetlinkSocket filterEvents;
   private final NetlinkSocket requests;
   private final String where;
   private final List<NetworkEventListener> listeners = new CopyOnWriteArrayList<>();
@@ -40,9 +44,12 @@ public final class NetlinkEvents implements NetworkEvents {
   private final Map<Integer, String> names = new HashMap<>();
   private volatile boolean closed;
   private Thread thread;
+  private Thread filterThread;
 
-  private NetlinkEvents(NetlinkSocket events, NetlinkSocket requests, String where, Consumer<NetlinkEvents> onClose) {
+  private NetlinkEvents(NetlinkSocket events, NetlinkSocket filterEvents, NetlinkSocket requests, String where,
+      Consumer<NetlinkEvents> onClose) {
     this.events = events;
+    this.filterEvents = filterEvents;
     this.requests = requests;
     this.where = where;
     this.onClose = onClose;
@@ -53,10 +60,20 @@ public final class NetlinkEvents implements NetworkEvents {
     String where = netns == null ? "this namespace" : netns.toString();
     return namespaces.call(netns, "subscribe to network events of " + where, () -> {
       NetlinkSocket ev = NetlinkSocket.open(nat, POLL, Nl.RTNLGRP_LINK, Nl.RTNLGRP_NEIGH, Nl.RTNLGRP_IPV4_ROUTE);
+      NetlinkSocket nf = null;
       try {
-        return new NetlinkEvents(ev, NetlinkSocket.open(nat, Duration.ofSeconds(10)), where, onClose);
+        nf = NetlinkSocket.open(nat, Nl.NETLINK_NETFILTER, POLL, Nl.NFNLGRP_NFTABLES);
+      } catch (NetlinkException e) {
+        log.info("no nf_tables change notifications in {} ({}): packet filter rules are re-checked by polling",
+            where, e.getMessage());
+      }
+      try {
+        return new NetlinkEvents(ev, nf, NetlinkSocket.open(nat, Duration.ofSeconds(10)), where, onClose);
       } catch (RuntimeException e) {
         ev.close();
+        if (nf != null) {
+          nf.close();
+        }
         throw e;
       }
     });
@@ -72,6 +89,11 @@ public final class NetlinkEvents implements NetworkEvents {
       thread = new Thread(this::run, "weft-netlink-events");
       thread.setDaemon(true);
       thread.start();
+      if (filterEvents != null) {
+        filterThread = new Thread(this::runFilterEvents, "weft-netfilter-events");
+        filterThread.setDaemon(true);
+        filterThread.start();
+      }
     }
   }
 
@@ -95,6 +117,26 @@ public final class NetlinkEvents implements NetworkEvents {
       }
       for (NetlinkMessage m : batch) {
         dispatch(m);
+      }
+    }
+  }
+
+  /** Any nf_tables message is news; a batch of them is one notice (listeners re-read, they do not decode). */
+  private void runFilterEvents() {
+    while (!closed) {
+      List<NetlinkMessage> batch;
+      try {
+        batch = filterEvents.receive("read nf_tables events of " + where, false);
+      } catch (NetlinkException e) {
+        if (closed) {
+          break;
+        }
+        // ENOBUFS included: a lost notice is one more re-read.
+        listeners.forEach(l -> deliver(l::onPacketFilterChanged));
+        continue;
+      }
+      if (!batch.isEmpty()) {
+        listeners.forEach(l -> deliver(l::onPacketFilterChanged));
       }
     }
   }
@@ -177,16 +219,8 @@ public final class NetlinkEvents implements NetworkEvents {
     }
   }
 
-  @Override
-  public void close() {
-    Thread t;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      t = thread;
-    }
+  /** Waits for a reader thread to end; true when it has (or never ran). */
+  private static boolean join(Thread t) {
     if (t != null && t != Thread.currentThread()) {
       try {
         t.join(POLL.toMillis() * 20);
@@ -194,9 +228,28 @@ public final class NetlinkEvents implements NetworkEvents {
         Thread.currentThread().interrupt();
       }
     }
-    if (t == null || !t.isAlive()) {
+    return t == null || !t.isAlive();
+  }
+
+  @Override
+  public void close() {
+    Thread t;
+    Thread f;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      t = thread;
+      f = filterThread;
+    }
+    boolean stopped = join(t) & join(f);
+    if (stopped) {
       events.close();
       requests.close();
+      if (filterEvents != null) {
+        filterEvents.close();
+      }
     }
     onClose.accept(this);
   }

@@ -62,8 +62,16 @@ public final class NetlinkSocket implements AutoCloseable {
    * @param timeout how long one receive waits before giving up
    */
   public static NetlinkSocket open(Native nat, Duration timeout, int... groups) {
+    return open(nat, Nl.NETLINK_ROUTE, timeout, groups);
+  }
+
+  /**
+   * Opens a socket of netlink family {@code protocol} ({@link Nl#NETLINK_ROUTE}, {@link Nl#NETLINK_NETFILTER})
+   * in the calling thread's network namespace.
+   */
+  public static NetlinkSocket open(Native nat, int protocol, Duration timeout, int... groups) {
     LibC c = nat.libc();
-    int fd = c.socket(Nl.AF_NETLINK, Nl.SOCK_RAW | Nl.SOCK_CLOEXEC, Nl.NETLINK_ROUTE);
+    int fd = c.socket(Nl.AF_NETLINK, Nl.SOCK_RAW | Nl.SOCK_CLOEXEC, protocol);
     if (fd < 0) {
       throw NetlinkException.of(nat.errno(), "open a netlink socket", null);
     }

@@ -16,6 +16,10 @@ public final class Nl {
   public static final int SOCK_RAW = 3;
   public static final int SOCK_CLOEXEC = 0x80000;
   public static final int NETLINK_ROUTE = 0;
+  /** nfnetlink: nf_tables and the other netfilter subsystems. */
+  public static final int NETLINK_NETFILTER = 12;
+  /** nfnetlink group of nf_tables changes (enum nfnetlink_groups): every table, chain and rule change. */
+  public static final int NFNLGRP_NFTABLES = 7;
   public static final int SOL_SOCKET = 1;
   public static final int SO_SNDBUF = 7;
   public static final int SO_RCVBUF = 8;

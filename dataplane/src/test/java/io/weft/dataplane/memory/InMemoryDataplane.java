@@ -4,10 +4,12 @@ import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Addresses;
+import io.weft.core.egress.EgressPlan;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.FdbEntry;
 import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.Neighbours;
+import io.weft.dataplane.PacketFilter;
 import io.weft.dataplane.Vxlan;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
@@ -69,6 +71,7 @@ public final class InMemoryDataplane implements Dataplane {
   private final Addresses addressTable = new MemoryAddresses();
   private final Sysctls sysctlTable = new MemorySysctls();
   private final Neighbours neighbourTable = new MemoryNeighbours();
+  private final MemoryFilter filter = new MemoryFilter();
 
   public InMemoryDataplane() {
     links.put("lo", new MutableLink(1, "lo", null, null, 65536));
@@ -191,6 +194,26 @@ public final class InMemoryDataplane implements Dataplane {
   @Override
   public Neighbours neighbours() {
     return neighbourTable;
+  }
+
+  @Override
+  public PacketFilter packetFilter() {
+    return filter;
+  }
+
+  /** The plan the packet filter holds now, if any (as if read back with iptables-save). */
+  public synchronized Optional<EgressPlan> filterPlan() {
+    return Optional.ofNullable(filter.held);
+  }
+
+  /** Someone deletes Weft's rules by hand; listeners hear of it as nf_tables would tell them. */
+  public void removeFilterRulesExternally() {
+    synchronized (this) {
+      filter.held = null;
+    }
+    for (Subscription s : subscriptions) {
+      s.listeners.forEach(NetworkEventListener::onPacketFilterChanged);
+    }
   }
 
   @Override
@@ -477,6 +500,30 @@ public final class InMemoryDataplane implements Dataplane {
         MutableLink l = link(name, what);
         c.accept(l);
         emitLink(false, l.view());
+      }
+    }
+  }
+
+  /** A packet filter that holds one plan, as one backend with change notifications. */
+  private final class MemoryFilter implements PacketFilter {
+    private EgressPlan held;
+
+    @Override
+    public FilterResult converge(EgressPlan plan) {
+      synchronized (InMemoryDataplane.this) {
+        int changes = plan.equals(held) ? 0 : 1;
+        held = plan;
+        return new FilterResult(List.of(new BackendState("memory", true, "ACCEPT", true, plan.masquerade(), List.of())),
+            changes, List.of());
+      }
+    }
+
+    @Override
+    public FilterResult remove() {
+      synchronized (InMemoryDataplane.this) {
+        int changes = held == null ? 0 : 1;
+        held = null;
+        return new FilterResult(List.of(), changes, List.of());
       }
     }
   }
