@@ -58,6 +58,7 @@ public final class Lab implements AutoCloseable {
   private final CountDownLatch tornDown = new CountDownLatch(1);
   private final ExecutorService parallel = Executors.newCachedThreadPool(daemon());
   private boolean keep;
+  private OutsideHost outside;
 
   private Lab(LabConfig config, WeftDist dist) {
     this.config = config;
@@ -122,6 +123,8 @@ public final class Lab implements AutoCloseable {
       // The LAN namespace routes between its segments, and only between them: no route to any pod.
       Command.of(Ip.exec(topology.lanNetns(), List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))).run().check();
     }
+    outside = new OutsideHost(topology, teardown);
+    outside.create();
     writeSecret();
     for (int i = 1; i <= config.nodes(); i++) {
       LabNode node = new LabNode(i, config, dist, mapper, teardown);
@@ -190,6 +193,11 @@ public final class Lab implements AutoCloseable {
 
   public Path secretFile() {
     return secretFile;
+  }
+
+  /** The server on the LAN outside the cluster (no route to the pods). */
+  public OutsideHost outside() {
+    return outside;
   }
 
   public List<LabNode> nodes() {

@@ -3,6 +3,8 @@ package io.weft.lab;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What lab to build. {@code name} names the log folder ({@code <logRoot>/<name>/<node>.log}).
@@ -18,7 +20,8 @@ public record LabConfig(
     Path runRoot,
     Topology topology,
     List<String> extraAgentArgs,
-    int segments) {
+    int segments,
+    Map<Integer, String> forwardDrop) {
 
   public LabConfig {
     if (nodes < 1 || podsPerNode < 0) {
@@ -30,6 +33,7 @@ public record LabConfig(
     logRoot = logRoot.toAbsolutePath().normalize();
     runRoot = runRoot.toAbsolutePath().normalize();
     extraAgentArgs = List.copyOf(extraAgentArgs);
+    forwardDrop = Map.copyOf(forwardDrop);
   }
 
   /**
@@ -43,30 +47,44 @@ public record LabConfig(
     Topology topology = new Topology(System.getProperty("lab.prefix", Topology.DEFAULT.prefix()));
     return new LabConfig(
         name, 3, 2, Duration.ofSeconds(5), Duration.ofSeconds(60), Path.of(logs),
-        Path.of("/run", topology.prefix().replaceAll("-+$", "")), topology, List.of(), 1);
+        Path.of("/run", topology.prefix().replaceAll("-+$", "")), topology, List.of(), 1, Map.of());
   }
 
   public LabConfig withNodes(int count) {
     return new LabConfig(name, count, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs,
-        Math.min(segments, count));
+        Math.min(segments, count), forwardDrop);
   }
 
   public LabConfig withPodsPerNode(int count) {
-    return new LabConfig(name, nodes, count, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, segments);
+    return new LabConfig(name, nodes, count, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, segments, forwardDrop);
   }
 
   public LabConfig withPeerGrace(Duration grace) {
-    return new LabConfig(name, nodes, podsPerNode, grace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, segments);
+    return new LabConfig(name, nodes, podsPerNode, grace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, segments, forwardDrop);
   }
 
   /** The nodes split over {@code count} LAN segments joined by the LAN namespace as a router. */
   public LabConfig withSegments(int count) {
-    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, count);
+    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs, count, forwardDrop);
   }
 
   /** The same agent flags on every node (e.g. {@code --tunnel always}). */
   public LabConfig withAgentArgs(List<String> args) {
-    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, args, segments);
+    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, args, segments, forwardDrop);
+  }
+
+  /**
+   * Node {@code index} starts with {@code iptables-BACKEND -P FORWARD DROP} ({@code nft} or {@code legacy}),
+   * as Docker leaves every host it runs on, before its agent starts.
+   */
+  public LabConfig withForwardDrop(int index, String backend) {
+    if (!backend.equals("nft") && !backend.equals("legacy")) {
+      throw new IllegalArgumentException("iptables backend must be nft or legacy: " + backend);
+    }
+    Map<Integer, String> drop = new TreeMap<>(forwardDrop);
+    drop.put(index, backend);
+    return new LabConfig(name, nodes, podsPerNode, peerGrace, leaseTime, logRoot, runRoot, topology, extraAgentArgs,
+        segments, drop);
   }
 
   /**

@@ -115,6 +115,10 @@ public final class LabNode {
     Ip.in(name(), "link", "set", Topology.NODE_UPLINK, "up");
     Ip.in(name(), "route", "add", "default", "via", topology.gateway(segment()));
     Command.of(Ip.exec(name(), List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))).run().check();
+    String dropBackend = config.forwardDrop().get(index);
+    if (dropBackend != null) {
+      Command.of(Ip.exec(name(), List.of("iptables-" + dropBackend, "-P", "FORWARD", "DROP"))).run().check();
+    }
     try {
       Files.createDirectories(stateDir());
       Files.createDirectories(logFile.getParent());

@@ -73,13 +73,17 @@ public final class Pod {
     // The target's lock is taken and released before this pod's: two pods asking each other at
     // once must not each hold one lock and wait for the other.
     target.ensureEcho();
-    return ask(target, timeout);
+    return sourceSeenAt(target.ip, timeout);
   }
 
-  private synchronized String ask(Pod target, Duration timeout) {
+  /**
+   * Sends one UDP datagram from this pod to the echo at {@code ip} (a pod's or the outside host's) and
+   * returns the source address it saw, or null when nothing came back within {@code timeout}.
+   */
+  public synchronized String sourceSeenAt(String ip, Duration timeout) {
     ensureEcho();
     try {
-      echoIn.write("ask " + target.ip + " " + PodEcho.DEFAULT_PORT + " " + timeout.toMillis() + "\n");
+      echoIn.write("ask " + ip + " " + PodEcho.DEFAULT_PORT + " " + timeout.toMillis() + "\n");
       echoIn.flush();
       String answer = echoOut.readLine();
       if (answer == null) {

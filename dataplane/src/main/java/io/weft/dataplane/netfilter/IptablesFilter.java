@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Which backend is in use is read, not assumed, each pass (as kube-proxy's iptables wrapper does): a
  * backend is in use when it has any table. The forwarding rules go into every backend in use (each can
- * drop); the NAT rules into one only, the primary: the backend holding more rules of other programs
- * (nft when tied, Debian's default), and are removed from the other. With nothing in use, the primary
+ * drop); the NAT rules into one only, the primary: the backend other programs use more (their rules and
+ * non-ACCEPT policies; nft when tied, Debian's default), and are removed from the other. With nothing in use, the primary
  * gets both. Every write is one {@code iptables-restore --noflush} transaction per backend.
  */
 public final class IptablesFilter implements PacketFilter {
@@ -111,11 +111,11 @@ public final class IptablesFilter implements PacketFilter {
     return new FilterResult(states, changes, errors);
   }
 
-  /** The primary backend: the one other programs use more (nft when tied). */
+  /** The primary backend: the one other programs use more (nft, listed first, when tied). */
   private static Found primary(List<Found> found) {
     Found best = null;
     for (Found f : found) {
-      if (best == null || IptablesRules.foreignRules(f.tables()) > IptablesRules.foreignRules(best.tables())) {
+      if (best == null || IptablesRules.foreignUse(f.tables()) > IptablesRules.foreignUse(best.tables())) {
         best = f;
       }
     }

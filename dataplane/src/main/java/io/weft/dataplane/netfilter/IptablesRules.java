@@ -141,10 +141,15 @@ public final class IptablesRules {
     return Optional.of(b.append("COMMIT\n").toString());
   }
 
-  /** Rules of other programs (not in Weft's chains, not Weft's jumps), to tell which backend the host uses. */
-  public static int foreignRules(Map<String, Table> tables) {
+  /**
+   * How much other programs use a backend, to tell which one the host uses: their rules (not in Weft's
+   * chains, not Weft's jumps) and built-in chains whose policy is not ACCEPT (Docker's FORWARD DROP alone
+   * says which backend Docker uses).
+   */
+  public static int foreignUse(Map<String, Table> tables) {
     int n = 0;
     for (Table t : tables.values()) {
+      n += (int) t.policies().values().stream().filter(p -> !p.equals("ACCEPT")).count();
       for (String r : t.rules()) {
         if (!r.startsWith("-A " + FORWARD_CHAIN + " ") && !r.startsWith("-A " + NAT_CHAIN + " ")
             && !r.equals(jump(FORWARD, FORWARD_CHAIN)) && !r.equals(jump(POSTROUTING, NAT_CHAIN))) {
