@@ -3,7 +3,8 @@
 # reference, measured in the same run on the same machine. Needs root (namespaces); builds first.
 # Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N, dead-seed join,
 #        restart with a dead remembered peer, RSS/idle CPU, meshctl at N, cold mesh of N; kill -9 and SIGSTOP
-#        in fresh 3-node labs; the Calico side-by-side and issue #5 goal tables; default N 6)
+#        in fresh 3-node labs; the Calico side-by-side and issue #5 goal tables; default N 6; the data paths:
+#        direct and VXLAN against hand-made twins, masquerade against one MASQUERADE rule, needs iperf3)
 #        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100 300", ~5 min with the
 #        stock-JGroups reference at N <= 100; the whole run takes ~15 min)
 #        LAB_PREFIX=wlb2- sudo -E lab/bench.sh   (namespaces named wlb2-*, so it can run beside another lab)
@@ -66,6 +67,11 @@ bench lab-convergence "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.
   "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN -Dlab.prefix="${LAB_PREFIX:-wlab-}" \
   -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \
   -cp "$lab_cp" io.weft.lab.ConvergenceBench --max-nodes "$max_nodes"
+
+bench data-paths "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.PathBench (needs iperf3)" \
+  "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN -Dlab.prefix="${LAB_PREFIX:-wlab-}" \
+  -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \
+  -cp "$lab_cp" io.weft.lab.PathBench
 
 doc=$root/docs/benchmarks.md
 mkdir -p "$root/docs"

@@ -132,7 +132,7 @@ public final class AgentCommand implements Callable<Integer> {
       description = "At start, routes of ours that no peer claims are kept until the mesh view settles, at most this long (default: ${DEFAULT-VALUE}).")
   String adoptGrace;
 
-  @Option(names = "--resync-interval", paramLabel = "DURATION", defaultValue = "30s", description = "Full re-read of the kernel's routes (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--resync-interval", paramLabel = "DURATION", defaultValue = "30s", description = "Full re-read of the kernel state Weft owns: routes, tunnel, packet filter rules (default: ${DEFAULT-VALUE}).")
   String resyncInterval;
 
   @Option(names = "--rt-protos-dir", paramLabel = "DIR", defaultValue = "/etc/iproute2/rt_protos.d",

@@ -148,7 +148,7 @@ class ManifestTest {
     JsonNode agent = agent(only(weft(), "DaemonSet"));
     JsonNode security = agent.path("securityContext");
 
-    assertEquals(Set.of("NET_ADMIN", "SYS_ADMIN"), texts(security.path("capabilities").path("add")));
+    assertEquals(Set.of("NET_ADMIN", "NET_RAW", "SYS_ADMIN"), texts(security.path("capabilities").path("add")));
     assertEquals(Set.of("ALL"), texts(security.path("capabilities").path("drop")));
     assertFalse(security.path("privileged").asBoolean(false));
     assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true));
@@ -254,7 +254,7 @@ class ManifestTest {
     assertTrue(toleratesEverything(pod));
     assertEquals(podSpec(only(weft(), "DaemonSet")).path("affinity"), pod.path("affinity"), "the nodes weft.yaml runs on");
     assertEquals("[\"cleanup\"]", cleanup.path("args").toString());
-    assertEquals(Set.of("NET_ADMIN"), texts(cleanup.path("securityContext").path("capabilities").path("add")));
+    assertEquals(Set.of("NET_ADMIN", "NET_RAW"), texts(cleanup.path("securityContext").path("capabilities").path("add")));
     assertEquals("/etc/iproute2/rt_protos.d", hostPathMountedAt(pod, cleanup, "/etc/iproute2/rt_protos.d"),
         "cleanup removes the agent's weft.conf there");
     assertEquals("[\"/usr/lib/weft/install-cni.sh\",\"--uninstall\",\"/\"]", uninstall.path("command").toString());

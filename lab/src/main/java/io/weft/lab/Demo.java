@@ -60,6 +60,7 @@ public final class Demo {
       return;
     }
     progress.step(allGood ? "done: every pod reached every other pod with its own address (no NAT)"
+        + " and the world with the node's"
         : "done, with failures (agent logs: " + config.logDir() + ")");
     System.exit(allGood ? 0 : 1);
   }
@@ -76,6 +77,10 @@ public final class Demo {
       out.println();
       progress.step("ping matrix: every pod to every other pod (ICMP), then a UDP echo reporting the source address");
       allGood = printMatrix(lab, out);
+      out.println();
+      progress.step("egress: one pod per node to the outside host " + lab.outside().ip()
+          + " (a LAN server with no route to the pods)");
+      allGood &= printEgress(lab, out);
       out.println();
       if (keep) {
         lab.keep();
@@ -132,6 +137,25 @@ public final class Demo {
     out.println(allGood
         ? pairs + "/" + pairs + " pairs answered; every receiver saw the sender's own pod IP (no NAT)"
         : "some pairs failed: see the cells above");
+    return allGood;
+  }
+
+  private static boolean printEgress(Lab lab, PrintStream out) {
+    boolean allGood = true;
+    for (LabNode node : lab.nodes()) {
+      if (node.pods().isEmpty()) {
+        continue;
+      }
+      Pod pod = node.pods().get(0);
+      Command.Result r = pod.tcpSend(lab.outside().ip(), OutsideHost.TCP_PORT, 1024);
+      String first = r.stdout().lines().findFirst().orElse("");
+      String seen = first.startsWith("saw ") ? first.substring(4) : null;
+      boolean masqueraded = node.ip().equals(seen);
+      allGood &= r.exit() == 0 && masqueraded;
+      out.println(String.format(Locale.ROOT, "%-26s -> %s:%d  %s", pod.name() + " " + pod.ip(), lab.outside().ip(),
+          OutsideHost.TCP_PORT, seen == null ? "NO ANSWER: " + r.stdout().strip()
+              : "the server saw " + seen + (masqueraded ? " (the node's address: masqueraded)" : " (NOT the node's address)")));
+    }
     return allGood;
   }
 

@@ -25,6 +25,8 @@ import java.util.Random;
  *   <li>{@code send IP PORT BYTES}: connects, prints the server's {@code saw} line, sends BYTES
  *       pseudo-random bytes, then prints {@code sent HEX BYTES} and the server's {@code sha256} line;
  *       exits 0 when both digests agree, 1 when they differ, 2 when the connection fails.</li>
+ *   <li>{@code connect IP PORT COUNT}: COUNT short connections one after the other (connect, read the
+ *       {@code saw} line, close) and prints {@code connections COUNT in MILLIS ms} (exit 2 on a failure).</li>
  * </ul>
  */
 public final class TcpProbe {
@@ -37,8 +39,10 @@ public final class TcpProbe {
       serve(Integer.parseInt(args[1]));
     } else if (args.length == 4 && args[0].equals("send")) {
       System.exit(send(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3])));
+    } else if (args.length == 4 && args[0].equals("connect")) {
+      System.exit(connect(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3])));
     } else {
-      System.err.println("usage: TcpProbe serve PORT | TcpProbe send IP PORT BYTES");
+      System.err.println("usage: TcpProbe serve PORT | TcpProbe send IP PORT BYTES | TcpProbe connect IP PORT COUNT");
       System.exit(2);
     }
   }
@@ -108,6 +112,25 @@ public final class TcpProbe {
       System.out.println("failed " + e);
       return 2;
     }
+  }
+
+  private static int connect(String ip, int port, int count) {
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(ip, port), 3000);
+        s.setSoTimeout(3000);
+        s.shutdownOutput();
+        if (s.getInputStream().read() < 0) {
+          throw new IOException("closed before answering");
+        }
+      } catch (IOException e) {
+        System.out.println("failed at connection " + (i + 1) + ": " + e);
+        return 2;
+      }
+    }
+    System.out.println("connections " + count + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    return 0;
   }
 
   private static MessageDigest sha256() {

@@ -11,7 +11,7 @@ import java.util.Locale;
  * <p>A routed lab has several LAN segments: segment {@code s} is bridge {@code lan<s-1>} with
  * 192.168.s.1/24 in the same LAN namespace, which then forwards between them as a router does (it has
  * routes only for its connected segments, none for the cluster CIDR), and a node on segment {@code s}
- * has 192.168.s.(10+i). The outside host {@code wlab-out} (192.168.1.250, no route to the cluster CIDR)
+ * has 192.168.s.(10+i). The outside host {@code wlab-out} (192.168.1.240, no route to the cluster CIDR)
  * sits on segment 1.
  */
 public record Topology(String prefix) {
@@ -41,7 +41,7 @@ public record Topology(String prefix) {
     return prefix + "out";
   }
 
-  public static final String OUTSIDE_IP = "192.168.1.250";
+  public static final String OUTSIDE_IP = "192.168.1.240";
 
   public String lanNetns() {
     return prefix + "lan";

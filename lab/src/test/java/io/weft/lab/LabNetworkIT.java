@@ -62,7 +62,7 @@ class LabNetworkIT {
     try (Lab lab = Lab.create(config, Progress.toLog())) {
       assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS), "process left in a stale namespace is killed");
       assertFalse(Ip.netnsList().contains(stale), "stale namespace removed");
-      assertEquals(List.of(topology.lanNetns(), topology.nodeName(1)),
+      assertEquals(List.of(topology.lanNetns(), topology.nodeName(1), topology.outsideNetns()),
           Ip.netnsList().stream().filter(topology::owns).sorted().toList());
     } finally {
       sleeper.destroyForcibly();

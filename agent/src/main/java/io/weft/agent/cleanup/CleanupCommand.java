@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     versionProvider = io.weft.agent.WeftVersion.class,
     description = {
-        "Removes Weft's routes, bridge, CNI files and the name of route protocol 87",
+        "Removes Weft's routes, bridge, VXLAN device (weft.vxlan), packet filter chains",
+        "(WEFT-FORWARD, WEFT-POSTROUTING and their jumps, in iptables-nft and",
+        "iptables-legacy), CNI files and the name of route protocol 87",
         "(rt_protos.d/weft.conf, if Weft wrote it) from this node; nothing else.",
         "Routes: those with protocol 87 (weft), in any table. Stop weft-agent first",
         "(it would put them back).", ""},
