@@ -33,7 +33,7 @@ class ManifestTest {
       "ServiceAccount", "Service", "Secret", "ConfigMap", "DaemonSet", "Role", "RoleBinding");
   private static final Set<String> HOST_PATHS = Set.of(
       "/etc/cni/net.d", "/opt/cni/bin", "/opt/weft", "/var/lib/weft", "/run/weft", "/run/netns",
-      "/etc/iproute2/rt_protos.d");
+      "/etc/iproute2/rt_protos.d", "/run/xtables.lock");
 
   static Stream<Path> manifests() throws IOException {
     try (Stream<Path> files = Files.list(Repo.docker())) {
@@ -171,6 +171,8 @@ class ManifestTest {
     assertEquals("/var/lib/weft", hostPathMountedAt(pod, agent, "/var/lib/weft"));
     assertEquals("/run/weft", hostPathMountedAt(pod, agent, "/run/weft"));
     assertEquals("/run/netns", hostPathMountedAt(pod, agent, "/run/netns"));
+    assertEquals("/run/xtables.lock", hostPathMountedAt(pod, agent, "/run/xtables.lock"),
+        "iptables-restore shares the host's lock with kube-proxy and Docker");
     // Namespaces the runtime creates after the agent started must appear inside its container.
     assertEquals("HostToContainer", mountAt(agent, "/run/netns").path("mountPropagation").asText());
   }

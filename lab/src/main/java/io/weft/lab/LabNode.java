@@ -304,6 +304,16 @@ public final class LabNode {
     }
   }
 
+  /**
+   * Runs {@code weft-agent cleanup} inside this node (its agent stopped first). The CNI files it names are
+   * the lab's own, under the node's state dir: the host's /etc/cni and /opt/cni are never touched.
+   */
+  public Command.Result cleanup() {
+    return Command.of(exec(List.of(dist.agent().toString(), "cleanup", "--api-socket", socket().toString(),
+        "--rt-protos-dir", "none", "--cni-conf-file", stateDir().resolve("10-weft.conflist").toString(),
+        "--cni-bin-file", stateDir().resolve("weft").toString()))).run();
+  }
+
   /** Runs {@code meshctl --socket <this node's socket> ARGS} inside this node. */
   public Command.Result meshctl(String... args) {
     List<String> command = new ArrayList<>(List.of(dist.meshctl().toString()));

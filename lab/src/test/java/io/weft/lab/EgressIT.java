@@ -147,11 +147,7 @@ class EgressIT {
   void cleanupLeavesNoRuleOfWefts() {
     for (LabNode node : List.of(lab.node(1), lab.node(3))) {
       node.stopAgent(Duration.ofSeconds(20));
-      // The CNI files named are the lab's own: the host's /etc/cni and /opt/cni are never touched.
-      Command.Result cleanup = Command.of(node.exec(List.of(lab.dist().agent().toString(), "cleanup",
-          "--api-socket", node.socket().toString(), "--rt-protos-dir", "none",
-          "--cni-conf-file", node.stateDir().resolve("10-weft.conflist").toString(),
-          "--cni-bin-file", node.stateDir().resolve("weft").toString()))).run();
+      Command.Result cleanup = node.cleanup();
       assertEquals(0, cleanup.exit(), cleanup.stdout() + cleanup.stderr());
       for (String backend : List.of("nft", "legacy")) {
         assertFalse(save(node, backend).contains("WEFT"), node + " " + backend + ": " + save(node, backend));

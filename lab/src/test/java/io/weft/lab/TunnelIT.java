@@ -220,11 +220,7 @@ class TunnelIT {
     LabNode n1 = lab.node(1);
     n1.stopAgent(Duration.ofSeconds(20));
     assertTrue(Ip.hasLink(n1.name(), DEVICE), "SIGTERM keeps the device");
-    // The CNI files named are the lab's own: the host's /etc/cni and /opt/cni are never touched.
-    Command.Result cleanup = Command.of(n1.exec(List.of(lab.dist().agent().toString(), "cleanup",
-        "--api-socket", n1.socket().toString(), "--rt-protos-dir", "none",
-        "--cni-conf-file", n1.stateDir().resolve("10-weft.conflist").toString(),
-        "--cni-bin-file", n1.stateDir().resolve("weft").toString()))).run();
+    Command.Result cleanup = n1.cleanup();
     assertEquals(0, cleanup.exit(), cleanup.stdout() + cleanup.stderr());
     assertTrue(cleanup.stdout().contains("removed tunnel device " + DEVICE), cleanup.stdout());
     assertFalse(Ip.hasLink(n1.name(), DEVICE), "no device after cleanup");
