@@ -13,7 +13,10 @@ public interface Neighbours {
   /** The IPv4 neighbour entries of {@code device}. */
   List<Neighbour> list(String device);
 
-  /** Sets {@code address lladdr mac dev device nud permanent}, replacing any entry for that address. */
+  /**
+   * Sets {@code address lladdr mac dev device nud permanent protocol 87}, replacing any entry for that
+   * address.
+   */
   void replace(String device, InetAddress address, MacAddress mac);
 
   /** Deletes the entry for {@code address}; {@link NotFoundException} when there is none. */

@@ -36,7 +36,7 @@ public final class PathBench {
   private static final int PINGS = 200;
   private static final int CONNECTIONS = 1000;
   private static final int JOINS = 3;
-  private static final int ROUNDS = 3;
+  private static final int ROUNDS = 5;
   private static final Pattern RTT = Pattern.compile("= [0-9.]+/([0-9.]+)/");
   private static final Pattern CONNECT = Pattern.compile("connections \\d+ in (\\d+) ms");
 
@@ -91,13 +91,12 @@ public final class PathBench {
       });
       Pair pods = rounds(weftRoutes, handRoutes, () -> measure(a, b));
       Pair out = rounds(() -> { }, handMasquerade, () -> egress(lab, a), weftMasquerade);
-      row("pod-to-pod TCP throughput, direct", pods.weft(Sample::gbits), pods.hand(Sample::gbits), "Gbit/s",
+      row("pod-to-pod TCP throughput, direct", pods, Sample::gbits, "Gbit/s",
           "`ip route add SUBNET via NODE-IP`");
-      row("pod-to-pod ping round trip, direct", pods.weft(Sample::rttMillis), pods.hand(Sample::rttMillis), "ms",
+      row("pod-to-pod ping round trip, direct", pods, Sample::rttMillis, "ms",
           "the same route by hand");
-      row("pod to outside host, " + CONNECTIONS + " short TCP connections", out.weft(Sample::connectMillis),
-          out.hand(Sample::connectMillis), "ms", "`iptables -t nat -A POSTROUTING -s SUBNET ! -d 10.244.0.0/16 -j MASQUERADE`");
-      row("pod to outside host, TCP throughput", out.weft(Sample::gbits), out.hand(Sample::gbits), "Gbit/s",
+      row("pod to outside host, " + CONNECTIONS + " short TCP connections", out, Sample::connectMillis, "ms", "`iptables -t nat -A POSTROUTING -s SUBNET ! -d 10.244.0.0/16 -j MASQUERADE`");
+      row("pod to outside host, TCP throughput", out, Sample::gbits, "Gbit/s",
           "the same MASQUERADE rule");
     }
   }
@@ -132,9 +131,9 @@ public final class PathBench {
       Runnable weftDevice = () -> lab.nodes().forEach(n -> tunnelRoute(lab, n, KernelRoute.TUNNEL_DEVICE, "proto", "87"));
       Runnable handDevice = () -> lab.nodes().forEach(n -> tunnelRoute(lab, n, "vxhand"));
       Pair pods = rounds(weftDevice, handDevice, () -> measure(a, b));
-      row("pod-to-pod TCP throughput, VXLAN", pods.weft(Sample::gbits), pods.hand(Sample::gbits), "Gbit/s",
+      row("pod-to-pod TCP throughput, VXLAN", pods, Sample::gbits, "Gbit/s",
           "hand-made VXLAN device, static FDB and neighbour entries (flannel's layout)");
-      row("pod-to-pod ping round trip, VXLAN", pods.weft(Sample::rttMillis), pods.hand(Sample::rttMillis), "ms",
+      row("pod-to-pod ping round trip, VXLAN", pods, Sample::rttMillis, "ms",
           "the same device by hand");
     }
   }
@@ -285,6 +284,18 @@ public final class PathBench {
     List<String> argv = new ArrayList<>(List.of("iptables-nft"));
     argv.addAll(List.of(args));
     Command.of(node.exec(argv)).run().check();
+  }
+
+  /** A row of medians, and the spread of both sides' rounds under the table (the machine's noise). */
+  private void row(String what, Pair pair, ToDoubleFunction<Sample> f, String unit, String reference) {
+    row(what, pair.weft(f), pair.hand(f), unit, reference);
+    notes.add(String.format(Locale.ROOT, "%s, %d alternating rounds: Weft %s, by hand %s %s", what, ROUNDS,
+        spread(pair.weftSamples(), f), spread(pair.handSamples(), f), unit));
+  }
+
+  private static String spread(List<Sample> samples, ToDoubleFunction<Sample> f) {
+    double[] v = samples.stream().mapToDouble(f).sorted().toArray();
+    return String.format(Locale.ROOT, "%.3f-%.3f", v[0], v[v.length - 1]);
   }
 
   private void row(String what, double weft, double hand, String unit, String reference) {

@@ -90,7 +90,7 @@ class TunnelIT {
         "no multicast group: " + link);
     String farSubnet = far().subnet().orElseThrow();
     String vtep = farSubnet.substring(0, farSubnet.indexOf('/'));
-    assertEquals(vtep + " lladdr 02:57:c0:a8:02:0d PERMANENT",
+    assertEquals(vtep + " lladdr 02:57:c0:a8:02:0d PERMANENT proto 87",
         Ip.in(n1.name(), "neigh", "show", "dev", DEVICE).check().stdout().strip());
     assertEquals("02:57:c0:a8:02:0d dst 192.168.2.13 self permanent", fdb(n1).strip());
     KernelRoute route = n1.weftRouteTo(farSubnet).orElseThrow();

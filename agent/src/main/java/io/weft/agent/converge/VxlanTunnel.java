@@ -1,6 +1,7 @@
 package io.weft.agent.converge;
 
 import io.weft.core.model.NodeRecord;
+import io.weft.core.model.Route;
 import io.weft.core.model.TunnelEndpoint;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
@@ -34,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *       node IP, learning off, no group) are re-checked: a device that differs is recreated, its MTU is the
  *       uplink's less {@value TunnelMode#VXLAN_OVERHEAD}, its MAC this node's VTEP MAC, it is up and holds
  *       only this node's VTEP address.</li>
- *   <li>Per tunnel peer: a permanent neighbour {@code VTEP-IP lladdr VTEP-MAC} and a permanent FDB entry
- *       {@code VTEP-MAC dst NODE-IP self}. Entries nobody needs are removed, except while adopting at
+ *   <li>Per tunnel peer: a permanent neighbour {@code VTEP-IP lladdr VTEP-MAC proto 87} and a permanent
+ *       FDB entry {@code VTEP-MAC dst NODE-IP self} (a VXLAN FDB entry keeps no protocol: the device's name
+ *       says whose it is). Entries nobody needs are removed, except while adopting at
  *       start (the peers they serve may not have rejoined yet).</li>
  * </ul>
  * A link named like the device that is not a VXLAN device is not Weft's: it is reported, never touched.
@@ -173,7 +175,7 @@ final class VxlanTunnel {
     int changes = 0;
     for (Map.Entry<InetAddress, MacAddress> e : want.entrySet()) {
       Neighbour n = have.get(e.getKey());
-      if (n == null || !e.getValue().equals(n.mac()) || !n.permanent()) {
+      if (n == null || !e.getValue().equals(n.mac()) || !n.permanent() || n.protocol() != Route.PROTOCOL_WEFT) {
         changes += attempt(errors, () -> dataplane.neighbours().replace(dev, e.getKey(), e.getValue()));
       }
     }

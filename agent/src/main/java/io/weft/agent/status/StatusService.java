@@ -1,7 +1,8 @@
 package io.weft.agent.status;
 
-import io.weft.agent.converge.ReconcileReport;
 import io.weft.agent.converge.EgressSettings;
+import io.weft.agent.converge.ReconcileReport;
+import io.weft.agent.converge.TunnelSettings;
 import io.weft.agent.status.StatusViews.AdoptionInfo;
 import io.weft.agent.status.StatusViews.EgressInfo;
 import io.weft.agent.status.StatusViews.FilterBackendView;
@@ -15,7 +16,6 @@ import io.weft.agent.status.StatusViews.StatusView;
 import io.weft.agent.status.StatusViews.TunnelInfo;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
-import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.PeerPath;
 import io.weft.core.model.PeerState;
 import io.weft.core.model.Route;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weft.core.egress.EgressPlan;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
-import io.weft.dataplane.memory.InMemoryDataplane;
-import io.weft.core.egress.EgressPlan;
 import io.weft.dataplane.Vxlan;
+import io.weft.dataplane.memory.InMemoryDataplane;
 import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;

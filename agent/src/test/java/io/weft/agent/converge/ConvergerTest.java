@@ -11,23 +11,23 @@ import io.weft.core.egress.EgressPlan;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerPath;
-import io.weft.core.net.MacAddress;
-import io.weft.dataplane.FdbEntry;
-import io.weft.dataplane.Neighbour;
-import io.weft.dataplane.Vxlan;
-import java.net.Inet4Address;
-import java.util.Map;
 import io.weft.core.model.Route;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
+import io.weft.core.net.MacAddress;
 import io.weft.core.plan.RoutePlanner;
 import io.weft.core.plan.RouteStatus;
+import io.weft.dataplane.FdbEntry;
+import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.RouteOp;
+import io.weft.dataplane.Vxlan;
 import io.weft.dataplane.memory.InMemoryDataplane;
+import java.net.Inet4Address;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -182,7 +182,7 @@ class ConvergerTest {
     assertEquals(List.of("10.244.1.0/32"), kernel.addresses().list(TunnelSettings.DEVICE).stream()
         .map(a -> a.address().getHostAddress() + "/" + a.prefixLength()).toList());
     assertEquals(List.of(new Neighbour(TunnelSettings.DEVICE, IpAddresses.parse("10.244.9.0"),
-        MacAddress.parse("02:57:c0:a8:02:0d"), true)), kernel.neighbours().list(TunnelSettings.DEVICE));
+        MacAddress.parse("02:57:c0:a8:02:0d"), true, 87)), kernel.neighbours().list(TunnelSettings.DEVICE));
     assertEquals(List.of(new FdbEntry(TunnelSettings.DEVICE, MacAddress.parse("02:57:c0:a8:02:0d"),
         far.nodeIp(), true)), kernel.neighbours().fdb(TunnelSettings.DEVICE));
     await().until(() -> loop.latest().paths().equals(Map.of("node-b", PeerPath.DIRECT, "node-far", PeerPath.VXLAN)));

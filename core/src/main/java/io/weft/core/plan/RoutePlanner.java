@@ -2,8 +2,8 @@ package io.weft.core.plan;
 
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
-import io.weft.core.model.PeerState;
 import io.weft.core.model.PeerPath;
+import io.weft.core.model.PeerState;
 import io.weft.core.model.Route;
 import io.weft.core.model.TunnelEndpoint;
 import io.weft.core.model.TunnelMode;
@@ -16,9 +16,9 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Decides which routes this node wants and which path each live peer takes: a direct

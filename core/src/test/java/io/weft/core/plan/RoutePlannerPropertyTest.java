@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
-import io.weft.core.model.PeerState;
 import io.weft.core.model.PeerPath;
+import io.weft.core.model.PeerState;
 import io.weft.core.model.Route;
 import io.weft.core.model.TunnelEndpoint;
 import io.weft.core.model.TunnelMode;

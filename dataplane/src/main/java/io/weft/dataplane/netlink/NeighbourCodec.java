@@ -1,5 +1,6 @@
 package io.weft.dataplane.netlink;
 
+import io.weft.core.model.Route;
 import io.weft.core.net.MacAddress;
 import io.weft.dataplane.FdbEntry;
 import io.weft.dataplane.Neighbour;
@@ -35,7 +36,8 @@ public final class NeighbourCodec {
     if (dst == null || device == null) {
       return null;
     }
-    return new Neighbour(device, dst, mac(a.bytes(Nl.NDA_LLADDR)), isPermanent(p));
+    Integer protocol = a.u8(Nl.NDA_PROTOCOL);
+    return new Neighbour(device, dst, mac(a.bytes(Nl.NDA_LLADDR)), isPermanent(p), protocol == null ? 0 : protocol);
   }
 
   /** A device's own FDB entry ({@code self}), or null for anything else. */
@@ -58,12 +60,13 @@ public final class NeighbourCodec {
     return new MessageBuilder(Nl.RTM_GETNEIGH, Nl.NLM_F_REQUEST | Nl.NLM_F_DUMP).ndmsg(family, 0, 0, 0);
   }
 
-  /** {@code ip neigh replace ADDRESS lladdr MAC dev INDEX nud permanent}. */
+  /** {@code ip neigh replace ADDRESS lladdr MAC dev INDEX nud permanent protocol 87}. */
   public static MessageBuilder replaceNeighbour(int index, InetAddress address, MacAddress mac) {
     return new MessageBuilder(Nl.RTM_NEWNEIGH, Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_REPLACE)
         .ndmsg(Nl.AF_INET, index, Nl.NUD_PERMANENT, 0)
         .attribute(Nl.NDA_DST, address.getAddress())
-        .attribute(Nl.NDA_LLADDR, mac.toBytes());
+        .attribute(Nl.NDA_LLADDR, mac.toBytes())
+        .u8(Nl.NDA_PROTOCOL, Route.PROTOCOL_WEFT);
   }
 
   public static MessageBuilder deleteNeighbour(int index, InetAddress address) {

@@ -138,6 +138,8 @@ public final class Nl {
   public static final int NDMSG_LEN = 12;
   public static final int NDA_DST = 1;
   public static final int NDA_LLADDR = 2;
+  /** The neighbour's owner, like a route's rtm_protocol (Linux 5.2+; a VXLAN FDB entry does not keep it). */
+  public static final int NDA_PROTOCOL = 12;
   public static final int NUD_NOARP = 0x40;
   public static final int NUD_PERMANENT = 0x80;
   /** An FDB entry of the device itself (a VXLAN's remote), not of a bridge it belongs to. */

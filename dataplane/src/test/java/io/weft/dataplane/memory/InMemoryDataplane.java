@@ -1,29 +1,29 @@
 package io.weft.dataplane.memory;
 
+import io.weft.core.egress.EgressPlan;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Addresses;
-import io.weft.core.egress.EgressPlan;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.FdbEntry;
-import io.weft.dataplane.Neighbour;
-import io.weft.dataplane.Neighbours;
-import io.weft.dataplane.PacketFilter;
-import io.weft.dataplane.Vxlan;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.LinkEvent;
 import io.weft.dataplane.Links;
+import io.weft.dataplane.Neighbour;
+import io.weft.dataplane.Neighbours;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.NetworkEventListener;
 import io.weft.dataplane.NetworkEvents;
+import io.weft.dataplane.PacketFilter;
 import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
 import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import io.weft.dataplane.RouteTable;
 import io.weft.dataplane.Sysctls;
+import io.weft.dataplane.Vxlan;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -542,7 +542,7 @@ public final class InMemoryDataplane implements Dataplane {
       synchronized (InMemoryDataplane.this) {
         link(device, "set neighbour on");
         neighbourEntries.removeIf(n -> n.device().equals(device) && n.address().equals(address));
-        neighbourEntries.add(new Neighbour(device, address, mac, true));
+        neighbourEntries.add(new Neighbour(device, address, mac, true, Route.PROTOCOL_WEFT));
       }
     }
 

@@ -13,12 +13,12 @@ import io.weft.core.net.MacAddress;
 import io.weft.core.testing.RequiresRoot;
 import io.weft.dataplane.AlreadyExistsException;
 import io.weft.dataplane.FdbEntry;
+import io.weft.dataplane.LinkEvent;
+import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.NeighbourEvent;
 import io.weft.dataplane.NetlinkDataplane;
 import io.weft.dataplane.NetworkEventListener;
 import io.weft.dataplane.NetworkEvents;
-import io.weft.dataplane.LinkEvent;
-import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
 import io.weft.dataplane.Vxlan;
@@ -96,11 +96,11 @@ class NetlinkTunnelIT {
     dp.neighbours().replaceFdb(DEV, PEER_MAC, PEER_NODE);
     dp.neighbours().replaceFdb(DEV, PEER_MAC, PEER_NODE);
 
-    assertEquals("10.244.9.0 lladdr 02:57:c0:a8:02:0d PERMANENT",
-        ns.ip("neigh", "show", "dev", DEV).trim());
+    assertEquals("10.244.9.0 lladdr 02:57:c0:a8:02:0d PERMANENT proto 87",
+        ns.ip("-d", "neigh", "show", "dev", DEV).trim(), "permanent and tagged with Weft's protocol, as its routes");
     String fdb = TestNetns.run("bridge", "-n", ns.name(), "fdb", "show", "dev", DEV).trim();
     assertEquals("02:57:c0:a8:02:0d dst 192.168.2.13 self permanent", fdb);
-    assertEquals(List.of(new Neighbour(DEV, PEER_VTEP, PEER_MAC, true)), dp.neighbours().list(DEV));
+    assertEquals(List.of(new Neighbour(DEV, PEER_VTEP, PEER_MAC, true, 87)), dp.neighbours().list(DEV));
     assertEquals(List.of(new FdbEntry(DEV, PEER_MAC, PEER_NODE, true)), dp.neighbours().fdb(DEV));
 
     dp.neighbours().delete(DEV, PEER_VTEP);
