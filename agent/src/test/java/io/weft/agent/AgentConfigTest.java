@@ -1,9 +1,12 @@
 package io.weft.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weft.agent.converge.TunnelSettings;
+import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import java.io.PrintWriter;
@@ -116,6 +119,28 @@ class AgentConfigTest {
     assertEquals("v-net-0", config.bridge(), "an empty variable counts as unset");
   }
 
+  @Test
+  void tunnelAndEgressDefaultsAndTheirEnvironmentTwins() {
+    assertEquals(0, run());
+    assertEquals(TunnelSettings.of(TunnelMode.AUTO, 87, 4789), config.tunnel());
+    assertTrue(config.masquerade());
+    assertEquals(List.of(), config.noMasqueradeCidrs());
+
+    assertEquals(0, run(Map.of("WEFT_TUNNEL", "always", "WEFT_VXLAN_VNI", "4242", "WEFT_VXLAN_PORT", "8472",
+        "WEFT_MASQUERADE", "false", "WEFT_NO_MASQUERADE_CIDR", "172.16.0.0/12,192.168.0.0/16")));
+    assertEquals(TunnelSettings.of(TunnelMode.ALWAYS, 4242, 8472), config.tunnel());
+    assertFalse(config.masquerade());
+    assertEquals(List.of(Cidr.parse("172.16.0.0/12"), Cidr.parse("192.168.0.0/16")), config.noMasqueradeCidrs());
+
+    assertEquals(0, run(Map.of("WEFT_MASQUERADE", "false"), "--masquerade", "--tunnel", "never",
+        "--no-masquerade-cidr", "10.0.0.0/8", "--no-masquerade-cidr", "172.16.0.0/12"));
+    assertTrue(config.masquerade(), "a bare --masquerade means true, and the flag wins over its twin");
+    assertEquals(TunnelMode.NEVER, config.tunnel().mode());
+    assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("172.16.0.0/12")), config.noMasqueradeCidrs());
+    assertEquals(0, run("--masquerade=false"));
+    assertFalse(config.masquerade());
+  }
+
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource(delimiter = '|', value = {
       "--node-ip|10.9.9.9|--node-ip 10.9.9.9: not an address of this host",
@@ -141,7 +166,15 @@ class AgentConfigTest {
       "--peer-grace|soon|--peer-grace soon: not a duration",
       "--lease-time|0s|--lease-time 0s: must be more than zero",
       "--peer|192.168.1.12:0|--peer 192.168.1.12:0: not a port",
-      "--peer|no-such-host.invalid|--peer no-such-host.invalid: cannot resolve host"})
+      "--peer|no-such-host.invalid|--peer no-such-host.invalid: cannot resolve host",
+      "--tunnel|sometimes|--tunnel sometimes: use auto, always or never",
+      "--vxlan-vni|0|--vxlan-vni 0: not a VXLAN network identifier (1-16777215)",
+      "--vxlan-vni|16777216|--vxlan-vni 16777216: not a VXLAN network identifier",
+      "--vxlan-port|6783|--vxlan-port 6783: is the mesh port too (--port)",
+      "--vxlan-port|0|--vxlan-port 0: not a port",
+      "--masquerade|maybe|--masquerade maybe: use true or false",
+      "--no-masquerade-cidr|10.1.2.3/8|--no-masquerade-cidr 10.1.2.3/8: not an IPv4 CIDR",
+      "--no-masquerade-cidr|0.0.0.0/0|--no-masquerade-cidr 0.0.0.0/0: covers every destination; use --masquerade=false"})
   void everyBadValueIsRefusedWithExitTwoAndOneLine(String flag, String value, String expected) {
     assertEquals(2, run(flag, value));
     String text = err.toString();
