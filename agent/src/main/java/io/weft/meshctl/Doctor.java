@@ -2,6 +2,7 @@ package io.weft.meshctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weft.dataplane.netfilter.IptablesRules;
+import io.weft.dataplane.netfilter.NftForwardChains;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.Inet4Address;
@@ -74,10 +75,11 @@ final class Doctor {
    * @param kubeletPort   state of the kubelet port on this node
    * @param tunnel        what the VXLAN tunnel needs
    * @param forward       the FORWARD chain in each iptables backend in use
+   * @param nftDrops      other tools' nftables chains that drop forwarded pod traffic by default
    */
   record Facts(List<Iface> interfaces, String ipForward, Map<String, String> rpFilter, JsonNode status,
       String agentError, PortState meshPort, PortState metricsPort, Map<String, Boolean> peerMeshPorts,
-      PortState kubeletPort, TunnelFacts tunnel, List<ForwardFacts> forward) {}
+      PortState kubeletPort, TunnelFacts tunnel, List<ForwardFacts> forward, List<String> nftDrops) {}
 
   private Doctor() {}
 
@@ -135,7 +137,7 @@ final class Doctor {
     checks.add(port("port " + METRICS_PORT + "/tcp (metrics)", f.metricsPort(), agentUp,
         "free port " + METRICS_PORT + " on 127.0.0.1 or give weft-agent another --metrics-address"));
     checks.addAll(tunnel(f.tunnel()));
-    checks.add(forwarding(f.forward(), agentUp));
+    checks.add(forwarding(f.forward(), f.nftDrops(), agentUp));
     // Weft works without Kubernetes (the lab), so a missing kubelet is a warning, never a failure.
     checks.add(f.kubeletPort() == PortState.LISTENING
         ? new Check("port " + KUBELET_PORT + "/tcp (kubelet)", Result.PASS, "the kubelet listens", "")
@@ -145,8 +147,14 @@ final class Doctor {
     return checks;
   }
 
-  private static Check forwarding(List<ForwardFacts> backends, boolean agentUp) {
+  private static Check forwarding(List<ForwardFacts> backends, List<String> nftDrops, boolean agentUp) {
     String name = "pod traffic forwarded";
+    if (!nftDrops.isEmpty()) {
+      return new Check(name, Result.FAIL, "nftables chain(s) " + String.join(", ", nftDrops)
+          + " drop forwarded traffic by default; no rule of Weft's can override them",
+          "accept the pod network there (nft insert rule FAMILY TABLE CHAIN ip saddr 10.244.0.0/16 accept, and the same"
+              + " with ip daddr), or trust it in that tool's settings (e.g. firewalld: add 10.244.0.0/16 to the trusted zone)");
+    }
     List<String> blocked = new ArrayList<>();
     List<String> dropping = new ArrayList<>();
     for (ForwardFacts b : backends) {
@@ -258,7 +266,19 @@ final class Doctor {
     PortState kubelet = connects("127.0.0.1", KUBELET_PORT) || (!nodeIp.isEmpty() && connects(nodeIp, KUBELET_PORT))
         ? PortState.LISTENING : PortState.FREE;
     return new Facts(interfaces, read(procSys.resolve("net/ipv4/ip_forward")), rp, status, agentError, mesh, metrics,
-        peers, kubelet, tunnelFacts(status), forwardFacts(status));
+        peers, kubelet, tunnelFacts(status), forwardFacts(status), nftDrops(status));
+  }
+
+  /** From the agent's status when it answers, else read here with {@code nft list ruleset} (if nft is installed). */
+  private static List<String> nftDrops(JsonNode status) {
+    if (status != null && status.path("egress").path("nftDrops").isArray()) {
+      List<String> out = new ArrayList<>();
+      status.path("egress").path("nftDrops").forEach(d -> out.add(d.asText()));
+      return out;
+    }
+    String ruleset = run("nft", "list", "ruleset");
+    String cluster = status == null ? "10.244.0.0/16" : status.path("clusterCidr").asText("10.244.0.0/16");
+    return ruleset == null ? List.of() : NftForwardChains.dropping(ruleset, cluster);
   }
 
   /** From the agent's status when it answers, else read here with iptables-save (no -t: it would create tables). */
@@ -285,7 +305,7 @@ final class Doctor {
   }
 
   /** A command's output, or null when it cannot run or fails. */
-  private static String run(String command) {
+  private static String run(String... command) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -39,7 +39,7 @@ class DoctorTest {
     Facts f = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "0", Map.of("all", "1", "eth0", "0"),
         STATUS, "", PortState.LISTENING, PortState.FREE, Map.of("node-b", true, "node-c", false),
         PortState.LISTENING, new TunnelFacts("auto", 4789, true, true, false),
-        List.of(new ForwardFacts("nft", "DROP", true, List.of())));
+        List.of(new ForwardFacts("nft", "DROP", true, List.of())), List.of());
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.PASS, check(checks, "agent").result());
     assertEquals(Result.PASS, check(checks, "interface with an IP").result());
@@ -66,23 +66,29 @@ class DoctorTest {
   void aDropPolicyWithoutWeftsJumpOrARuleBeforeItFailsWithTheFix() {
     Facts missing = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
         PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
-        List.of(new ForwardFacts("nft", "DROP", false, List.of())));
+        List.of(new ForwardFacts("nft", "DROP", false, List.of())), List.of());
     Check c = check(Doctor.evaluate(missing), "pod traffic forwarded");
     assertEquals(Result.FAIL, c.result());
     assertTrue(c.detail().contains("iptables-nft"), c.detail());
     Facts shadowed = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
         PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
-        List.of(new ForwardFacts("legacy", "ACCEPT", true, List.of("-A FORWARD -s 10.0.0.0/8 -j DROP"))));
+        List.of(new ForwardFacts("legacy", "ACCEPT", true, List.of("-A FORWARD -s 10.0.0.0/8 -j DROP"))), List.of());
     Check s = check(Doctor.evaluate(shadowed), "pod traffic forwarded");
     assertEquals(Result.FAIL, s.result());
     assertTrue(s.detail().contains("-A FORWARD -s 10.0.0.0/8 -j DROP") && !s.fix().isEmpty(), s.toString());
+    Facts firewalld = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
+        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
+        List.of(new ForwardFacts("nft", "ACCEPT", true, List.of())), List.of("inet firewalld filter_FORWARD"));
+    Check n = check(Doctor.evaluate(firewalld), "pod traffic forwarded");
+    assertEquals(Result.FAIL, n.result());
+    assertTrue(n.detail().contains("inet firewalld filter_FORWARD") && n.fix().contains("trusted zone"), n.toString());
   }
 
   @Test
   void withoutAnAgentTheMeshChecksWarnAndABusyPortFails() {
     Facts f = new Facts(List.of(), "1", Map.of(), null, "cannot reach the agent", PortState.LISTENING, PortState.FREE, Map.of(),
         PortState.FREE, new TunnelFacts("auto", 4789, false, false, false),
-        List.of(new ForwardFacts("nft", "DROP", false, List.of())));
+        List.of(new ForwardFacts("nft", "DROP", false, List.of())), List.of());
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.FAIL, check(checks, "agent").result());
     assertEquals(Result.FAIL, check(checks, "interface with an IP").result());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.core.egress.EgressPlan;
+import io.weft.dataplane.netfilter.IptablesRules;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Constructor;
@@ -16,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bin/meshctl puts only weft-agent.jar and Jackson on the classpath: every command must run in a class
- * loader that has nothing else (no core, picocli, logback, netty, JGroups, jnr).
+ * bin/meshctl puts only weft-agent.jar, weft-dataplane.jar, weft-core.jar and Jackson on the classpath:
+ * every command must run in a class loader that has nothing else (no picocli, logback, netty, JGroups, jnr),
+ * doctor without an agent too (it then reads the packet filter itself).
  */
 class MeshctlClasspathTest {
   @TempDir
@@ -29,8 +32,8 @@ class MeshctlClasspathTest {
 
   @Test
   void everyCommandRunsWithOnlyTheAgentJarAndJackson() throws Exception {
-    URL[] urls = {where(Meshctl.class), where(MeshctlClasspathTest.class), where(ObjectMapper.class),
-        where(JsonFactory.class), where(JsonProperty.class)};
+    URL[] urls = {where(Meshctl.class), where(MeshctlClasspathTest.class), where(IptablesRules.class),
+        where(EgressPlan.class), where(ObjectMapper.class), where(JsonFactory.class), where(JsonProperty.class)};
     try (URLClassLoader isolated = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
       Class<?> fakeClass = isolated.loadClass(FakeAgent.class.getName());
       Constructor<?> fakeCtor = fakeClass.getDeclaredConstructor(Path.class);
@@ -61,6 +64,8 @@ class MeshctlClasspathTest {
       assertEquals(0, run.invoke(meshctl, new String[] {"forget", "x", "--socket", s}, null));
       assertEquals(0, run.invoke(meshctl, new String[] {"--help"}, null));
       assertEquals(3, run.invoke(meshctl, new String[] {"status", "--socket", tmp.resolve("none.sock").toString()}, null));
+      // No agent: the agent check fails (exit 1), and the forwarding check reads iptables-save here (read only).
+      assertEquals(1, run.invoke(meshctl, new String[] {"doctor", "--socket", tmp.resolve("none.sock").toString()}, null));
       ((AutoCloseable) fake).close();
     }
   }

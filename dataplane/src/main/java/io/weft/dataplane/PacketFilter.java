@@ -25,11 +25,15 @@ public interface PacketFilter {
    * @param backends the backends in use, after this pass
    * @param changes  tables rewritten (0 when the kernel already held the plan)
    * @param errors   one line each: what could not be read or written, and why
+   * @param nftDrops native nftables base chains of other tools that drop forwarded traffic by default and
+   *                 accept nothing for the cluster CIDR ({@code "inet firewalld filter_FORWARD"}): Weft
+   *                 cannot override them and does not write into them
    */
-  record FilterResult(List<BackendState> backends, int changes, List<String> errors) {
+  record FilterResult(List<BackendState> backends, int changes, List<String> errors, List<String> nftDrops) {
     public FilterResult {
       backends = List.copyOf(backends);
       errors = List.copyOf(errors);
+      nftDrops = List.copyOf(nftDrops);
     }
 
     /** True when a backend without change notifications (legacy iptables) is in use: it must be polled. */

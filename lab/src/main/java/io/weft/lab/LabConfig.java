@@ -74,8 +74,9 @@ public record LabConfig(
   }
 
   /**
-   * Node {@code index} starts with {@code iptables-BACKEND -P FORWARD DROP} ({@code nft} or {@code legacy}),
-   * as Docker leaves every host it runs on, before its agent starts.
+   * Node {@code index} starts with {@code iptables-BACKEND -P FORWARD DROP} ({@code nft} or {@code legacy})
+   * and a DOCKER-USER chain jumped to from FORWARD, as Docker leaves every host it runs on, before its agent
+   * starts.
    */
   public LabConfig withForwardDrop(int index, String backend) {
     if (!backend.equals("nft") && !backend.equals("legacy")) {

@@ -117,7 +117,12 @@ public final class LabNode {
     Command.of(Ip.exec(name(), List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))).run().check();
     String dropBackend = config.forwardDrop().get(index);
     if (dropBackend != null) {
-      Command.of(Ip.exec(name(), List.of("iptables-" + dropBackend, "-P", "FORWARD", "DROP"))).run().check();
+      // What Docker leaves on a host: FORWARD policy DROP, and its DOCKER-USER chain entered first.
+      String iptables = "iptables-" + dropBackend;
+      Command.of(Ip.exec(name(), List.of(iptables, "-P", "FORWARD", "DROP"))).run().check();
+      Command.of(Ip.exec(name(), List.of(iptables, "-N", "DOCKER-USER"))).run().check();
+      Command.of(Ip.exec(name(), List.of(iptables, "-A", "DOCKER-USER", "-j", "RETURN"))).run().check();
+      Command.of(Ip.exec(name(), List.of(iptables, "-A", "FORWARD", "-j", "DOCKER-USER"))).run().check();
     }
     try {
       Files.createDirectories(stateDir());

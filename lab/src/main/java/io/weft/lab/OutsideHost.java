@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A server on the LAN that is not part of the cluster, as any LAN server or the internet is: namespace
@@ -48,7 +50,11 @@ public final class OutsideHost {
   }
 
   private void start(Class<?> main, String... args) {
-    ProcessBuilder builder = new ProcessBuilder(Ip.exec(name(), Pod.probeJava(main, args)))
+    // A stdin that never closes: the UDP echo ends with its stdin, and this host outlives the harness with
+    // --keep (a demo left up). The lab's teardown kills both processes with the namespace.
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "sleep 2147483647 | exec \"$@\"", main.getSimpleName()));
+    argv.addAll(Pod.probeJava(main, args));
+    ProcessBuilder builder = new ProcessBuilder(Ip.exec(name(), argv))
         .redirectError(ProcessBuilder.Redirect.DISCARD);
     Process p = teardown.whileUp("starting " + main.getSimpleName() + " on the outside host", () -> {
       try {

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Pods reach the world, and firewalled nodes still forward: three nodes whose FORWARD policy is DROP
- * before their agents start (as Docker leaves a host; n1 and n2 in iptables-nft, n3 in iptables-legacy),
- * and an outside host on the LAN with no route to the pods. Agent logs: lab/target/lab-logs/EgressIT/.
+ * with a DOCKER-USER chain before their agents start (as Docker leaves a host; n1 and n2 in iptables-nft,
+ * n3 in iptables-legacy and behind the router, so its pods go through the tunnel), and an outside host on
+ * the LAN with no route to the pods. Agent logs: lab/target/lab-logs/EgressIT/.
  */
 @RequiresRoot
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -33,7 +34,7 @@ class EgressIT {
 
   @BeforeAll
   void startLab() {
-    lab = Lab.start(LabConfig.defaults("EgressIT").withPeerGrace(Duration.ofSeconds(60))
+    lab = Lab.start(LabConfig.defaults("EgressIT").withSegments(2).withPeerGrace(Duration.ofSeconds(60))
         .withForwardDrop(1, "nft").withForwardDrop(2, "nft").withForwardDrop(3, "legacy"));
   }
 
@@ -126,6 +127,28 @@ class EgressIT {
 
   @Test
   @Order(5)
+  void weftsJumpPushedDownByDockerMovesBackFirstAndADropAheadIsReported() {
+    LabNode nft = lab.node(1);
+    // Docker's restart puts its jump back on top; a DROP in DOCKER-USER would then meet pod traffic first.
+    Command.of(nft.exec(List.of("iptables-nft", "-D", "FORWARD", "-j", "DOCKER-USER"))).run().check();
+    Command.of(nft.exec(List.of("iptables-nft", "-I", "FORWARD", "1", "-j", "DOCKER-USER"))).run().check();
+    await().atMost(Bounds.DRIFT_REPAIR).pollInterval(Duration.ofMillis(20))
+        .until(() -> save(nft, "nft").contains("-A FORWARD -j WEFT-FORWARD\n-A FORWARD -j DOCKER-USER\n"));
+
+    Command.of(nft.exec(List.of("nft", "add", "table", "inet", "wfw"))).run().check();
+    Command.of(nft.exec(List.of("nft", "add", "chain", "inet", "wfw", "forward_in",
+        "{ type filter hook forward priority 10; policy drop; }"))).run().check();
+    try {
+      await().atMost(Bounds.DRIFT_REPAIR.multipliedBy(3)).until(() -> nft.status().orElseThrow().path("problems")
+          .toString().contains("nftables chain inet wfw forward_in drops forwarded traffic"));
+      assertEquals(1, nft.meshctl("doctor").exit(), "doctor fails with the fix");
+    } finally {
+      Command.of(nft.exec(List.of("nft", "delete", "table", "inet", "wfw"))).run().check();
+    }
+  }
+
+  @Test
+  @Order(6)
   void masqueradeOffLeavesNoNatRule() {
     LabNode n2 = lab.node(2);
     n2.stopAgent(Duration.ofSeconds(20));
@@ -143,7 +166,7 @@ class EgressIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void cleanupLeavesNoRuleOfWefts() {
     for (LabNode node : List.of(lab.node(1), lab.node(3))) {
       node.stopAgent(Duration.ofSeconds(20));

@@ -282,7 +282,7 @@ public final class Converger implements AutoCloseable {
     VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, adopting);
     errors.addAll(tunnelOutcome.errors());
     EgressRules.Outcome egressOutcome = egress.reconcile(self);
-    errors.addAll(egressOutcome.result().errors());
+    egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
     pollFilter = egressOutcome.result().needsPolling();
     List<Route> actual = dataplane.routes().list(RouteFilter.mainTable());
     RouteDiff diff = RouteDiff.between(plan.routes(), actual);
@@ -346,7 +346,7 @@ public final class Converger implements AutoCloseable {
         plan.routes(), plan.skipped(), rows, diff.conflicts(), added, replaced, deleted, errors, repairs, lags,
         adoption(kept), failures, retryAt, plan.paths(), podMtu,
         new ReconcileReport.Egress(settings.egress().masquerade(), egressOutcome.inPlace(settings.egress().masquerade()),
-            egressOutcome.result().backends(), egressOutcome.repairs()));
+            egressOutcome.result().backends(), egressOutcome.repairs(), egressOutcome.result().nftDrops()));
     logReport(report, ops, repairs, tunnelOutcome.changes());
     publish(report);
   }

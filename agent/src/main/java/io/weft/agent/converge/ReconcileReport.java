@@ -59,6 +59,11 @@ public record ReconcileReport(
     int podMtu,
     Egress egress) {
 
+  /** Prefix of the errors of the tunnel step; errors without a prefix are the routes'. */
+  public static final String TUNNEL_ERROR = "tunnel: ";
+  /** Prefix of the errors of the packet filter step. */
+  public static final String EGRESS_ERROR = "egress: ";
+
   public ReconcileReport {
     desired = List.copyOf(desired);
     skipped = List.copyOf(skipped);
@@ -98,12 +103,15 @@ public record ReconcileReport(
    * @param inPlace    every backend in use holds Weft's rules
    * @param backends   the iptables backends in use and what each holds
    * @param repairs    rules rewritten by this reconcile after they had been in place (deleted by hand)
+   * @param nftDrops   other tools' nftables chains that drop forwarded pod traffic by default
    */
-  public record Egress(boolean masquerade, boolean inPlace, List<BackendState> backends, int repairs) {
-    static final Egress NOT_YET = new Egress(false, false, List.of(), 0);
+  public record Egress(boolean masquerade, boolean inPlace, List<BackendState> backends, int repairs,
+      List<String> nftDrops) {
+    static final Egress NOT_YET = new Egress(false, false, List.of(), 0, List.of());
 
     public Egress {
       backends = List.copyOf(backends);
+      nftDrops = List.copyOf(nftDrops);
     }
   }
 

@@ -68,7 +68,7 @@ final class VxlanTunnel {
     String dev = settings.device();
     Optional<Link> link = dataplane.links().byName(dev);
     if (link.isPresent() && dataplane.links().vxlan(dev).isEmpty()) {
-      return new Outcome(0, List.of("tunnel device " + dev + " not set up: a link of kind "
+      return new Outcome(0, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + " not set up: a link of kind "
           + (link.get().kind() == null ? "none" : link.get().kind()) + " that Weft did not create has that name;"
           + " remove or rename it"));
     }
@@ -89,7 +89,7 @@ final class VxlanTunnel {
       changes += ensureDevice(self, uplinkMtu);
       changes += ensureAddress(self.podSubnet());
     } catch (NetlinkException e) {
-      return new Outcome(changes, List.of("tunnel device " + dev + ": " + e.getMessage()));
+      return new Outcome(changes, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + ": " + e.getMessage()));
     }
     changes += convergeNeighbours(peers, adopting, errors);
     changes += convergeFdb(peers, adopting, errors);
@@ -218,7 +218,7 @@ final class VxlanTunnel {
       write.run();
       return 1;
     } catch (NetlinkException e) {
-      errors.add(e.getMessage());
+      errors.add(ReconcileReport.TUNNEL_ERROR + e.getMessage());
       return 0;
     }
   }

@@ -88,7 +88,7 @@ public final class StatusService {
     List<FilterBackendView> backends = r.egress().backends().stream()
         .map(b -> new FilterBackendView(b.name(), b.forwardPolicy(), b.forward(), b.nat(), b.dropsFirst())).toList();
     return new EgressInfo(egress.masquerade(), egress.noMasquerade().stream().map(Cidr::toString).toList(), state,
-        backends);
+        backends, r.egress().nftDrops());
   }
 
   private TunnelInfo tunnelInfo(ReconcileReport r) {
@@ -186,7 +186,12 @@ public final class StatusService {
       problems.add(recent.size() + " peer record(s) rejected in the last " + REJECTED_RECENT.toMinutes()
           + " min (latest: " + x.nodeName() + " from " + x.from() + ": " + x.reason() + ")");
     }
-    r.errors().forEach(e -> problems.add("route: " + e));
+    r.errors().forEach(e -> problems.add(e.startsWith(ReconcileReport.TUNNEL_ERROR)
+        || e.startsWith(ReconcileReport.EGRESS_ERROR) ? e : "route: " + e));
+    r.egress().nftDrops().forEach(chain -> problems.add("egress: nftables chain " + chain + " drops forwarded"
+        + " traffic by default and Weft's rules cannot override it: accept the pod network there (e.g. nft insert"
+        + " rule " + chain + " ip saddr " + clusterCidr + " accept; and the same with ip daddr), or trust it in"
+        + " that tool's own settings"));
     if (r.self() != null && !r.egress().inPlace() && r.errors().isEmpty()) {
       problems.add("egress: Weft's packet filter rules are not in place (pod traffic may be dropped by a FORWARD"
           + " policy, and pods cannot reach the world); see the agent's log");

@@ -24,9 +24,10 @@ public final class StatusViews {
    * @param state    {@code installed} (every backend in use holds Weft's rules), {@code missing}, or
    *                 {@code pending} before the first reconcile
    * @param backends the iptables backends in use
+   * @param nftDrops other tools' nftables chains that drop forwarded pod traffic by default
    */
   public record EgressInfo(boolean masquerade, List<String> noMasqueradeCidrs, String state,
-      List<FilterBackendView> backends) {}
+      List<FilterBackendView> backends, List<String> nftDrops) {}
 
   /**
    * One iptables backend as the agent found it.

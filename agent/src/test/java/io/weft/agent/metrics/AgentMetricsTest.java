@@ -49,7 +49,7 @@ class AgentMetricsTest {
         RouteDiff.status(desired, desired), List.of(), 2, 0, 0, List.of(), 1, List.of(40L, 60L),
         new ReconcileReport.Adoption(false, 1, 1, "mesh view settled", List.of()), 0, 0,
         Map.of("node-b", PeerPath.DIRECT), 1450, new ReconcileReport.Egress(true, true,
-            List.of(new BackendState("nft", true, "DROP", true, true, List.of())), 1));
+            List.of(new BackendState("nft", true, "DROP", true, true, List.of())), 1, List.of()));
   }
 
   static String text(AgentMetrics m) throws Exception {

@@ -53,7 +53,7 @@ public class StatusServiceTest {
         RouteDiff.status(desired, kernel), RouteDiff.between(desired, kernel).conflicts(), 1, 0, 0, List.of(), 0,
         List.of(12L), new ReconcileReport.Adoption(false, NOW, NOW - 1000, "mesh view settled", List.of()), 0, 0,
         Map.of("node-b", PeerPath.DIRECT, "node-c", PeerPath.VXLAN), 1450, new ReconcileReport.Egress(true, true,
-            List.of(new BackendState("nft", true, "DROP", true, true, List.of())), 0));
+            List.of(new BackendState("nft", true, "DROP", true, true, List.of())), 0, List.of()));
   }
 
   StatusService service(MeshSnapshot m, ReconcileReport r) {

@@ -54,12 +54,23 @@ public final class IptablesFilter implements PacketFilter {
 
   @Override
   public FilterResult converge(EgressPlan plan) {
-    return pass(IptablesRules.forwardRules(plan), IptablesRules.natRules(plan));
+    FilterResult r = pass(IptablesRules.forwardRules(plan), IptablesRules.natRules(plan));
+    return new FilterResult(r.backends(), r.changes(), r.errors(), nftDrops(plan.clusterCidr().toString()));
   }
 
   @Override
   public FilterResult remove() {
     return pass(List.of(), List.of());
+  }
+
+  /** Other tools' nftables chains that drop forwarded pod traffic; none when nft is not installed. */
+  private List<String> nftDrops(String clusterCidr) {
+    Optional<String> nft = find("nft");
+    if (nft.isEmpty()) {
+      return List.of();
+    }
+    Result r = run(List.of(nft.get(), "list", "ruleset"), null);
+    return r.exit() == 0 ? NftForwardChains.dropping(r.output(), clusterCidr) : List.of();
   }
 
   private FilterResult pass(List<String> forward, List<String> nat) {
@@ -69,7 +80,7 @@ public final class IptablesFilter implements PacketFilter {
       if (errors.isEmpty()) {
         errors.add("no iptables executables (iptables-nft-save or iptables-legacy-save) on this host: install iptables");
       }
-      return new FilterResult(List.of(), 0, errors);
+      return new FilterResult(List.of(), 0, errors, List.of());
     }
     Found primary = primary(found);
     int changes = 0;
@@ -108,7 +119,7 @@ public final class IptablesFilter implements PacketFilter {
           !nat.isEmpty() && IptablesRules.holds(natTable, IptablesRules.POSTROUTING, IptablesRules.NAT_CHAIN, nat),
           IptablesRules.dropsBeforeJump(filter)));
     }
-    return new FilterResult(states, changes, errors);
+    return new FilterResult(states, changes, errors, List.of());
   }
 
   /** The primary backend: the one other programs use more (nft, listed first, when tied). */

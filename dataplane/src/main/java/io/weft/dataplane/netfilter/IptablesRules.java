@@ -53,6 +53,12 @@ public final class IptablesRules {
       String jump = jump(parent, chain);
       return rules.stream().filter(jump::equals).count();
     }
+
+    /** The jump is the first rule of the parent chain. */
+    boolean jumpFirst(String parent, String chain) {
+      List<String> parentRules = rulesOf(parent);
+      return !parentRules.isEmpty() && parentRules.get(0).equals(jump(parent, chain));
+    }
   }
 
   /** The tables of an {@code iptables-save} output, by name; comments and counters ignored. */
@@ -97,7 +103,12 @@ public final class IptablesRules {
         + (r.destination() == null ? "" : " -d " + r.destination()) + " -j " + r.action().name()).toList();
   }
 
-  /** Whether the table holds exactly {@code want} in {@code chain}, entered once from {@code parent} (nothing when empty). */
+  /**
+   * Whether the table holds exactly {@code want} in {@code chain}, entered once from {@code parent} by its
+   * first rule (nothing of Weft's when {@code want} is empty). First, because a rule before the jump could
+   * drop pod traffic before Weft's accept sees it (a tool that re-inserts its own jump on top, as Docker does
+   * with DOCKER-USER when it restarts).
+   */
   public static boolean holds(Table table, String parent, String chain, List<String> want) {
     if (table == null) {
       return want.isEmpty();
@@ -105,7 +116,8 @@ public final class IptablesRules {
     if (want.isEmpty()) {
       return !table.chains().contains(chain) && table.jumps(parent, chain) == 0;
     }
-    return table.chains().contains(chain) && table.rulesOf(chain).equals(want) && table.jumps(parent, chain) == 1;
+    return table.chains().contains(chain) && table.rulesOf(chain).equals(want) && table.jumps(parent, chain) == 1
+        && table.jumpFirst(parent, chain);
   }
 
   /**
@@ -131,11 +143,13 @@ public final class IptablesRules {
       // Declaring the chain creates it or flushes it: it is written whole.
       b.append(':').append(chain).append(" - [0:0]\n");
       want.forEach(r -> b.append(r).append('\n'));
-      if (jumps == 0) {
+      boolean inPlace = jumps == 1 && current.jumpFirst(parent, chain);
+      if (!inPlace) {
+        // Every jump of Weft's out (each -D takes the first match), then one in first place.
+        for (long i = 0; i < jumps; i++) {
+          b.append("-D ").append(parent).append(" -j ").append(chain).append('\n');
+        }
         b.append("-I ").append(parent).append(" 1 -j ").append(chain).append('\n');
-      }
-      for (long i = 1; i < jumps; i++) {
-        b.append("-D ").append(parent).append(" -j ").append(chain).append('\n');
       }
     }
     return Optional.of(b.append("COMMIT\n").toString());

@@ -514,7 +514,7 @@ public final class InMemoryDataplane implements Dataplane {
         int changes = plan.equals(held) ? 0 : 1;
         held = plan;
         return new FilterResult(List.of(new BackendState("memory", true, "ACCEPT", true, plan.masquerade(), List.of())),
-            changes, List.of());
+            changes, List.of(), List.of());
       }
     }
 
@@ -523,7 +523,7 @@ public final class InMemoryDataplane implements Dataplane {
       synchronized (InMemoryDataplane.this) {
         int changes = held == null ? 0 : 1;
         held = null;
-        return new FilterResult(List.of(), changes, List.of());
+        return new FilterResult(List.of(), changes, List.of(), List.of());
       }
     }
   }

@@ -111,6 +111,31 @@ class IptablesFilterIT {
   }
 
   @Test
+  void aJumpPushedDownByDockersRestartMovesBackToFirstPlace() {
+    filter.converge(PLAN);
+    ns.exec("iptables-nft", "-N", "DOCKER-USER");
+    ns.exec("iptables-nft", "-I", "FORWARD", "1", "-j", "DOCKER-USER");
+    ns.exec("iptables-nft", "-I", "DOCKER-USER", "1", "-j", "DROP");
+
+    assertEquals(1, filter.converge(PLAN).changes());
+    assertTrue(save("nft", "filter").contains("-A FORWARD -j WEFT-FORWARD\n-A FORWARD -j DOCKER-USER\n"),
+        save("nft", "filter"));
+    assertTrue(save("nft", "filter").contains("-A DOCKER-USER -j DROP"), "Docker's rules stay as they are");
+  }
+
+  @Test
+  void anotherToolsNftablesChainThatDropsForwardingIsReported() {
+    ns.exec("nft", "add", "table", "inet", "fw");
+    ns.exec("nft", "add", "chain", "inet", "fw", "forward_in", "{ type filter hook forward priority 10; policy drop; }");
+
+    FilterResult r = filter.converge(PLAN);
+
+    assertEquals(List.of("inet fw forward_in"), r.nftDrops());
+    ns.exec("nft", "add", "rule", "inet", "fw", "forward_in", "ip", "saddr", "10.244.0.0/16", "accept");
+    assertEquals(List.of(), filter.converge(PLAN).nftDrops(), "a chain that accepts the pods is fine");
+  }
+
+  @Test
   void masqueradeOffLeavesNoNatRuleAndRemoveLeavesNothingOfWeft() {
     filter.converge(PLAN);
     filter.converge(new EgressPlan(PLAN.podSubnet(), PLAN.clusterCidr(), List.of(), false));
