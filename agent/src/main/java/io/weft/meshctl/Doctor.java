@@ -45,10 +45,12 @@ final class Doctor {
    * @param mode          the agent's {@code --tunnel} ({@code auto} when the agent is unreachable)
    * @param port          the agent's {@code --vxlan-port}
    * @param kernelSupport the kernel has VXLAN (module loaded, built in, or installed to load on demand)
-   * @param deviceExists  Weft's VXLAN device is in this namespace (its kernel socket holds the port)
+   * @param deviceExists  Weft's VXLAN device is in this namespace and up (its kernel socket holds the port)
    * @param portFree      nothing holds the UDP port on any address
+   * @param agentProblem  the agent's own account of a tunnel failure ({@code tunnel: ...}), or null
    */
-  record TunnelFacts(String mode, int port, boolean kernelSupport, boolean deviceExists, boolean portFree) {}
+  record TunnelFacts(String mode, int port, boolean kernelSupport, boolean deviceExists, boolean portFree,
+      String agentProblem) {}
 
   /**
    * The FORWARD chain of one iptables backend.
@@ -191,7 +193,11 @@ final class Doctor {
         : new Check("VXLAN in the kernel", Result.FAIL, "no vxlan module: peers that are not on-link cannot be reached",
             "modprobe vxlan (or use a kernel with CONFIG_VXLAN), or run weft-agent with --tunnel never if every node shares one L2 network"));
     String name = "port " + t.port() + "/udp (VXLAN)";
-    if (t.deviceExists()) {
+    if (t.agentProblem() != null) {
+      checks.add(new Check(name, Result.FAIL, "the agent cannot use its tunnel device: " + t.agentProblem(),
+          "free " + t.port() + "/udp (ss -lunp 'sport = :" + t.port() + "'; ip -d link show type vxlan), remove a link"
+              + " named weft.vxlan that is not Weft's, or give weft-agent another --vxlan-port (the same on every node)"));
+    } else if (t.deviceExists()) {
       checks.add(new Check(name, Result.PASS, "held by the kernel socket of Weft's tunnel device", ""));
     } else if (t.portFree()) {
       checks.add(new Check(name, Result.PASS, "free for the tunnel device", ""));
@@ -324,7 +330,17 @@ final class Doctor {
     int port = t == null || t.isMissingNode() ? DEFAULT_VXLAN_PORT : t.path("port").asInt(DEFAULT_VXLAN_PORT);
     String device = t == null || t.isMissingNode() ? "weft.vxlan" : t.path("device").asText("weft.vxlan");
     boolean kernel = Files.exists(Path.of("/sys/module/vxlan")) || vxlanModuleInstalled();
-    boolean deviceExists = Files.exists(Path.of("/sys/class/net", device));
+    // Up: a device the kernel could not bring up (its port taken) holds no socket.
+    String flags = read(Path.of("/sys/class/net", device, "flags"));
+    boolean deviceExists = flags != null && flags.startsWith("0x") && (Long.parseLong(flags.substring(2), 16) & 1) != 0;
+    String agentProblem = null;
+    if (status != null) {
+      for (JsonNode p : status.path("problems")) {
+        if (agentProblem == null && p.asText().startsWith("tunnel: ")) {
+          agentProblem = p.asText().substring("tunnel: ".length());
+        }
+      }
+    }
     boolean free;
     try (DatagramSocket s = new DatagramSocket(null)) {
       s.bind(new InetSocketAddress(port));
@@ -332,7 +348,7 @@ final class Doctor {
     } catch (IOException e) {
       free = false;
     }
-    return new TunnelFacts(mode, port, kernel, deviceExists, free);
+    return new TunnelFacts(mode, port, kernel, deviceExists, free, agentProblem);
   }
 
   /** A loadable vxlan module for the running kernel ({@code modprobe} loads it when the device is created). */

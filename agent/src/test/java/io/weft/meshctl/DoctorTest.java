@@ -38,7 +38,7 @@ class DoctorTest {
   void aHealthyNodePassesAndEveryProblemHasAFix() {
     Facts f = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "0", Map.of("all", "1", "eth0", "0"),
         STATUS, "", PortState.LISTENING, PortState.FREE, Map.of("node-b", true, "node-c", false),
-        PortState.LISTENING, new TunnelFacts("auto", 4789, true, true, false),
+        PortState.LISTENING, new TunnelFacts("auto", 4789, true, true, false, null),
         List.of(new ForwardFacts("nft", "DROP", true, List.of())), List.of());
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.PASS, check(checks, "agent").result());
@@ -63,21 +63,32 @@ class DoctorTest {
   }
 
   @Test
+  void aTunnelDeviceTheAgentCannotUseFailsThePortCheck() {
+    Facts f = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
+        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING,
+        new TunnelFacts("auto", 4789, true, true, false, "device weft.vxlan: could not set link weft.vxlan up: address in use"),
+        List.of(), List.of());
+    Check c = check(Doctor.evaluate(f), "port 4789/udp (VXLAN)");
+    assertEquals(Result.FAIL, c.result());
+    assertTrue(c.detail().contains("address in use") && c.fix().contains("--vxlan-port"), c.toString());
+  }
+
+  @Test
   void aDropPolicyWithoutWeftsJumpOrARuleBeforeItFailsWithTheFix() {
     Facts missing = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
-        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
+        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true, null),
         List.of(new ForwardFacts("nft", "DROP", false, List.of())), List.of());
     Check c = check(Doctor.evaluate(missing), "pod traffic forwarded");
     assertEquals(Result.FAIL, c.result());
     assertTrue(c.detail().contains("iptables-nft"), c.detail());
     Facts shadowed = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
-        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
+        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true, null),
         List.of(new ForwardFacts("legacy", "ACCEPT", true, List.of("-A FORWARD -s 10.0.0.0/8 -j DROP"))), List.of());
     Check s = check(Doctor.evaluate(shadowed), "pod traffic forwarded");
     assertEquals(Result.FAIL, s.result());
     assertTrue(s.detail().contains("-A FORWARD -s 10.0.0.0/8 -j DROP") && !s.fix().isEmpty(), s.toString());
     Facts firewalld = new Facts(List.of(new Iface("eth0", List.of("192.168.1.11"))), "1", Map.of(), STATUS, "",
-        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true),
+        PortState.LISTENING, PortState.LISTENING, Map.of(), PortState.LISTENING, new TunnelFacts("never", 4789, true, false, true, null),
         List.of(new ForwardFacts("nft", "ACCEPT", true, List.of())), List.of("inet firewalld filter_FORWARD"));
     Check n = check(Doctor.evaluate(firewalld), "pod traffic forwarded");
     assertEquals(Result.FAIL, n.result());
@@ -87,7 +98,7 @@ class DoctorTest {
   @Test
   void withoutAnAgentTheMeshChecksWarnAndABusyPortFails() {
     Facts f = new Facts(List.of(), "1", Map.of(), null, "cannot reach the agent", PortState.LISTENING, PortState.FREE, Map.of(),
-        PortState.FREE, new TunnelFacts("auto", 4789, false, false, false),
+        PortState.FREE, new TunnelFacts("auto", 4789, false, false, false, null),
         List.of(new ForwardFacts("nft", "DROP", false, List.of())), List.of());
     List<Check> checks = Doctor.evaluate(f);
     assertEquals(Result.FAIL, check(checks, "agent").result());

@@ -10,8 +10,10 @@ import io.weft.core.net.MacAddress;
  * @param mac         null for links without a hardware address
  * @param up          administratively up (IFF_UP)
  * @param masterIndex the bridge's index, 0 when none
+ * @param lowerUp     the carrier is there (IFF_LOWER_UP): an up link without it passes no traffic
  */
-public record Link(int index, String name, String kind, MacAddress mac, int mtu, boolean up, int masterIndex) {
+public record Link(int index, String name, String kind, MacAddress mac, int mtu, boolean up, int masterIndex,
+    boolean lowerUp) {
 
   public boolean hasMaster() {
     return masterIndex != 0;

@@ -177,6 +177,32 @@ class TunnelIT {
 
   @Test
   @Order(6)
+  void aDualHomedNodeThatReachesEveryoneDirectlyStillReceivesItsTunnelledPeers() {
+    // n4 on segment 1 with a second NIC on segment 2: every peer is on-link for it, while n3 (segment 2)
+    // sees n4's node IP behind the router and tunnels to it. n4 needs a VTEP although it tunnels nowhere.
+    Topology t = lab.config().topology();
+    LabNode n4 = lab.newNode();
+    assertEquals(1, n4.segment());
+    Ip.in(t.lanNetns(), "link", "add", "n4s2", "type", "veth", "peer", "name", "eth1", "netns", n4.name()).check();
+    Ip.in(t.lanNetns(), "link", "set", "n4s2", "master", t.lanBridge(2), "up").check();
+    Ip.in(n4.name(), "addr", "add", "192.168.2.214/24", "dev", "eth1").check();
+    Ip.in(n4.name(), "link", "set", "eth1", "up").check();
+    n4.startAgent(List.of(lab.node(1).ip()), lab.secretFile(), List.of());
+    lab.awaitReady(n4, Lab.READY_TIMEOUT);
+    Pod pod4 = n4.addPod(t.podName(4, 1));
+    String n4Subnet = n4.subnet().orElseThrow();
+    await().atMost(Bounds.JOIN).until(() -> far().weftRouteTo(n4Subnet).filter(KernelRoute::isTunnel).isPresent()
+        && n4.weftRouteTo(far().subnet().orElseThrow()).map(r -> far().ip().equals(r.gateway())).orElse(false));
+    assertTrue(Ip.hasLink(n4.name(), DEVICE), "a VTEP listens on a node that tunnels to nobody");
+    await().atMost(Bounds.TRAFFIC).untilAsserted(() -> assertEquals(List.of(),
+        Traffic.failures(lab, List.of(pod4, podOn(3)), List.of(pod4, podOn(3)))));
+    lab.removeNode(n4);
+    lab.node(1).meshctl("forget", n4.name());
+    far().meshctl("forget", n4.name());
+  }
+
+  @Test
+  @Order(7)
   void killingAndRestartingAnAgentWithTunnelPeersCostsNoPings() {
     LabNode restarted = far();
     try (PingStream toFar = PingStream.start(podOn(1), podOn(3).ip(), 100);
@@ -196,7 +222,7 @@ class TunnelIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void withTunnelNeverAPeerBehindTheRouterIsUnreachableAndNotConverged() {
     LabNode n3 = far();
     n3.stopAgent(Duration.ofSeconds(20));
@@ -215,7 +241,7 @@ class TunnelIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void cleanupRemovesTheTunnelDevice() {
     LabNode n1 = lab.node(1);
     n1.stopAgent(Duration.ofSeconds(20));

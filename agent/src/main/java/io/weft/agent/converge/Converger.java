@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * ({@link RoutePlanner}), diffs them ({@link RouteDiff}: only protocol 87 is ours, a foreign route is a
  * conflict left alone), applies the diff in one batch and publishes a {@link ReconcileReport}.
  *
- * <p>Failed changes are retried with exponential backoff; inputs during the backoff wait for it. The
+ * <p>Failed changes are retried with exponential backoff; a new input still runs at once, so one
+ * change the kernel keeps refusing never delays the repair of the others. The
  * loop never flushes routes: at start, routes of ours that no peer claims are adopted and kept until the
  * mesh view settles or the adoption grace ends, so an agent restart does not interrupt pod traffic.
  */
@@ -201,8 +202,10 @@ public final class Converger implements AutoCloseable {
     }
     // Leading edge: an input after a quiet spell runs at once (a joining peer, a deleted route); inputs
     // within the coalesce window after a reconcile wait for the window's end and become one reconcile.
+    // A failing change elsewhere does not hold this input back: the backoff paces the retry timer only, so
+    // a persistent refusal (a busy VXLAN port, a downed NIC) never delays the repair of healthy routes.
     long at = Math.max(now, lastReconcileEndMillis + settings.coalesce().toMillis());
-    scheduleAt(failures > 0 ? Math.max(at, retryAt) : at, failures > 0 ? "retry" : reason);
+    scheduleAt(at, reason);
   }
 
   /** Runs a reconcile at {@code atMillis} unless one is due earlier; {@code reason} names a timer's cause. */
@@ -281,6 +284,11 @@ public final class Converger implements AutoCloseable {
     // The device and its entries first: the tunnel routes below go through it.
     VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, adopting);
     errors.addAll(tunnelOutcome.errors());
+    if (!tunnelOutcome.usable() && plan.needsTunnel()) {
+      // Never route pods into a device that is not Weft's or not working: those peers get a reason instead.
+      plan = plan.withoutTunnel("unreachable: the tunnel device " + settings.tunnel().device() + " is not usable ("
+          + String.join("; ", tunnelOutcome.errors()) + ")");
+    }
     EgressRules.Outcome egressOutcome = egress.reconcile(self);
     egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
     pollFilter = egressOutcome.result().needsPolling();
@@ -386,12 +394,16 @@ public final class Converger implements AutoCloseable {
 
   /**
    * IPv4 networks of this host and the device holding each; the bridge serves pods and the tunnel device
-   * holds only its VTEP address, neither is ever an uplink to a peer.
+   * holds only its VTEP address, neither is ever an uplink to a peer. A device that is down or has no
+   * carrier connects nothing: a peer on it is reached through the tunnel instead.
    */
   private Map<Cidr, String> connectedNetworks() {
+    Set<String> working = new HashSet<>();
+    dataplane.links().list().stream().filter(l -> l.up() && l.lowerUp()).forEach(l -> working.add(l.name()));
     Map<Cidr, String> networks = new HashMap<>();
     for (InterfaceAddress a : dataplane.addresses().listIpv4()) {
-      if (!a.device().equals(settings.bridge()) && !a.device().equals(settings.tunnel().device())) {
+      if (working.contains(a.device()) && !a.device().equals(settings.bridge())
+          && !a.device().equals(settings.tunnel().device())) {
         networks.merge(a.network(), a.device(), (x, y) -> x.compareTo(y) <= 0 ? x : y);
       }
     }

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * what the plan's tunnel peers need and changes only the difference.
  *
  * <ul>
- *   <li>The device exists while some peer is tunnelled, and stays once made (a flip back to direct does
- *       not churn it); with {@code --tunnel never} it is removed. Its settings (VNI, port, local address =
+ *   <li>The device exists whenever tunnels are on ({@code auto}, {@code always}), even while no peer is
+ *       tunnelled from here: a peer that sees this node as off-link tunnels to it, and must find a VTEP
+ *       listening; with {@code --tunnel never} it is removed. Its settings (VNI, port, local address =
  *       node IP, learning off, no group) are re-checked: a device that differs is recreated, its MTU is the
  *       uplink's less {@value TunnelMode#VXLAN_OVERHEAD}, its MAC this node's VTEP MAC, it is up and holds
  *       only this node's VTEP address.</li>
@@ -53,9 +54,13 @@ final class VxlanTunnel {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
-  /** What one pass changed and what it could not. */
-  record Outcome(int changes, List<String> errors) {
-    static final Outcome NOTHING = new Outcome(0, List.of());
+  /**
+   * What one pass changed and what it could not.
+   *
+   * @param usable the device is Weft's, exists and is set up: routes may go through it
+   */
+  record Outcome(int changes, List<String> errors, boolean usable) {
+    static final Outcome NOTHING = new Outcome(0, List.of(), false);
   }
 
   /**
@@ -70,30 +75,30 @@ final class VxlanTunnel {
     if (link.isPresent() && dataplane.links().vxlan(dev).isEmpty()) {
       return new Outcome(0, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + " not set up: a link of kind "
           + (link.get().kind() == null ? "none" : link.get().kind()) + " that Weft did not create has that name;"
-          + " remove or rename it"));
+          + " remove or rename it"), false);
     }
     if (settings.mode() == TunnelMode.NEVER) {
       if (link.isPresent()) {
         log.info("removing tunnel device {}: --tunnel never", dev);
         dataplane.links().delete(dev);
-        return new Outcome(1, List.of());
+        return new Outcome(1, List.of(), false);
       }
       return Outcome.NOTHING;
     }
-    if (link.isEmpty() && peers.isEmpty()) {
-      return Outcome.NOTHING;
-    }
+    // The device exists even while this node tunnels to nobody: a peer may see this node as off-link
+    // (another subnet on its side, a second NIC here, --tunnel always there) and tunnel to it.
     List<String> errors = new ArrayList<>();
     int changes = 0;
     try {
       changes += ensureDevice(self, uplinkMtu);
       changes += ensureAddress(self.podSubnet());
     } catch (NetlinkException e) {
-      return new Outcome(changes, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + ": " + e.getMessage()));
+      return new Outcome(changes, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + ": " + e.getMessage()),
+          false);
     }
     changes += convergeNeighbours(peers, adopting, errors);
     changes += convergeFdb(peers, adopting, errors);
-    return new Outcome(changes, errors);
+    return new Outcome(changes, errors, true);
   }
 
   private int ensureDevice(NodeRecord self, int uplinkMtu) {

@@ -232,6 +232,23 @@ class ConvergerTest {
   }
 
   @Test
+  void theDeviceExistsWithoutTunnelPeersAndADownLinkConnectsNothing() {
+    start(withTunnel(TunnelMode.AUTO), r -> { });
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> kernel.links().vxlan(TunnelSettings.DEVICE).isPresent());
+
+    NodeRecord far = record("node-far", "192.168.2.13", "10.244.9.0/24");
+    kernel.addLink("eth1", null, 1500);
+    kernel.addresses().add("eth1", IpAddresses.parse("192.168.2.211"), 24);
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(far, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B, Route.via(far.podSubnet(), far.nodeIp(), "eth1"));
+    kernel.links().setDown("eth1");
+    awaitRoutes(UNREACHABLE, TO_B,
+        Route.viaOnLink(far.podSubnet(), IpAddresses.parse("10.244.9.0"), TunnelSettings.DEVICE));
+  }
+
+  @Test
   void aLinkOfAnotherKindWithTheDevicesNameIsReportedNotTouched() {
     kernel.addLink(TunnelSettings.DEVICE, "veth", 1500);
     NodeRecord far = record("node-far", "192.168.2.13", "10.244.9.0/24");
@@ -240,6 +257,8 @@ class ConvergerTest {
     await().until(() -> loop.latest().errors().stream().anyMatch(e -> e.contains("that Weft did not create")));
     assertEquals("veth", kernel.links().byName(TunnelSettings.DEVICE).orElseThrow().kind());
     assertFalse(loop.latest().converged());
+    assertEquals(List.of(UNREACHABLE), weftRoutes(), "no pod traffic into a device that is not Weft's");
+    assertTrue(loop.latest().skipped().get(0).reason().contains("is not usable"), loop.latest().skipped().toString());
   }
 
   @Test
@@ -273,6 +292,21 @@ class ConvergerTest {
         reports.stream().map(ReconcileReport::trigger).toList().toString());
     assertTrue(reports.stream().filter(r -> r.startedAtMillis() < downAt + 1500 && r.startedAtMillis() >= downAt)
         .allMatch(r -> r.desired().contains(TO_B)), "within the grace the route is still desired");
+  }
+
+  @Test
+  void aChangeTheKernelKeepsRefusingDoesNotDelayTheRepairOfOthers() {
+    ConvergeSettings s = settings();
+    start(new ConvergeSettings(s.clusterCidr(), s.bridge(), s.peerGrace(), s.adoptGrace(), s.resyncInterval(),
+        s.coalesce(), Duration.ofSeconds(30), Duration.ofSeconds(30), s.tunnel(), s.egress()), r -> { });
+    kernel.failWhen(op -> op.route().equals(TO_C), NetlinkException.ENETUNREACH, "refused for good");
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B);
+    await().until(() -> loop.latest().consecutiveFailures() > 0);
+
+    kernel.removeExternally(TO_B.key());
+    // The retry of TO_C is 30 s away; the deleted TO_B comes back at once all the same.
+    await().atMost(Duration.ofSeconds(1)).until(() -> weftRoutes().contains(TO_B));
   }
 
   @Test

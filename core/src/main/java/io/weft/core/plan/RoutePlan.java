@@ -3,8 +3,14 @@ package io.weft.core.plan;
 import io.weft.core.model.PeerPath;
 import io.weft.core.model.Route;
 import io.weft.core.model.TunnelEndpoint;
+import io.weft.core.net.Cidr;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The routes this node wants in the kernel, the path each routed peer takes, and the peers it
@@ -23,6 +29,24 @@ public record RoutePlan(List<Route> routes, List<SkippedPeer> skipped, Map<Strin
     skipped = List.copyOf(skipped);
     paths = Map.copyOf(paths);
     tunnels = List.copyOf(tunnels);
+  }
+
+  /**
+   * The same plan with no tunnel: every tunnelled peer loses its route and gets {@code reason} instead
+   * (the tunnel device cannot be used); direct peers keep theirs.
+   */
+  public RoutePlan withoutTunnel(String reason) {
+    Set<Cidr> tunnelled = new HashSet<>();
+    List<SkippedPeer> skippedNow = new ArrayList<>(skipped);
+    for (TunnelEndpoint t : tunnels) {
+      tunnelled.add(t.podSubnet());
+      skippedNow.add(new SkippedPeer(t.nodeName(), t.podSubnet(), t.nodeIp(), reason));
+    }
+    skippedNow.sort(Comparator.comparing(SkippedPeer::nodeName));
+    Map<String, PeerPath> direct = new TreeMap<>(paths);
+    direct.values().removeIf(p -> p == PeerPath.VXLAN);
+    return new RoutePlan(routes.stream().filter(r -> !tunnelled.contains(r.destination())).toList(), skippedNow,
+        direct, List.of());
   }
 
   /** True when at least one peer is reached through the tunnel. */

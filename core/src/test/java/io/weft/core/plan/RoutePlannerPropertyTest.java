@@ -164,6 +164,22 @@ class RoutePlannerPropertyTest {
   }
 
   @Property(tries = 1000)
+  void withoutTheTunnelEveryPeerStillHasExactlyOnePathOrOneReasonAndNoRouteUsesTheDevice(
+      @ForAll("peerSpecs") List<PeerSpec> specs, @ForAll("connected") Map<Cidr, String> nets,
+      @ForAll @IntRange(min = 0, max = 15) int selfIndex, @ForAll TunnelMode mode) {
+    RoutePlan plan = new RoutePlanner(CLUSTER, GRACE, mode, VXLAN).plan(self(selfIndex), peers(specs), nets, NOW);
+    RoutePlan degraded = plan.withoutTunnel("unreachable: the tunnel device is not usable");
+
+    assertTrue(degraded.routes().stream().noneMatch(r -> VXLAN.equals(r.device())), degraded.toString());
+    assertTrue(degraded.tunnels().isEmpty() && !degraded.needsTunnel());
+    assertEquals(plan.paths().size() + plan.skipped().size(), degraded.paths().size() + degraded.skipped().size(),
+        "every peer keeps exactly one path or one reason");
+    assertEquals(plan.routes().size() - plan.tunnels().size(), degraded.routes().size());
+    assertEquals(degraded.skipped().stream().map(SkippedPeer::nodeName).sorted().toList(),
+        degraded.skipped().stream().map(SkippedPeer::nodeName).toList(), "skipped peers sorted by name");
+  }
+
+  @Property(tries = 1000)
   void planDoesNotDependOnInputOrder(@ForAll("peerSpecs") List<PeerSpec> specs,
       @ForAll("connected") Map<Cidr, String> nets, @ForAll @IntRange(min = 0, max = 15) int selfIndex,
       @ForAll Random random, @ForAll TunnelMode mode) {

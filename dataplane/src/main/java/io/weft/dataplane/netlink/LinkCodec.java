@@ -26,7 +26,7 @@ public final class LinkCodec {
     Integer master = a.u32(Nl.IFLA_MASTER);
     String kind = a.nested(Nl.IFLA_LINKINFO).string(Nl.IFLA_INFO_KIND);
     return new Link(index, a.string(Nl.IFLA_IFNAME), kind, mac, mtu == null ? 0 : mtu,
-        (flags & Nl.IFF_UP) != 0, master == null ? 0 : master);
+        (flags & Nl.IFF_UP) != 0, master == null ? 0 : master, (flags & Nl.IFF_LOWER_UP) != 0);
   }
 
   /**

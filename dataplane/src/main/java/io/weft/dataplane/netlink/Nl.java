@@ -104,6 +104,8 @@ public final class Nl {
   // ifinfomsg (16 bytes)
   public static final int IFINFOMSG_LEN = 16;
   public static final int IFF_UP = 0x1;
+  /** The driver signals L1 up (carrier). */
+  public static final int IFF_LOWER_UP = 0x10000;
   public static final int IFLA_ADDRESS = 1;
   public static final int IFLA_IFNAME = 3;
   public static final int IFLA_MTU = 4;

@@ -671,7 +671,7 @@ public final class InMemoryDataplane implements Dataplane {
     }
 
     Link view() {
-      return new Link(index, name, kind, mac, mtu, up, master);
+      return new Link(index, name, kind, mac, mtu, up, master, up);
     }
   }
 

@@ -84,7 +84,7 @@ class LinkCodecTest {
   @Test
   void decodesALinkMessage() {
     MessageBuilder b = new MessageBuilder(Nl.RTM_NEWLINK, 0)
-        .ifinfomsg(Nl.AF_UNSPEC, 7, Nl.IFF_UP | 0x1000, 0)
+        .ifinfomsg(Nl.AF_UNSPEC, 7, Nl.IFF_UP | Nl.IFF_LOWER_UP | 0x1000, 0)
         .string(Nl.IFLA_IFNAME, "v-net-0")
         .attribute(Nl.IFLA_ADDRESS, new byte[] {2, 0x42, (byte) 0xac, 0x11, 0, 2})
         .u32(Nl.IFLA_MTU, 1500)
@@ -92,7 +92,7 @@ class LinkCodecTest {
     int info = b.beginNested(Nl.IFLA_LINKINFO);
     b.string(Nl.IFLA_INFO_KIND, "bridge");
     b.endNested(info);
-    assertEquals(new Link(7, "v-net-0", "bridge", MacAddress.parse("02:42:ac:11:00:02"), 1500, true, 0),
+    assertEquals(new Link(7, "v-net-0", "bridge", MacAddress.parse("02:42:ac:11:00:02"), 1500, true, 0, true),
         LinkCodec.decode(parse(b.build(0))));
   }
 
