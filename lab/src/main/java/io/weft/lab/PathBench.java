@@ -151,7 +151,10 @@ public final class PathBench {
     Ip.in(node.name(), args.toArray(String[]::new));
   }
 
-  /** Samples of both sides, taken in alternation ({@value #ROUNDS} rounds) so drift on the machine hits both. */
+  /**
+   * Samples of both sides, taken in alternation ({@value #ROUNDS} rounds, the first side alternating too) so
+   * drift on the machine hits both.
+   */
   private record Pair(List<Sample> weftSamples, List<Sample> handSamples) {
     double weft(ToDoubleFunction<Sample> f) {
       return medianOf(weftSamples, f);
@@ -172,11 +175,20 @@ public final class PathBench {
     List<Sample> hand = new ArrayList<>();
     Runnable undoHand = back.length > 0 ? back[0] : toWeft;
     for (int i = 0; i < ROUNDS; i++) {
+      // Which side goes first alternates too: a warm-up or a slow spell then favours neither.
+      // Each round starts and ends on Weft's objects.
       toWeft.run();
-      weft.add(sample.get());
-      toHand.run();
-      hand.add(sample.get());
-      undoHand.run();
+      if (i % 2 == 0) {
+        weft.add(sample.get());
+        toHand.run();
+        hand.add(sample.get());
+        undoHand.run();
+      } else {
+        toHand.run();
+        hand.add(sample.get());
+        undoHand.run();
+        weft.add(sample.get());
+      }
     }
     return new Pair(weft, hand);
   }
