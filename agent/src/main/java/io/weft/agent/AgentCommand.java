@@ -397,15 +397,7 @@ public final class AgentCommand implements Callable<Integer> {
   }
 
   private int vni() {
-    try {
-      int v = Integer.parseInt(vxlanVni.trim());
-      if (v >= 1 && v <= 0xFFFFFF) {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw bad("--vxlan-vni", vxlanVni, "not a VXLAN network identifier (1-16777215)");
+    return intIn("--vxlan-vni", vxlanVni, vxlanVni, 1, 0xFFFFFF, "not a VXLAN network identifier (1-16777215)");
   }
 
   private boolean masquerade() {
@@ -441,15 +433,20 @@ public final class AgentCommand implements Callable<Integer> {
   }
 
   private int port(String flag, String value, String text, int min) {
+    return intIn(flag, value, text, min, 65535, "not a port (" + min + "-65535)");
+  }
+
+  /** {@code text} as an integer in {@code [min, max]}, or a {@link ConfigException} saying {@code why}. */
+  private int intIn(String flag, String value, String text, int min, int max, String why) {
     try {
-      int p = Integer.parseInt(text.trim());
-      if (p >= min && p <= 65535) {
-        return p;
+      int n = Integer.parseInt(text.trim());
+      if (n >= min && n <= max) {
+        return n;
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw bad(flag, value, "not a port (" + min + "-65535)");
+    throw bad(flag, value, why);
   }
 
   private Duration duration(String flag, String text, boolean positive) {

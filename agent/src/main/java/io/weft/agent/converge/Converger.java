@@ -15,6 +15,7 @@ import io.weft.core.plan.RouteStatus;
 import io.weft.core.plan.SkippedPeer;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.InterfaceAddress;
+import io.weft.dataplane.Link;
 import io.weft.dataplane.LinkEvent;
 import io.weft.dataplane.NeighbourEvent;
 import io.weft.dataplane.NetworkEventListener;
@@ -271,7 +272,10 @@ public final class Converger implements AutoCloseable {
       return;
     }
     List<String> errors = new ArrayList<>();
-    int uplinkMtu = uplinkMtu(self);
+    // One read of the host's addresses and links serves the MTU and the connected networks.
+    List<InterfaceAddress> addresses = dataplane.addresses().listIpv4();
+    List<Link> links = dataplane.links().list();
+    int uplinkMtu = uplinkMtu(self, addresses, links);
     int podMtu = settings.tunnel().mode().podMtu(uplinkMtu);
     try {
       selfHook.selfChanged(self, podMtu);
@@ -280,7 +284,7 @@ public final class Converger implements AutoCloseable {
     }
     updateAdoption(state, now);
 
-    RoutePlan plan = planner.plan(self, state.peers(), connectedNetworks(), now);
+    RoutePlan plan = planner.plan(self, state.peers(), connectedNetworks(addresses, links), now);
     // The device and its entries first: the tunnel routes below go through it.
     VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, adopting);
     errors.addAll(tunnelOutcome.errors());
@@ -397,11 +401,11 @@ public final class Converger implements AutoCloseable {
    * holds only its VTEP address, neither is ever an uplink to a peer. A device that is down or has no
    * carrier connects nothing: a peer on it is reached through the tunnel instead.
    */
-  private Map<Cidr, String> connectedNetworks() {
+  private Map<Cidr, String> connectedNetworks(List<InterfaceAddress> addresses, List<Link> links) {
     Set<String> working = new HashSet<>();
-    dataplane.links().list().stream().filter(l -> l.up() && l.lowerUp()).forEach(l -> working.add(l.name()));
+    links.stream().filter(l -> l.up() && l.lowerUp()).forEach(l -> working.add(l.name()));
     Map<Cidr, String> networks = new HashMap<>();
-    for (InterfaceAddress a : dataplane.addresses().listIpv4()) {
+    for (InterfaceAddress a : addresses) {
       if (working.contains(a.device()) && !a.device().equals(settings.bridge())
           && !a.device().equals(settings.tunnel().device())) {
         networks.merge(a.network(), a.device(), (x, y) -> x.compareTo(y) <= 0 ? x : y);
@@ -437,12 +441,12 @@ public final class Converger implements AutoCloseable {
   }
 
   /** The MTU of the device holding the node IP (the tunnel's underlay). */
-  private int uplinkMtu(NodeRecord self) {
-    return dataplane.addresses().listIpv4().stream()
+  private static int uplinkMtu(NodeRecord self, List<InterfaceAddress> addresses, List<Link> links) {
+    return addresses.stream()
         .filter(a -> a.address().equals(self.nodeIp()))
         .findFirst()
-        .flatMap(a -> dataplane.links().byName(a.device()))
-        .map(l -> l.mtu())
+        .flatMap(a -> links.stream().filter(l -> l.name().equals(a.device())).findFirst())
+        .map(Link::mtu)
         .filter(mtu -> mtu > TunnelMode.VXLAN_OVERHEAD)
         .orElse(DEFAULT_UPLINK_MTU);
   }

@@ -14,9 +14,6 @@ import java.util.Objects;
 public record TunnelSettings(TunnelMode mode, String device, int vni, int port) {
   /** The device's name: {@code weft.} cannot clash with a pod veth ({@code weft} + 8 hex). */
   public static final String DEVICE = "weft.vxlan";
-  public static final int DEFAULT_VNI = 87;
-  /** IANA's VXLAN port (RFC 7348), which the kernel itself does not default to. */
-  public static final int DEFAULT_PORT = 4789;
 
   public TunnelSettings {
     Objects.requireNonNull(mode, "mode");

@@ -72,7 +72,8 @@ final class VxlanTunnel {
   Outcome reconcile(NodeRecord self, List<TunnelEndpoint> peers, int uplinkMtu, boolean adopting) {
     String dev = settings.device();
     Optional<Link> link = dataplane.links().byName(dev);
-    if (link.isPresent() && dataplane.links().vxlan(dev).isEmpty()) {
+    Optional<Vxlan> have = link.isPresent() ? dataplane.links().vxlan(dev) : Optional.empty();
+    if (link.isPresent() && have.isEmpty()) {
       return new Outcome(0, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + " not set up: a link of kind "
           + (link.get().kind() == null ? "none" : link.get().kind()) + " that Weft did not create has that name;"
           + " remove or rename it"), false);
@@ -90,7 +91,7 @@ final class VxlanTunnel {
     List<String> errors = new ArrayList<>();
     int changes = 0;
     try {
-      changes += ensureDevice(self, uplinkMtu);
+      changes += ensureDevice(self, uplinkMtu, have, link.map(Link::up).orElse(false));
       changes += ensureAddress(self.podSubnet());
     } catch (NetlinkException e) {
       return new Outcome(changes, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + ": " + e.getMessage()),
@@ -101,11 +102,14 @@ final class VxlanTunnel {
     return new Outcome(changes, errors, true);
   }
 
-  private int ensureDevice(NodeRecord self, int uplinkMtu) {
+  /**
+   * @param have the device as found, if it is there
+   * @param up   whether it is up (a device made here starts down)
+   */
+  private int ensureDevice(NodeRecord self, int uplinkMtu, Optional<Vxlan> have, boolean up) {
     String dev = settings.device();
     Vxlan want = new Vxlan(dev, settings.vni(), settings.port(), (Inet4Address) self.nodeIp(), false,
         uplinkMtu - TunnelMode.VXLAN_OVERHEAD, TunnelEndpoint.vtepMac(self.nodeIp()));
-    Optional<Vxlan> have = dataplane.links().vxlan(dev);
     int changes = 0;
     if (have.isPresent() && !sameTunnel(want, have.get())) {
       log.info("recreating tunnel device {}: it has {} and Weft wants {}", dev, describe(have.get()), describe(want));
@@ -116,6 +120,7 @@ final class VxlanTunnel {
       dataplane.links().createVxlan(want);
       log.info("created tunnel device {} ({})", dev, describe(want));
       changes++;
+      up = false;
     } else {
       if (have.get().mtu() != want.mtu()) {
         log.info("tunnel device {}: MTU {} -> {} (uplink {} less the VXLAN overhead)", dev, have.get().mtu(),
@@ -130,8 +135,7 @@ final class VxlanTunnel {
         changes++;
       }
     }
-    Link link = dataplane.links().byName(dev).orElseThrow();
-    if (!link.up()) {
+    if (!up) {
       dataplane.links().setUp(dev);
       changes++;
     }

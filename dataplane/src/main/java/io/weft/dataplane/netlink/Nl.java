@@ -124,7 +124,6 @@ public final class Nl {
   public static final int VETH_INFO_PEER = 1;
   // IFLA_INFO_DATA of kind "vxlan" (enum IFLA_VXLAN_*)
   public static final int IFLA_VXLAN_ID = 1;
-  public static final int IFLA_VXLAN_GROUP = 2;
   public static final int IFLA_VXLAN_LOCAL = 4;
   public static final int IFLA_VXLAN_LEARNING = 7;
   /** The UDP destination port, in network byte order. */
@@ -142,7 +141,6 @@ public final class Nl {
   public static final int NDA_LLADDR = 2;
   /** The neighbour's owner, like a route's rtm_protocol (Linux 5.2+; a VXLAN FDB entry does not keep it). */
   public static final int NDA_PROTOCOL = 12;
-  public static final int NUD_NOARP = 0x40;
   public static final int NUD_PERMANENT = 0x80;
   /** An FDB entry of the device itself (a VXLAN's remote), not of a bridge it belongs to. */
   public static final int NTF_SELF = 0x02;
