@@ -2,7 +2,9 @@ package io.weft.agent;
 
 import io.weft.agent.api.ApiHandler;
 import io.weft.agent.api.ApiServer;
+import io.weft.agent.cni.CniApi;
 import io.weft.agent.cni.CniEndpoint;
+import io.weft.agent.cni.protocol.CniPlugin;
 import io.weft.agent.converge.ConvergeSettings;
 import io.weft.agent.converge.Converger;
 import io.weft.agent.converge.EgressSettings;
@@ -177,7 +179,7 @@ public final class Agent implements AutoCloseable {
         config.peerGrace(), config.tunnel(), egress, System::currentTimeMillis);
     StatusApi statusApi = new StatusApi(status, this::forget, config.nodeName());
     ApiServer.Builder api = ApiServer.on(config.apiSocket())
-        .route("POST", "/v1/cni", cni)
+        .route("POST", "/v1/cni", new CniApi(new CniPlugin(cni)))
         .route("GET", "/v1/ipam", cni.ipamHandler());
     for (Map.Entry<String, ApiHandler> e : statusApi.handlers().entrySet()) {
       String[] methodPath = e.getKey().split(" ", 2);

@@ -16,13 +16,13 @@ import java.util.TimerTask;
  * A minimal HTTP/1.1 client over the agent's unix socket ({@code Connection: close}; Content-Length,
  * chunked, or read to end). JDK only, so meshctl starts fast.
  */
-final class UnixHttpClient {
+public final class UnixHttpClient {
 
   /** The agent answered. */
-  record Response(int status, String body) {}
+  public record Response(int status, String body) {}
 
   /** The agent could not be reached or did not answer: meshctl exits 3. */
-  static final class UnreachableException extends IOException {
+  public static final class UnreachableException extends IOException {
     private static final long serialVersionUID = 1L;
 
     UnreachableException(String message, Throwable cause) {
@@ -33,20 +33,24 @@ final class UnixHttpClient {
   private final Path socket;
   private final long timeoutMillis;
 
-  UnixHttpClient(Path socket, long timeoutMillis) {
+  public UnixHttpClient(Path socket, long timeoutMillis) {
     this.socket = socket;
     this.timeoutMillis = timeoutMillis;
   }
 
-  Response get(String pathAndQuery) throws UnreachableException {
-    return exchange("GET", pathAndQuery);
+  public Response get(String pathAndQuery) throws UnreachableException {
+    return exchange("GET", pathAndQuery, new byte[0]);
   }
 
-  Response post(String pathAndQuery) throws UnreachableException {
-    return exchange("POST", pathAndQuery);
+  public Response post(String pathAndQuery) throws UnreachableException {
+    return exchange("POST", pathAndQuery, new byte[0]);
   }
 
-  private Response exchange(String method, String target) throws UnreachableException {
+  public Response post(String pathAndQuery, byte[] body) throws UnreachableException {
+    return exchange("POST", pathAndQuery, body);
+  }
+
+  private Response exchange(String method, String target, byte[] body) throws UnreachableException {
     SocketChannel ch;
     try {
       ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -73,9 +77,9 @@ final class UnixHttpClient {
             + " (is weft-agent running? is this the right --socket? are you root?)", e);
       }
       String request = method + " " + target + " HTTP/1.1\r\nHost: weft\r\nUser-Agent: meshctl\r\n"
-          + "Accept: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      ByteBuffer out = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
-      while (out.hasRemaining()) {
+          + "Accept: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+      ByteBuffer[] out = {ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)), ByteBuffer.wrap(body)};
+      while (out[0].hasRemaining() || out[1].hasRemaining()) {
         ch.write(out);
       }
       ByteArrayOutputStream raw = new ByteArrayOutputStream();

@@ -67,8 +67,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-  /** Large enough for any CNI request (a config with a big prevResult), small enough to refuse abuse. */
-  public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+  /**
+   * The largest CNI request the forwarder sends (a 1 MiB config and 64 KiB of variables), small enough to
+   * refuse abuse.
+   */
+  public static final int DEFAULT_MAX_REQUEST_BYTES = (1 << 20) + (64 << 10);
   public static final int DEFAULT_WORKERS = 4;
   /** Requests waiting for a worker beyond this are answered 503 at once instead of piling up. */
   static final int MAX_QUEUED = 1024;
@@ -374,7 +377,9 @@ public final class ApiServer implements AutoCloseable {
     private FullHttpResponse handle(ApiHandler handler, ApiRequest request) {
       try {
         ApiResponse r = handler.handle(request);
-        return response(r.status(), r.contentType(), r.body());
+        FullHttpResponse response = response(r.status(), r.contentType(), r.body());
+        r.headers().forEach((name, value) -> response.headers().set(name, value));
+        return response;
       } catch (Exception e) {
         log.error("API handler for {} {} failed", request.method(), request.path(), e);
         return error(json, 500, request.method() + " " + request.path() + " failed: " + e);

@@ -2,19 +2,17 @@ package io.weft.agent.cni;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.agent.api.ApiHandler;
-import io.weft.agent.api.ApiRequest;
 import io.weft.agent.api.ApiResponse;
 import io.weft.agent.ipam.Allocation;
 import io.weft.agent.ipam.AttachmentKey;
 import io.weft.agent.ipam.Ipam;
 import io.weft.agent.ipam.IpamException;
-import io.weft.cni.CniCommand;
-import io.weft.cni.CniError;
-import io.weft.cni.CniReply;
-import io.weft.cni.CniRequest;
-import io.weft.cni.CniResult;
-import io.weft.cni.JsonException;
-import io.weft.cni.NetworkConfig;
+import io.weft.agent.cni.protocol.CniCommand;
+import io.weft.agent.cni.protocol.CniError;
+import io.weft.agent.cni.protocol.CniPlugin;
+import io.weft.agent.cni.protocol.CniRequest;
+import io.weft.agent.cni.protocol.CniResult;
+import io.weft.agent.cni.protocol.NetworkConfig;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
@@ -58,7 +56,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /v1/cni}: the agent's side of the {@code weft} CNI plugin. It owns this node's IPAM and does
+ * The CNI verbs of this node. It owns this node's IPAM and does
  * the netlink work of each verb, reading like the recipe it automates:
  *
  * <ul>
@@ -77,10 +75,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Threading: all verbs, the IPAM and the {@code node} handle belong to one thread of this endpoint;
- * {@link #handle} (on API workers) queues the verb there and waits. Netlink work per pod is a few
+ * {@link #execute} (on API workers) queues the verb there and waits. Netlink work per pod is a few
  * milliseconds, so one thread keeps up with pod churn and needs no locks.
  */
-public final class CniEndpoint implements ApiHandler, AutoCloseable {
+public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CniEndpoint.class);
   private static final Cidr DEFAULT_ROUTE = Cidr.parse("0.0.0.0/0");
   private static final Pattern HOST_VETH = Pattern.compile("weft[0-9a-f]{8}");
@@ -140,21 +138,11 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
     }
   }
 
+  /** Runs one verb on the endpoint's thread; ADD's result, nothing for the other verbs. */
   @Override
-  public ApiResponse handle(ApiRequest request) {
-    CniRequest cni;
-    try {
-      CniRequest parsed = CniRequest.fromJson(new String(request.body(), StandardCharsets.UTF_8));
-      cni = parsed.mtu() == NetworkConfig.NODE_MTU ? parsed.withMtu(podMtu.getAsInt()) : parsed;
-    } catch (JsonException e) {
-      return ApiResponse.json(400, CniReply.failed(
-          new CniError(CniError.DECODING_FAILURE, "malformed CNI request", e.getMessage())));
-    }
-    try {
-      return ApiResponse.json(200, onOwner(() -> execute(cni)));
-    } catch (CniError e) {
-      return ApiResponse.json(200, CniReply.failed(e));
-    }
+  public Optional<CniResult> execute(CniRequest request) {
+    CniRequest cni = request.mtu() == NetworkConfig.NODE_MTU ? request.withMtu(podMtu.getAsInt()) : request;
+    return onOwner(() -> run(cni));
   }
 
   /** The allocations of this node, by address (for {@code meshctl status ipam}). */
@@ -219,7 +207,7 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
 
   // ---- the verbs, on the owner thread ----
 
-  private String execute(CniRequest r) {
+  private Optional<CniResult> run(CniRequest r) {
     if (r.command() == CniCommand.ADD || r.command() == CniCommand.GC) {
       // An ADD may be handed the address a queued delete's veth still holds in its pod (or be the same
       // attachment again); GC judges which veths are orphans. Other verbs never touch another
@@ -228,24 +216,24 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
     }
     try {
       return switch (r.command()) {
-        case ADD -> CniReply.ok(add(r));
+        case ADD -> Optional.of(add(r));
         case DEL -> {
           del(r);
-          yield CniReply.ok();
+          yield Optional.empty();
         }
         case CHECK -> {
           check(r);
-          yield CniReply.ok();
+          yield Optional.empty();
         }
         case GC -> {
           gc(r);
-          yield CniReply.ok();
+          yield Optional.empty();
         }
         case STATUS -> {
           status();
-          yield CniReply.ok();
+          yield Optional.empty();
         }
-        case VERSION -> throw new CniError(CniError.INVALID_ENVIRONMENT, "VERSION is answered by the plugin");
+        case VERSION -> throw new CniError(CniError.INVALID_ENVIRONMENT, "VERSION is answered by the weft executable");
       };
     } catch (IpamException e) {
       int code = switch (e.reason()) {

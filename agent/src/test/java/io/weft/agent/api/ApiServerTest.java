@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.weft.cni.AgentClient;
+import io.weft.meshctl.UnixHttpClient;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +30,7 @@ class ApiServerTest {
   private ApiServer.Builder server(Path socket) {
     return ApiServer.on(socket)
         .route("GET", "/v1/status", r -> ApiResponse.json(200, "{\"ok\":true,\"q\":\"" + r.query().getOrDefault("o", "") + "\"}"))
-        .route("POST", "/v1/echo", r -> new ApiResponse(200, "application/json", r.body()))
+        .route("POST", "/v1/echo", r -> new ApiResponse(200, "application/json", r.body(), Map.of()))
         .route("GET", "/v1/boom", r -> {
           throw new IllegalStateException("kaput");
         });
@@ -42,8 +43,8 @@ class ApiServerTest {
       String reply = UnixHttp.get(socket, "/v1/status?o=json");
       assertTrue(reply.startsWith("HTTP/1.1 200 OK\r\n"), reply);
       assertTrue(reply.endsWith("{\"ok\":true,\"q\":\"json\"}"), reply);
-      AgentClient.Response echo = new AgentClient(5000).post(socket, "/v1/echo", "{\"x\":\"é\"}");
-      assertEquals(new AgentClient.Response(200, "{\"x\":\"é\"}"), echo);
+      UnixHttpClient.Response echo = new UnixHttpClient(socket, 5000).post("/v1/echo", "{\"x\":\"é\"}".getBytes(StandardCharsets.UTF_8));
+      assertEquals(new UnixHttpClient.Response(200, "{\"x\":\"é\"}"), echo);
     }
   }
 
@@ -87,10 +88,10 @@ class ApiServerTest {
   void refusesBodiesOverTheLimit() throws Exception {
     Path socket = dir.resolve("l.sock");
     try (ApiServer s = server(socket).maxRequestBytes(1024).start()) {
-      AgentClient.Response r = new AgentClient(5000).post(socket, "/v1/echo", "x".repeat(2000));
+      UnixHttpClient.Response r = new UnixHttpClient(socket, 5000).post("/v1/echo", "x".repeat(2000).getBytes(StandardCharsets.UTF_8));
       assertEquals(413, r.status());
       assertEquals("{\"error\":\"request body larger than 1024 bytes\"}", r.body());
-      assertEquals(200, new AgentClient(5000).post(socket, "/v1/echo", "x".repeat(1000)).status());
+      assertEquals(200, new UnixHttpClient(socket, 5000).post("/v1/echo", "x".repeat(1000).getBytes(StandardCharsets.UTF_8)).status());
     }
   }
 

@@ -1,10 +1,9 @@
 package io.weft.agent.cni;
 
 import io.weft.agent.api.ApiServer;
-import io.weft.cni.AgentClient;
-import io.weft.cni.CniCommand;
-import io.weft.cni.CniReply;
-import io.weft.cni.CniRequest;
+import io.weft.agent.cni.protocol.CniPlugin;
+import io.weft.agent.cni.protocol.CniCommand;
+import io.weft.agent.cni.protocol.CniRequest;
 import io.weft.core.net.Cidr;
 import io.weft.dataplane.NetlinkDataplane;
 import java.nio.file.Files;
@@ -60,7 +59,8 @@ public final class CniBenchmark {
     try (NetlinkDataplane node = NetlinkDataplane.in(Netns.path(NODE));
         CniEndpoint endpoint = new CniEndpoint(node, NetlinkDataplane::in, "v-net-0",
             () -> Optional.of(Cidr.parse("10.244.1.0/24")), () -> 1500, dir.resolve("state"), Clock.systemUTC());
-        ApiServer server = ApiServer.on(socket).route("POST", "/v1/cni", endpoint).workers(parallel).start()) {
+        ApiServer server = ApiServer.on(socket).route("POST", "/v1/cni", new CniApi(new CniPlugin(endpoint)))
+            .workers(parallel).start()) {
       String java = System.getProperty("weft.java", System.getenv("WEFT_JAVA"));
       Plugin weftPlugin = new Plugin("weft", weft.toString(), weftConf, "eth0", java);
       Plugin ref = new Plugin("bridge+host-local", "/usr/lib/cni/bridge", refConf, "eth1", null);
@@ -79,8 +79,8 @@ public final class CniBenchmark {
           "mean ms", "total s", "cpu ms");
       // The agent's share: the same verbs over the API socket from this JVM, without a plugin process.
       Plugin agent = new Plugin("weft (agent only)", null, null, "eth2", null);
-      report(agent, "ADD seq", runInJvm(socket, CniCommand.ADD, names));
-      report(agent, "DEL seq", runInJvm(socket, CniCommand.DEL, names));
+      report(agent, "ADD seq", runInJvm(endpoint, CniCommand.ADD, names));
+      report(agent, "DEL seq", runInJvm(endpoint, CniCommand.DEL, names));
       Runnable settle = endpoint::allocations;
       double weftAddDel = 0;
       double refAddDel = 0;
@@ -175,17 +175,16 @@ public final class CniBenchmark {
     return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10;
   }
 
-  private static Samples runInJvm(Path socket, CniCommand command, List<String> pods) throws Exception {
-    AgentClient client = new AgentClient(60_000);
+  /** The agent's own share: the endpoint called in this JVM, with no process start and no socket. */
+  private static Samples runInJvm(CniEndpoint endpoint, CniCommand command, List<String> pods) {
     List<Double> out = new ArrayList<>();
     long start = System.nanoTime();
     for (String pod : pods) {
       CniRequest r = new CniRequest(command, "1.0.0", "weft", pod, Netns.path(pod).toString(), "eth2", Map.of(), 1500,
           List.of(), List.of(), null, null);
       long t0 = System.nanoTime();
-      AgentClient.Response response = client.post(socket, "/v1/cni", r.toJson());
+      endpoint.execute(r);
       out.add((System.nanoTime() - t0) / 1e6);
-      CniReply.read(response.body());
     }
     return new Samples(out, (System.nanoTime() - start) / 1e9, Double.NaN);
   }

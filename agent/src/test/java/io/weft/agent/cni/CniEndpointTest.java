@@ -6,16 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.weft.agent.api.ApiRequest;
-import io.weft.agent.api.ApiResponse;
 import io.weft.agent.ipam.Allocation;
 import io.weft.agent.ipam.AttachmentKey;
 import io.weft.agent.ipam.Ipam;
-import io.weft.cni.CniCommand;
-import io.weft.cni.CniError;
-import io.weft.cni.CniReply;
-import io.weft.cni.CniRequest;
-import io.weft.cni.NetworkConfig;
+import io.weft.agent.cni.protocol.CniCommand;
+import io.weft.agent.cni.protocol.CniError;
+import io.weft.agent.cni.protocol.CniResult;
+import io.weft.agent.cni.protocol.CniRequest;
+import io.weft.agent.cni.protocol.NetworkConfig;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
@@ -24,7 +22,6 @@ import io.weft.dataplane.Link;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.RouteFilter;
 import io.weft.dataplane.memory.InMemoryDataplane;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -86,9 +83,7 @@ class CniEndpointTest {
   }
 
   private Map<String, Object> call(CniRequest r) {
-    ApiResponse response = endpoint.handle(new ApiRequest("POST", "/v1/cni", Map.of(), r.toJson().getBytes(StandardCharsets.UTF_8)));
-    assertEquals(200, response.status());
-    return CniReply.read(new String(response.body(), StandardCharsets.UTF_8));
+    return endpoint.execute(r).map(CniResult::toJson).orElse(null);
   }
 
   private CniError callFails(CniRequest r) {
@@ -277,14 +272,6 @@ class CniEndpointTest {
     CniRequest outside = new CniRequest(CniCommand.ADD, "1.0.0", "weft", "c2", netns("p2").toString(), "eth0", Map.of(), 1500,
         List.of("10.9.9.9/24"), List.of(), null, null);
     assertEquals(CniError.INVALID_NETWORK_CONFIG, callFails(outside).code());
-  }
-
-  @Test
-  void malformedRequestIs400() {
-    ApiResponse r = endpoint.handle(new ApiRequest("POST", "/v1/cni", Map.of(), "{\"command\":1}".getBytes(StandardCharsets.UTF_8)));
-    assertEquals(400, r.status());
-    assertEquals(CniError.DECODING_FAILURE, assertThrows(CniError.class,
-        () -> CniReply.read(new String(r.body(), StandardCharsets.UTF_8))).code());
   }
 
   @Test
