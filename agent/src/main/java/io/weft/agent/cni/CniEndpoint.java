@@ -548,15 +548,15 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
       try {
         parsed = IpAddresses.parse(address);
       } catch (IllegalArgumentException e) {
-        throw new CniError(CniError.INVALID_NETWORK_CONFIG, "invalid runtimeConfig.ips", e.getMessage());
+        throw new CniError(CniError.INVALID_NETWORK_CONFIG, "invalid requested address", e.getMessage());
       }
       if (subnet.contains(parsed)) {
         return Optional.of(parsed);
       }
     }
     if (!r.requestedIps().isEmpty()) {
-      throw new CniError(CniError.INVALID_NETWORK_CONFIG, "runtimeConfig.ips has no address in this node's pod subnet "
-          + subnet, String.join(", ", r.requestedIps()));
+      throw new CniError(CniError.INVALID_NETWORK_CONFIG, "none of the requested addresses (runtimeConfig.ips, "
+          + "CNI_ARGS IP) is in this node's pod subnet " + subnet, String.join(", ", r.requestedIps()));
     }
     return Optional.empty();
   }

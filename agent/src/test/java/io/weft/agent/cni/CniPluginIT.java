@@ -198,6 +198,22 @@ class CniPluginIT {
   }
 
   @Test
+  void cniArgsIpGivesExactlyThatAddressAndATakenOneIsRefused() throws Exception {
+    String pod = newPod();
+    Map<String, String> env = env("ADD", "static-ip", pod, "eth0");
+    env.put("CNI_ARGS", env.get("CNI_ARGS") + ";IP=10.244.1.200");
+    Netns.Result r = weft(env, config("1.0.0", ""));
+    assertEquals(0, r.exit(), r.stdout() + r.stderr());
+    assertEquals("10.244.1.200/24", address(Json.parseObject(r.stdout())));
+    assertTrue(Netns.exec(pod, "ip", "-o", "addr", "show", "dev", "eth0").stdout().contains("inet 10.244.1.200/24"));
+    Map<String, String> other = env("ADD", "static-ip-2", newPod(), "eth0");
+    other.put("CNI_ARGS", "IP=10.244.1.200");
+    error(weft(other, config("1.0.0", "")), 7);
+    Netns.Result del = weft(env("DEL", "static-ip", pod, "eth0"), config("1.0.0", ""));
+    assertEquals(0, del.exit(), del.stdout());
+  }
+
+  @Test
   void theMacCapabilityAndTheMacArgSetTheContainerInterfaceAddress() throws Exception {
     String pod = newPod();
     String withMac = config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"0A:58:0A:F4:01:42\"}");

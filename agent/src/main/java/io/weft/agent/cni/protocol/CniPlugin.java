@@ -1,5 +1,6 @@
 package io.weft.agent.cni.protocol;
 
+import io.weft.core.net.IpAddresses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -91,17 +92,43 @@ public final class CniPlugin {
       throw new CniError(CniError.INVALID_NETWORK_CONFIG, "missing " + NetworkConfig.VALID_ATTACHMENTS,
           "GC releases every attachment not in that list, so it must be given (it may be empty)");
     }
+    List<String> requestedIps = new ArrayList<>();
     if (env.command() == CniCommand.ADD) {
       for (String ip : config.requestedIps()) {
         if (ip.indexOf('/') < 0) {
           throw new CniError(CniError.INVALID_NETWORK_CONFIG, "invalid network config",
               "runtimeConfig.ips entries are CIDR notation (10.244.1.5/24), got '" + ip + "'");
         }
+        requestedIps.add(ip);
       }
+      requestedIps.addAll(argsIps(env));
     }
     return new CniRequest(env.command(), config.cniVersion(), config.name(), env.containerId(), env.netns(),
-        env.ifname(), env.args(), config.mtu(), new ArrayList<>(config.requestedIps()), prevIps,
+        env.ifname(), env.args(), config.mtu(), requestedIps, prevIps,
         env.command() == CniCommand.GC ? config.validAttachments() : null, mac(env, config));
+  }
+
+  /**
+   * CNI_ARGS {@code IP}: the static address a runtime asks for this way (podman {@code --ip}), a comma list
+   * of addresses with or without a prefix length, as the reference host-local IPAM reads it.
+   */
+  private static List<String> argsIps(CniEnvironment env) {
+    String text = env.args().get("IP");
+    if (text == null || text.isEmpty()) {
+      return List.of();
+    }
+    List<String> ips = new ArrayList<>();
+    for (String ip : text.split(",", -1)) {
+      String address = ip.indexOf('/') < 0 ? ip : ip.substring(0, ip.indexOf('/'));
+      try {
+        IpAddresses.parse(address);
+      } catch (IllegalArgumentException e) {
+        throw new CniError(CniError.INVALID_ENVIRONMENT, "invalid CNI_ARGS IP",
+            "'" + ip + "' is not an IPv4 address such as 10.244.1.200: " + e.getMessage());
+      }
+      ips.add(ip);
+    }
+    return ips;
   }
 
   /**

@@ -55,6 +55,21 @@ class CniPluginTest {
   }
 
   @Test
+  void cniArgsIpIsAStaticAddressRequestLikeRuntimeConfigIps() {
+    Map<String, String> env = new java.util.HashMap<>(CniEnvironmentTest.env("ADD"));
+    env.put("CNI_ARGS", "IgnoreUnknown=1;IP=10.244.1.200");
+    assertEquals(0, plugin.run(env, config("1.0.0", "")).exitCode());
+    assertEquals(List.of("10.244.1.200"), sent.get(0).requestedIps());
+    assertEquals(0, plugin.run(env, config("1.0.0", ",\"runtimeConfig\":{\"ips\":[\"10.244.1.7/24\"]}")).exitCode());
+    assertEquals(List.of("10.244.1.7/24", "10.244.1.200"), sent.get(1).requestedIps());
+    env.put("CNI_ARGS", "IP=10.244.1.300");
+    Map<String, Object> e = assertError(4, plugin.run(env, config("1.0.0", "")), "1.0.0");
+    assertTrue(((String) e.get("details")).startsWith("'10.244.1.300' is not an IPv4 address"), e.toString());
+    env.put("CNI_COMMAND", "DEL");
+    assertEquals(0, plugin.run(env, config("1.0.0", "")).exitCode(), "DEL never fails on it");
+  }
+
+  @Test
   void theConfigsDnsGoesIntoTheResult() {
     CniPlugin.Outcome o = plugin.run(CniEnvironmentTest.env("ADD"),
         config("1.0.0", ",\"dns\":{\"nameservers\":[\"10.96.0.10\"],\"search\":[\"svc.cluster.local\"]}"));
