@@ -166,14 +166,10 @@ public final class Agent implements AutoCloseable {
       }
     });
 
-    Dataplane cniHandle = NetlinkDataplane.current();
-    CniEndpoint cni = new CniEndpoint(cniHandle, NetlinkDataplane::in, config.bridge(),
+    CniEndpoint cni = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, config.bridge(),
         () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), () -> podMtu(config),
         config.stateDir(), Clock.systemUTC());
-    parts.add(() -> {
-      cni.close();
-      cniHandle.close();
-    });
+    parts.add(cni::close);
     StatusService status = new StatusService(m::snapshot, this::latest,
         () -> Preflight.problemsNow(host, Path.of("/proc/sys")), config.clusterCidr(),
         config.peerGrace(), config.tunnel(), egress, System::currentTimeMillis);

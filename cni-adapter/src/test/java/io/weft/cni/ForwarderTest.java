@@ -156,12 +156,29 @@ class ForwarderTest {
 
   private static byte[] serveOne(ServerSocketChannel server, Function<byte[], byte[]> agent) {
     try (SocketChannel c = server.accept()) {
-      byte[] request = readAll(Channels.newInputStream(c));
+      byte[] request = readRequest(Channels.newInputStream(c));
       c.write(ByteBuffer.wrap(agent.apply(request)));
       return request;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** One HTTP request: up to the blank line, then Content-Length bytes (the forwarder keeps its end open). */
+  private static byte[] readRequest(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    while (!new String(b.toByteArray(), StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        return b.toByteArray();
+      }
+      b.write(c);
+    }
+    String head = new String(b.toByteArray(), StandardCharsets.ISO_8859_1);
+    int at = head.indexOf("Content-Length: ") + "Content-Length: ".length();
+    int length = Integer.parseInt(head.substring(at, head.indexOf("\r\n", at)));
+    b.write(in.readNBytes(length));
+    return b.toByteArray();
   }
 
   private static byte[] readAll(InputStream in) {

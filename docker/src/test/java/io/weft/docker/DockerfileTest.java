@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * With no Docker engine at hand, checks docker/Dockerfile against the tree {@code mvn package} leaves:
  * every path it takes from agent/target/weft exists, everything the final stage copies has a source,
- * and every image path that the manifests and scripts name is put there by a COPY.
+ * every image path that the manifests and scripts name is put there by a COPY, the build stage can
+ * compile the static CNI forwarder, and the image carries that one file for the host and no Java for it.
  */
 class DockerfileTest {
   /** The build stage's WORKDIR holds the checkout. */
@@ -43,8 +44,7 @@ class DockerfileTest {
         paths.add(matcher.group(1));
       }
     }
-    assertTrue(paths.containsAll(Set.of("agent/target/weft/bin/", "agent/target/weft/lib/",
-        "agent/target/weft/bin/weft", "agent/target/weft/lib/weft-cni-adapter.jar")), paths::toString);
+    assertTrue(paths.containsAll(Set.of("agent/target/weft/bin/", "agent/target/weft/lib/")), paths::toString);
     for (String path : paths) {
       assertTrue(exists(Repo.root(), path), path + " is named in docker/Dockerfile but `mvn package` did not make it");
     }
@@ -84,24 +84,62 @@ class DockerfileTest {
   }
 
   @Test
-  void theCniHostPayloadIsAJdk25RuntimeWithTheAotCacheTheLauncherLooksFor() {
+  void theBuildStageGetsACompilerAndTheStaticCLibraryBeforeMavenAndBuildsWithThatCompiler() {
+    // cni-adapter compiles bin/weft with `build.sh CC OUT` (-static) during mvn package.
+    List<Instruction> build = instructions().stream().filter(i -> i.stage().equals("build")).toList();
+    int install = -1;
+    int packaging = -1;
+    for (int i = 0; i < build.size(); i++) {
+      String arguments = build.get(i).arguments();
+      if (build.get(i).keyword().equals("RUN") && arguments.contains("apt-get install")
+          && List.of(arguments.split("\\s+")).containsAll(List.of("gcc", "libc6-dev"))) {
+        install = i;
+      }
+      if (build.get(i).keyword().equals("RUN") && arguments.contains("mvn ") && arguments.contains(" package")) {
+        packaging = i;
+        assertTrue(arguments.contains(" -Dweft.cc=gcc "), arguments);
+      }
+    }
+    assertTrue(install >= 0, "the build stage installs gcc and libc6-dev (libc.a) with apt-get");
+    assertTrue(packaging > install, "... before it runs mvn package");
+    assertTrue(Repo.read(Repo.root().resolve("cni-adapter/pom.xml")).contains("<weft.cc>"),
+        "weft.cc is the property cni-adapter passes to build.sh as CC");
+  }
+
+  @Test
+  void theImageShipsNoJavaForTheHostOnlyTheAgentsRuntime() {
     List<Instruction> instructions = instructions();
-    String dockerfile = Repo.read(Repo.docker().resolve("Dockerfile"));
-    Matcher image = Pattern.compile("ARG CNI_JDK_IMAGE=\\S*temurin:(\\d+)").matcher(dockerfile);
-    assertTrue(image.find(), "the CNI runtime's JDK image is an ARG");
-    assertTrue(Integer.parseInt(image.group(1)) >= 25, "bin/weft takes an AOT cache from JDK 25 on");
-    String runs = String.join("\n", instructions.stream()
-        .filter(i -> i.stage().equals("cni") && i.keyword().equals("RUN")).map(Instruction::arguments).toList());
-    assertTrue(runs.contains("jlink --add-modules java.base "), runs);
-    // Made at the host's path by the host's runtime, so the launcher there finds the JVM it was made for.
-    assertTrue(runs.contains("sh /opt/weft/lib/weft-cni-archives.sh /opt/weft/jre/bin/java"), runs);
-    String launcher = Repo.read(Repo.root().resolve("agent/src/main/dist/bin/weft"));
-    String archives = Repo.read(Repo.root().resolve("agent/src/main/dist/lib/weft-cni-archives.sh"));
-    assertTrue(launcher.contains("\"-XX:AOTCache=$weft_lib/weft-cni.aot\"") && archives.contains("-XX:AOTCacheOutput=$lib/weft-cni.aot"));
-    assertTrue(launcher.contains("jvm=\"-XX:+UseSerialGC -Xint -XX:-UsePerfData ")
-        && archives.contains("flags=\"-XX:+UseSerialGC -Xint -XX:-UsePerfData\""), "training and calls share the JVM flags");
-    assertTrue(instructions.stream().anyMatch(i -> i.stage().isEmpty() && i.keyword().equals("COPY")
-        && i.arguments().equals("--from=cni /opt/weft/ /usr/share/weft/host/")));
+    // Two stages: build and the image. No stage for a host runtime, no JDK image for one.
+    assertEquals(List.of("build", ""), instructions.stream().filter(i -> i.keyword().equals("FROM"))
+        .map(Instruction::stage).toList());
+    List<Instruction> jlinks = instructions.stream().filter(i -> i.arguments().contains("jlink ")).toList();
+    assertEquals(1, jlinks.size(), jlinks::toString);
+    assertTrue(jlinks.get(0).arguments().contains("--output /out/agent-jre"), jlinks::toString);
+    // What the Java plugin needed on the host: gone from every instruction.
+    for (Instruction instruction : instructions) {
+      for (String gone : List.of("weft-cni-adapter.jar", "weft-cni-archives.sh", "weft-cni.aot", "weft-cni.jsa",
+          "/opt/weft", "/usr/share/weft/host", "CNI_JDK_IMAGE", "--from=cni")) {
+        assertFalse(instruction.arguments().contains(gone), instruction + " still names " + gone);
+      }
+    }
+  }
+
+  @Test
+  void thePluginTheInstallerCopiesIsTheAssembledStaticForwarderAtItsDefaultPath() throws IOException {
+    Matcher fallback = Pattern.compile("payload=\\$\\{WEFT_PAYLOAD:-([^}]+)}")
+        .matcher(Repo.read(Repo.docker().resolve("install-cni.sh")));
+    assertTrue(fallback.find(), "install-cni.sh defaults WEFT_PAYLOAD to a path in the image");
+    String imagePath = fallback.group(1);
+    Instruction copy = instructions().stream()
+        .filter(i -> i.stage().isEmpty() && i.keyword().equals("COPY") && provides(i, imagePath)).findFirst()
+        .orElseThrow(() -> new AssertionError(imagePath + " is not put in the image by any COPY"));
+    // From the assembled tree: the directory COPY of bin/, so the file is agent/target/weft/bin/weft.
+    assertEquals(List.of("/src/agent/target/weft/bin/"), sources(copy), copy::toString);
+    assertEquals("/usr/lib/weft/bin/", destination(copy), copy::toString);
+    assertEquals("/usr/lib/weft/bin/weft", imagePath);
+    Path forwarder = Repo.dist().resolve("bin/weft");
+    assertTrue(Files.isExecutable(forwarder), forwarder::toString);
+    assertEquals(List.of(), Elf.hostDependencies(forwarder), forwarder + " is not statically linked");
   }
 
   @Test
@@ -115,7 +153,7 @@ class DockerfileTest {
 
   @Test
   void noClassArchiveMadeForTheBuildJdkIsCopiedIntoTheImage() {
-    // Each archive fits only the JVM that made it, and the image's runtimes are other JVMs: copied, they
+    // Each archive fits only the JVM that made it, and the image's runtime is another JVM: copied, they
     // would be dead weight (the agent's alone is ~43 MB, and the layer keeps it although a RUN remakes it).
     List<Instruction> build = instructions().stream().filter(i -> i.stage().equals("build")).toList();
     int packaging = -1;
@@ -126,13 +164,13 @@ class DockerfileTest {
         packaging = i;
       }
       if (build.get(i).keyword().equals("RUN") && arguments.startsWith("cd /src/agent/target/weft/lib && rm -f ")
-          && List.of("*.jsa", "*.jsa.jvm", "*.aot", "*.aot.jvm").stream()
+          && List.of("*.jsa", "*.jsa.jvm").stream()
               .allMatch(glob -> arguments.contains(" ./" + glob))) {
         removal = i;
       }
     }
     assertTrue(packaging >= 0, "the build stage runs mvn package");
-    assertTrue(removal > packaging, "the build stage removes lib/*.jsa, *.jsa.jvm, *.aot, *.aot.jvm after mvn package");
+    assertTrue(removal > packaging, "the build stage removes lib/*.jsa and *.jsa.jvm after mvn package");
   }
 
   @Test
@@ -164,20 +202,20 @@ class DockerfileTest {
       named.add(trimSlash(matcher.group()));
     }
     assertTrue(named.containsAll(Set.of("/usr/lib/weft/install-cni.sh", "/usr/lib/weft/agent-entrypoint.sh",
-        "/usr/lib/weft/bin/weft-agent", "/usr/lib/weft/jre/bin/java", "/usr/share/weft/host")), named::toString);
+        "/usr/lib/weft/bin/weft-agent", "/usr/lib/weft/jre/bin/java", "/usr/lib/weft/bin/weft",
+        "/usr/share/weft/10-weft.conflist")), named::toString);
     for (String path : named) {
       assertTrue(finalCopies.stream().anyMatch(copy -> provides(copy, path)), path + " is used but no COPY puts it in the image");
     }
   }
 
   @Test
-  void theAssembledTreeHasTheThreeLaunchersAndWhatThePluginLoads() {
+  void theAssembledTreeHasTheLaunchersAndThePlugin() {
     Path dist = Repo.dist();
-    for (String launcher : List.of("bin/weft-agent", "bin/meshctl", "bin/weft")) {
-      assertTrue(Files.isExecutable(dist.resolve(launcher)), launcher);
+    for (String executable : List.of("bin/weft-agent", "bin/meshctl", "bin/weft")) {
+      assertTrue(Files.isExecutable(dist.resolve(executable)), executable);
     }
     assertTrue(Files.isRegularFile(dist.resolve("lib/launcher.sh")));
-    assertTrue(Files.isRegularFile(dist.resolve("lib/weft-cni-adapter.jar")));
     assertEquals(1, instructions().stream().filter(i -> i.keyword().equals("FROM") && i.arguments().contains(" AS build"))
         .count(), "one build stage named build");
   }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,7 +33,7 @@ class ManifestTest {
   private static final Set<String> NAMESPACED = Set.of(
       "ServiceAccount", "Service", "Secret", "ConfigMap", "DaemonSet", "Role", "RoleBinding");
   private static final Set<String> HOST_PATHS = Set.of(
-      "/etc/cni/net.d", "/opt/cni/bin", "/opt/weft", "/var/lib/weft", "/run/weft", "/run/netns",
+      "/etc/cni/net.d", "/opt/cni/bin", "/opt", "/var/lib/weft", "/run/weft", "/run/netns",
       "/etc/iproute2/rt_protos.d", "/run/xtables.lock");
 
   static Stream<Path> manifests() throws IOException {
@@ -185,9 +186,11 @@ class ManifestTest {
 
     assertTrue(install.path("command").toString().contains("/usr/lib/weft/install-cni.sh"), install::toString);
     assertEquals("/host", install.path("command").get(install.path("command").size() - 1).asText());
-    assertEquals("/etc/cni/net.d", hostPathMountedAt(pod, install, "/host/etc/cni/net.d"));
-    assertEquals("/opt/cni/bin", hostPathMountedAt(pod, install, "/host/opt/cni/bin"));
-    assertEquals("/opt/weft", hostPathMountedAt(pod, install, "/host/opt/weft"));
+    // What install-cni.sh writes under its root /host, and the old payload directory it removes on upgrade,
+    // are the host's own paths.
+    for (String path : List.of("/etc/cni/net.d", "/opt/cni/bin", "/opt/weft")) {
+      assertEquals(path, hostPathBehind(pod, install, "/host" + path), path);
+    }
     assertEquals(Set.of("ALL"), texts(install.path("securityContext").path("capabilities").path("drop")));
 
     // WEFT_CNI_CONFLIST names a key of the ConfigMap mounted into the init container.
@@ -261,7 +264,23 @@ class ManifestTest {
         "cleanup removes the agent's weft.conf there");
     assertEquals("[\"/usr/lib/weft/install-cni.sh\",\"--uninstall\",\"/\"]", uninstall.path("command").toString());
     for (String path : List.of("/etc/cni/net.d", "/opt/cni/bin", "/opt/weft")) {
-      assertEquals(path, hostPathMountedAt(pod, uninstall, path));
+      assertEquals(path, hostPathBehind(pod, uninstall, path), "uninstall-cni: " + path);
+    }
+    for (String path : List.of("/etc/cni/net.d", "/opt/cni/bin")) {
+      assertEquals(path, hostPathBehind(pod, cleanup, path), "cleanup: " + path);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("manifests")
+  void noHostPathVolumeIsTheOldPluginPayloadDirectory(Path manifest) {
+    // The plugin is one static file now. A hostPath volume of /opt/weft would be created on every node
+    // (DirectoryOrCreate, or by the runtime when the type is empty) and, as a mount point, never removed.
+    for (JsonNode object : load(manifest)) {
+      for (JsonNode volume : podSpec(object).path("volumes")) {
+        assertFalse(volume.path("hostPath").path("path").asText().startsWith("/opt/weft"),
+            manifest.getFileName() + ": " + volume);
+      }
     }
   }
 
@@ -363,6 +382,23 @@ class ManifestTest {
   private static String volumeNamed(JsonNode pod, Predicate<JsonNode> test) {
     return stream(pod.path("volumes")).filter(test).findFirst()
         .orElseThrow(() -> new AssertionError("no such volume in " + pod.path("volumes"))).path("name").asText();
+  }
+
+  /**
+   * The host path that {@code path} in {@code container} is: through the mount with the longest mount path
+   * that holds it, which must be a host path.
+   */
+  private static String hostPathBehind(JsonNode pod, JsonNode container, String path) {
+    JsonNode mount = stream(container.path("volumeMounts"))
+        .filter(m -> path.equals(m.path("mountPath").asText()) || path.startsWith(m.path("mountPath").asText() + "/"))
+        .max(Comparator.comparingInt(m -> m.path("mountPath").asText().length()))
+        .orElseThrow(() -> new AssertionError(container.path("name") + " mounts nothing that holds " + path));
+    JsonNode volume = volumeByName(pod, mount.path("name").asText());
+    if (!volume.has("hostPath")) {
+      fail(path + " is not on a host path: " + volume);
+    }
+    String hostPath = volume.path("hostPath").path("path").asText();
+    return hostPath + path.substring(mount.path("mountPath").asText().length());
   }
 
   /** The host path behind what {@code container} mounts at {@code mountPath}. */

@@ -34,9 +34,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,10 +42,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -74,32 +77,42 @@ import org.slf4j.LoggerFactory;
  *   <li>STATUS: ready once the node has its pod subnet and the bridge exists.
  * </ul>
  *
- * <p>Threading: all verbs, the IPAM and the {@code node} handle belong to one thread of this endpoint;
- * {@link #execute} (on API workers) queues the verb there and waits. Netlink work per pod is a few
- * milliseconds, so one thread keeps up with pod churn and needs no locks.
+ * <p>Threading: the IPAM and its files belong to one thread of this endpoint ({@link #onIpam}). The
+ * netlink work of a verb runs on the caller's thread (an API worker) with a handle of its own, so pods are
+ * set up side by side: ADD for pod A never waits for pod B's kernel work. Verbs on one attachment run one at
+ * a time. A DEL is answered once the address is released; the host veth's delete (15-20 ms of RCU grace
+ * periods in the kernel) runs right after, on a thread of its own, and an ADD that is handed that address
+ * (or reuses that veth name) waits for it first, so no pod ever runs beside the old owner's veth.
  */
 public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CniEndpoint.class);
   private static final Cidr DEFAULT_ROUTE = Cidr.parse("0.0.0.0/0");
   private static final Pattern HOST_VETH = Pattern.compile("weft[0-9a-f]{8}");
 
-  private final Dataplane node;
+  /** Verbs on attachments whose keys share a stripe run one at a time; different stripes side by side. */
+  private static final int STRIPES = 64;
+
+  private final Supplier<Dataplane> nodeHandles;
   private final PodNamespaces pods;
   private final String bridge;
   private final Supplier<Optional<Cidr>> podSubnet;
   private final IntSupplier podMtu;
   private final Path stateDir;
   private final Clock clock;
-  private final ExecutorService owner;
+  private final ExecutorService ipamOwner;
+  private final ExecutorService deleter;
+  private final Object[] stripes = new Object[STRIPES];
   private final ObjectMapper json = new ObjectMapper();
-  /** Owned by the endpoint thread. */
+  /** Owned by the IPAM thread. */
   private Ipam ipam;
-  /** Host veths whose DEL was answered and whose kernel delete is still to do; owned by the endpoint thread. */
-  private final Deque<String> pendingDeletes = new ArrayDeque<>();
+  /** Host veths of answered DELs whose kernel delete is still running, by name. */
+  private final ConcurrentMap<String, PendingDelete> pendingDeletes = new ConcurrentHashMap<>();
+
+  /** A host veth being deleted and the address its pod held until the DEL. */
+  private record PendingDelete(Optional<InetAddress> address, CompletableFuture<Void> done) {}
 
   /**
-   * @param node      handle on the node's namespace, used only from this endpoint's thread (the caller
-   *                  opens one for the endpoint, and closes it after {@link #close()})
+   * @param nodeHandles opens a handle on the node's namespace (one per verb, closed after it)
    * @param pods      opens handles in pod namespaces
    * @param bridge    the node bridge ({@code --bridge}, {@code v-net-0})
    * @param podSubnet this node's /24 once the mesh has agreed it
@@ -107,20 +120,28 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
    *                  touch {@code node})
    * @param stateDir  where IPAM keeps its allocations ({@code --state-dir})
    */
-  public CniEndpoint(Dataplane node, PodNamespaces pods, String bridge, Supplier<Optional<Cidr>> podSubnet,
-      IntSupplier podMtu, Path stateDir, Clock clock) {
-    this.node = node;
+  public CniEndpoint(Supplier<Dataplane> nodeHandles, PodNamespaces pods, String bridge,
+      Supplier<Optional<Cidr>> podSubnet, IntSupplier podMtu, Path stateDir, Clock clock) {
+    this.nodeHandles = nodeHandles;
     this.pods = pods;
     this.bridge = bridge;
     this.podSubnet = podSubnet;
     this.podMtu = podMtu;
     this.stateDir = stateDir;
     this.clock = clock;
-    this.owner = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "weft-cni");
+    this.ipamOwner = Executors.newSingleThreadExecutor(daemon("weft-cni-ipam"));
+    this.deleter = Executors.newSingleThreadExecutor(daemon("weft-cni-delete"));
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Object();
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
       t.setDaemon(true);
       return t;
-    });
+    };
   }
 
   /** The host end of an attachment's veth: {@code weft} + 8 hex of a hash, stable across retries. */
@@ -138,16 +159,21 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     }
   }
 
-  /** Runs one verb on the endpoint's thread; ADD's result, nothing for the other verbs. */
+  /** Runs one verb; ADD's result, nothing for the other verbs. */
   @Override
   public Optional<CniResult> execute(CniRequest request) {
     CniRequest cni = request.mtu() == NetworkConfig.NODE_MTU ? request.withMtu(podMtu.getAsInt()) : request;
-    return onOwner(() -> run(cni));
+    if (cni.command() == CniCommand.GC) {
+      return run(cni);
+    }
+    synchronized (stripes[Math.floorMod(key(cni).hashCode(), STRIPES)]) {
+      return run(cni);
+    }
   }
 
   /** The allocations of this node, by address (for {@code meshctl status ipam}). */
   public List<Allocation> allocations() {
-    return onOwner(() -> {
+    return onIpam(() -> {
       Optional<Ipam> i = currentIpam();
       return i.isPresent() ? i.get().list() : List.<Allocation>of();
     });
@@ -177,60 +203,66 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
 
   @Override
   public void close() {
-    owner.shutdown();
-    try {
-      if (!owner.awaitTermination(10, TimeUnit.SECONDS)) {
-        owner.shutdownNow();
+    for (ExecutorService e : List.of(deleter, ipamOwner)) {
+      e.shutdown();
+      try {
+        if (!e.awaitTermination(10, TimeUnit.SECONDS)) {
+          e.shutdownNow();
+        }
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
-  private <T> T onOwner(Callable<T> task) {
+  /** Runs an IPAM step on the IPAM's own thread and waits for it; its exceptions reach the caller as they are. */
+  private <T> T onIpam(Callable<T> task) {
+    return await(submitToIpam(task));
+  }
+
+  private <T> Future<T> submitToIpam(Callable<T> task) {
     try {
-      return owner.submit(task).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CniError(CniError.TRY_AGAIN_LATER, "interrupted while waiting for the CNI worker");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof CniError c) {
-        throw c;
-      }
-      log.error("CNI: unexpected failure", cause);
-      throw new CniError(CniError.INTERNAL, "unexpected failure in the weft agent", String.valueOf(cause));
+      return ipamOwner.submit(task);
     } catch (RejectedExecutionException e) {
       throw new CniError(CniError.TRY_AGAIN_LATER, "the weft agent is shutting down");
+    }
+  }
+
+  private static <T> T await(Future<T> step) {
+    try {
+      return step.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CniError(CniError.TRY_AGAIN_LATER, "interrupted while waiting for the IPAM");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new CniError(CniError.INTERNAL, "unexpected failure in the weft agent's IPAM", String.valueOf(cause));
     }
   }
 
   // ---- the verbs, on the owner thread ----
 
   private Optional<CniResult> run(CniRequest r) {
-    if (r.command() == CniCommand.ADD || r.command() == CniCommand.GC) {
-      // An ADD may be handed the address a queued delete's veth still holds in its pod (or be the same
-      // attachment again); GC judges which veths are orphans. Other verbs never touch another
-      // attachment's veth, so a burst of DELs is answered without waiting for each other's deletes.
-      finishDeletes();
-    }
-    try {
+    try (Dataplane node = nodeHandles.get()) {
       return switch (r.command()) {
-        case ADD -> Optional.of(add(r));
+        case ADD -> Optional.of(add(node, r));
         case DEL -> {
-          del(r);
+          del(node, r);
           yield Optional.empty();
         }
         case CHECK -> {
-          check(r);
+          check(node, r);
           yield Optional.empty();
         }
         case GC -> {
-          gc(r);
+          gc(node, r);
           yield Optional.empty();
         }
         case STATUS -> {
-          status();
+          status(node);
           yield Optional.empty();
         }
         case VERSION -> throw new CniError(CniError.INVALID_ENVIRONMENT, "VERSION is answered by the weft executable");
@@ -247,10 +279,9 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     }
   }
 
-  private CniResult add(CniRequest r) {
+  private CniResult add(Dataplane node, CniRequest r) {
     AttachmentKey key = key(r);
     Cidr subnet = requireSubnet();
-    Ipam ipam = ipamFor(subnet);
     if (r.netns() == null || r.containerId() == null || r.ifname() == null) {
       throw new CniError(CniError.INVALID_ENVIRONMENT, "ADD needs a container ID, a network namespace and an interface name");
     }
@@ -260,35 +291,42 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     }
     String host = hostInterfaceName(r.containerId(), r.ifname());
     Optional<MacAddress> mac = requestedMac(r);
-    InetAddress gateway = ipam.gateway();
-    Link bridgeLink = ensureBridge(subnet, r.mtu());
+    Link bridgeLink = ensureBridge(node, subnet, r.mtu());
 
-    Optional<Allocation> held = ipam.find(key);
+    Optional<Allocation> held = onIpam(() -> ipamFor(subnet).find(key));
     if (held.isPresent() && node.links().byName(host).isPresent()) {
       // A repeated ADD (the runtime retried after a timeout): answer again if the attachment is whole.
-      List<String> problems = differences(r, held.get(), host, subnet);
+      List<String> problems = differences(node, r, held.get(), host, subnet);
       if (!problems.isEmpty()) {
         throw new CniError(CniError.CHECK_FAILED, "attachment " + key + " already exists and is incomplete",
             String.join("; ", problems) + " (DEL it first)");
       }
       try (Dataplane pod = pods.open(netns)) {
-        return result(r, held.get(), subnet, bridgeLink, host, pod, true);
+        return result(node, r, held.get(), subnet, bridgeLink, host, pod, true);
       }
     }
 
     Rollback rollback = new Rollback();
+    // The allocation is chosen and forced to disk on the IPAM thread while this thread builds the veth
+    // pair: ADD costs the longer of the two, not their sum. The pod gets its address only once the
+    // allocation is durable.
+    Future<Allocation> allocating = submitToIpam(() -> ipamFor(subnet).allocate(key, podName(r), requested(r, subnet)));
     try {
-      Allocation a = ipam.allocate(key, podName(r), requested(r, subnet));
       if (held.isEmpty()) {
-        rollback.onFailure("release " + a.address().getHostAddress(), () -> ipam.release(key));
+        rollback.onFailure("release the address of " + key, () -> {
+          if (!allocating.isCancelled()) {
+            onIpam(() -> ipamFor(subnet).release(key));
+          }
+        });
       }
+      awaitDeletes(host, null);
       try {
         node.links().createVeth(host, r.ifname(), netns, r.mtu());
       } catch (AlreadyExistsException e) {
         throw new CniError(CniError.NETLINK_FAILURE, "could not create veth " + host + " for " + key,
             "an interface named " + host + " on the node or " + r.ifname() + " in " + netns + " already exists");
       }
-      rollback.onFailure("delete veth " + host, () -> deleteLink(host));
+      rollback.onFailure("delete veth " + host, () -> deleteLink(node, host));
       node.links().setMaster(host, bridge);
       node.links().setHairpin(host, true);
       node.links().setUp(host);
@@ -300,17 +338,19 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
         if (mac.isPresent()) {
           pod.links().setMac(r.ifname(), mac.get());
         }
+        Allocation a = await(allocating);
+        awaitDeletes(null, a.address());
         pod.addresses().add(r.ifname(), a.address(), subnet.prefixLength());
         pod.links().setUp(r.ifname());
         boolean routed = true;
         try {
-          pod.routes().add(Route.via(DEFAULT_ROUTE, gateway, r.ifname()));
+          pod.routes().add(Route.via(DEFAULT_ROUTE, subnet.host(1), r.ifname()));
         } catch (AlreadyExistsException e) {
           // Another network of this pod owns the default route; the spec says to skip ours then.
           log.info("CNI: {} already has a default route; leaving it", key);
           routed = false;
         }
-        CniResult result = result(r, a, subnet, bridgeLink, host, pod, routed);
+        CniResult result = result(node, r, a, subnet, bridgeLink, host, pod, routed);
         log.info("CNI: ADD {} -> {} on {}", key, a.address().getHostAddress(), host);
         return result;
       }
@@ -320,68 +360,80 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     }
   }
 
-  private void del(CniRequest r) {
+  private void del(Dataplane node, CniRequest r) {
     AttachmentKey key = key(r);
     String host = hostInterfaceName(r.containerId(), r.ifname());
-    Optional<Ipam> ipam = currentIpam();
-    if (ipam.isEmpty()) {
-      deleteLink(host);
+    Optional<Optional<Allocation>> outcome = onIpam(() -> currentIpam().map(i -> i.release(key)));
+    if (outcome.isEmpty()) {
+      deleteLink(node, host);
       throw new CniError(CniError.TRY_AGAIN_LATER, "cannot release the address of " + key + " yet",
           "this node's pod subnet is not agreed yet, so its allocations are not loaded");
     }
-    Optional<Allocation> released = ipam.get().release(key);
-    // Safe to answer before the veth is gone: this thread runs every verb, and ADD and GC first finish the
-    // queued deletes, so no later ADD (which might get this address again) runs beside the old veth; the
-    // runtime removes the pod's namespace after DEL, which would take the veth with it anyway.
-    pendingDeletes.add(host);
+    Optional<Allocation> released = outcome.get();
+    // Safe to answer before the veth is gone: an ADD handed this address, or this attachment again, waits
+    // for the delete (awaitDeletes); the runtime removes the pod's namespace after DEL, which would take
+    // the veth with it anyway.
+    PendingDelete pending = new PendingDelete(released.map(Allocation::address), new CompletableFuture<>());
+    pendingDeletes.put(host, pending);
     try {
-      owner.execute(this::finishDeletes);
+      deleter.execute(() -> finishDelete(host, pending));
     } catch (RejectedExecutionException shuttingDown) {
-      finishDeletes();
+      finishDelete(host, pending);
     }
     log.info("CNI: DEL {}{}", key, released.map(a -> " released " + a.address().getHostAddress()).orElse(" (held no address)"));
   }
 
   /**
-   * The kernel deletes of answered DELs. A failure here (not "already gone") leaves a veth that no
+   * The kernel delete of an answered DEL. A failure here (not "already gone") leaves a veth that no
    * allocation owns; GC's orphan sweep and the removal of the pod's namespace both take it away.
    */
-  private void finishDeletes() {
-    while (!pendingDeletes.isEmpty()) {
-      String host = pendingDeletes.poll();
-      try {
-        deleteLink(host);
-      } catch (NetlinkException e) {
-        log.warn("CNI: DEL answered, but {} is still there (GC removes it later): {}", host, e.getMessage());
+  private void finishDelete(String host, PendingDelete pending) {
+    try (Dataplane node = nodeHandles.get()) {
+      deleteLink(node, host);
+    } catch (NetlinkException e) {
+      log.warn("CNI: DEL answered, but {} is still there (GC removes it later): {}", host, e.getMessage());
+    } finally {
+      pendingDeletes.remove(host, pending);
+      pending.done().complete(null);
+    }
+  }
+
+  /** Waits for the deletes of answered DELs that hold this veth name or this address (either may be null). */
+  private void awaitDeletes(String host, InetAddress address) {
+    for (Map.Entry<String, PendingDelete> e : pendingDeletes.entrySet()) {
+      if (e.getKey().equals(host) || (address != null && e.getValue().address().equals(Optional.of(address)))) {
+        e.getValue().done().join();
       }
     }
   }
 
-  private void check(CniRequest r) {
+  private void check(Dataplane node, CniRequest r) {
     AttachmentKey key = key(r);
     Cidr subnet = requireSubnet();
-    Optional<Allocation> a = ipamFor(subnet).find(key);
+    Optional<Allocation> a = onIpam(() -> ipamFor(subnet).find(key));
     if (a.isEmpty()) {
       throw new CniError(CniError.CHECK_FAILED, "CHECK of " + key + " failed", "no address is allocated to it");
     }
-    List<String> problems = differences(r, a.get(), hostInterfaceName(r.containerId(), r.ifname()), subnet);
+    List<String> problems = differences(node, r, a.get(), hostInterfaceName(r.containerId(), r.ifname()), subnet);
     if (!problems.isEmpty()) {
       throw new CniError(CniError.CHECK_FAILED, "CHECK of " + key + " failed", String.join("; ", problems));
     }
   }
 
-  private void gc(CniRequest r) {
+  private void gc(Dataplane node, CniRequest r) {
     Cidr subnet = requireSubnet();
-    Ipam ipam = ipamFor(subnet);
+    // GC judges which veths are orphans: the deletes of answered DELs finish first.
+    pendingDeletes.values().forEach(p -> p.done().join());
     Set<AttachmentKey> valid = new HashSet<>();
     Set<String> validHosts = new HashSet<>();
     for (NetworkConfig.Attachment a : r.validAttachments()) {
       valid.add(new AttachmentKey(a.containerId(), a.ifname()));
       validHosts.add(hostInterfaceName(a.containerId(), a.ifname()));
     }
-    for (AttachmentKey stale : ipam.stale(valid)) {
-      deleteLink(hostInterfaceName(stale.containerId(), stale.ifname()));
-      ipam.release(stale).ifPresent(a -> log.info("CNI: GC released {} of {}", a.address().getHostAddress(), stale));
+    for (AttachmentKey stale : onIpam(() -> ipamFor(subnet).stale(valid))) {
+      deleteLink(node, hostInterfaceName(stale.containerId(), stale.ifname()));
+      onIpam(() -> ipamFor(subnet).release(stale))
+          .ifPresent(a -> log.info("CNI: GC released {} of {}", a.address().getHostAddress(), stale));
     }
     // Host ends on our bridge that belong to no valid attachment (an ADD that died before its allocation).
     Optional<Link> br = node.links().byName(bridge);
@@ -389,13 +441,13 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
       for (Link l : node.links().list()) {
         if (l.masterIndex() == br.get().index() && HOST_VETH.matcher(l.name()).matches() && !validHosts.contains(l.name())) {
           log.info("CNI: GC deleting orphan veth {}", l.name());
-          deleteLink(l.name());
+          deleteLink(node, l.name());
         }
       }
     }
   }
 
-  private void status() {
+  private void status(Dataplane node) {
     Optional<Cidr> subnet = podSubnet.get();
     if (subnet.isEmpty()) {
       throw new CniError(CniError.PLUGIN_NOT_AVAILABLE, "weft is not ready",
@@ -409,7 +461,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   // ---- steps ----
 
   /** The bridge, its gateway address and up; "already there" is success, the kernel's view is re-read. */
-  private Link ensureBridge(Cidr subnet, int mtu) {
+  private Link ensureBridge(Dataplane node, Cidr subnet, int mtu) {
     Link br = node.links().ensureBridge(bridge, mtu);
     InetAddress gateway = subnet.host(1);
     boolean hasGateway = false;
@@ -430,7 +482,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   }
 
   /** Every way the attachment differs from what ADD makes; empty when it is whole. */
-  private List<String> differences(CniRequest r, Allocation a, String host, Cidr subnet) {
+  private List<String> differences(Dataplane node, CniRequest r, Allocation a, String host, Cidr subnet) {
     List<String> problems = new ArrayList<>();
     String cidr = a.address().getHostAddress() + "/" + subnet.prefixLength();
     for (String prev : r.prevIps()) {
@@ -489,8 +541,8 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     return problems;
   }
 
-  private CniResult result(CniRequest r, Allocation a, Cidr subnet, Link bridgeLink, String host, Dataplane pod,
-      boolean routed) {
+  private CniResult result(Dataplane node, CniRequest r, Allocation a, Cidr subnet, Link bridgeLink, String host,
+      Dataplane pod, boolean routed) {
     String gateway = subnet.host(1).getHostAddress();
     // Re-read: a bridge has no MAC of its own until its first port joins.
     Link br = node.links().byName(bridge).orElse(bridgeLink);
@@ -508,7 +560,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     return l == null || l.mac() == null ? null : l.mac().toString();
   }
 
-  private void deleteLink(String name) {
+  private static void deleteLink(Dataplane node, String name) {
     try {
       node.links().delete(name);
     } catch (NoSuchDeviceException | NotFoundException gone) {
@@ -521,7 +573,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
         "this node has no pod subnet yet", "the mesh has not agreed this node's /24; try again shortly"));
   }
 
-  /** The IPAM of the current subnet, opened on first use (it reads the state directory). */
+  /** The IPAM of the current subnet, opened on first use (it reads the state directory); IPAM thread only. */
   private Ipam ipamFor(Cidr subnet) {
     if (ipam == null || !ipam.subnet().equals(subnet)) {
       try {

@@ -1,6 +1,7 @@
 package io.weft.agent.cni;
 
 import io.weft.agent.api.ApiServer;
+import io.weft.dataplane.Dataplane;
 import io.weft.agent.cni.protocol.CniPlugin;
 import io.weft.agent.cni.protocol.CniCommand;
 import io.weft.agent.cni.protocol.CniRequest;
@@ -19,20 +20,21 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Not a test: ADD and DEL latency of the real {@code bin/weft} (against an in-JVM agent endpoint) side by
  * side with Debian's reference {@code bridge} + {@code host-local}, both run as executables the same way
  * (nsenter into the node namespace {@code wcni2-bench-node}), sequentially and with {@code parallel} in
  * flight. The sequential phases alternate the plugins pod by pod, so a neighbour's burst of load on this
- * shared machine hits all alike; after each call (untimed) the agent's endpoint is asked for its allocations,
- * which it answers only after the veth deletes it does after a DEL's reply, so that kernel work (it holds
- * the RTNL lock) is not billed to the next plugin's call. {@code cpu ms} is the CPU time (user + system) of the plugin
+ * shared machine hits all alike; after each call (untimed) the bench waits until no host veth of weft's is
+ * still being deleted (weft answers DEL first and deletes the veth right after), so that kernel work (it
+ * holds the RTNL lock) is not billed to the next plugin's call. {@code cpu ms} is the CPU time (user + system) of the plugin
  * processes per call, from this JVM's reaped-children counters. Needs root. Arguments:
- * {@code [pods=100] [parallel=10]}; {@code -Dweft.dist=DIR} for the tree, {@code -Dweft.java=PATH} for the
- * JVM {@code bin/weft} runs (default: {@code $WEFT_JAVA} as {@code bin/weft} would see it). With
- * {@code -Dweft.compare.dist=DIR} (and {@code -Dweft.compare.java=PATH}) a second build of the plugin runs
- * too, alternating with the others against the same agent: before/after figures from one run.
+ * {@code [pods=100] [parallel=10]}; {@code -Dweft.dist=DIR} for the tree. With {@code -Dweft.compare.dist=DIR}
+ * a second build of the forwarder runs too, alternating with the others against the same agent: before/after
+ * figures from one run. VERSION runs the forwarder directly, as a runtime does, beside {@code /bin/cat}: the
+ * floor of starting any process from this JVM.
  */
 public final class CniBenchmark {
   private static final String PREFIX = "wcni2-bench-";
@@ -57,35 +59,32 @@ public final class CniBenchmark {
     String refConf = "{\"cniVersion\":\"1.0.0\",\"name\":\"bench\",\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,"
         + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.244.2.0/24\",\"dataDir\":\"" + dir.resolve("host-local") + "\"}}";
     try (NetlinkDataplane node = NetlinkDataplane.in(Netns.path(NODE));
-        CniEndpoint endpoint = new CniEndpoint(node, NetlinkDataplane::in, "v-net-0",
+        CniEndpoint endpoint = new CniEndpoint(() -> NetlinkDataplane.in(Netns.path(NODE)), NetlinkDataplane::in, "v-net-0",
             () -> Optional.of(Cidr.parse("10.244.1.0/24")), () -> 1500, dir.resolve("state"), Clock.systemUTC());
         ApiServer server = ApiServer.on(socket).route("POST", "/v1/cni", new CniApi(new CniPlugin(endpoint)))
             .workers(parallel).start()) {
-      String java = System.getProperty("weft.java", System.getenv("WEFT_JAVA"));
-      Plugin weftPlugin = new Plugin("weft", weft.toString(), weftConf, "eth0", java);
-      Plugin ref = new Plugin("bridge+host-local", "/usr/lib/cni/bridge", refConf, "eth1", null);
+      Plugin weftPlugin = new Plugin("weft", weft.toString(), weftConf, "eth0");
+      Plugin ref = new Plugin("bridge+host-local", "/usr/lib/cni/bridge", refConf, "eth1");
       List<Plugin> plugins = new ArrayList<>(List.of(weftPlugin, ref));
-      System.out.printf(Locale.ROOT, "%d pods, parallel=%d, JVM for bin/weft: %s%n", pods, parallel,
-          java == null ? "java on PATH" : java);
+      System.out.printf(Locale.ROOT, "%d pods, parallel=%d, bin/weft: %s%n", pods, parallel, weft);
       String compareDist = System.getProperty("weft.compare.dist");
       if (compareDist != null) {
-        String compareJava = System.getProperty("weft.compare.java", java);
         plugins.add(1, new Plugin("weft (compare)", Path.of(compareDist).resolve("bin/weft").toAbsolutePath().toString(),
-            weftConf, "eth3", compareJava));
-        System.out.printf(Locale.ROOT, "weft (compare): %s, JVM %s%n", compareDist,
-            compareJava == null ? "java on PATH" : compareJava);
+            weftConf, "eth3"));
+        System.out.printf(Locale.ROOT, "weft (compare): %s%n", compareDist);
       }
       System.out.printf(Locale.ROOT, "%-18s %-8s %8s %8s %8s %8s %9s %7s%n", "plugin", "phase", "p50 ms", "p99 ms", "min ms",
           "mean ms", "total s", "cpu ms");
       // The agent's share: the same verbs over the API socket from this JVM, without a plugin process.
-      Plugin agent = new Plugin("weft (agent only)", null, null, "eth2", null);
+      Plugin agent = new Plugin("weft (agent only)", null, null, "eth2");
       report(agent, "ADD seq", runInJvm(endpoint, CniCommand.ADD, names));
       report(agent, "DEL seq", runInJvm(endpoint, CniCommand.DEL, names));
-      Runnable settle = endpoint::allocations;
+      // weft answers DEL before its veth is deleted: wait (untimed) for that kernel work after each DEL.
+      Consumer<String> settle = pod -> awaitGone(node, CniEndpoint.hostInterfaceName(pod, "eth0"));
       double weftAddDel = 0;
       double refAddDel = 0;
       for (String command : new String[] {"ADD", "DEL"}) {
-        List<Samples> all = alternate(plugins, command, names, settle);
+        List<Samples> all = alternate(plugins, command, names, command.equals("DEL") ? settle : pod -> { });
         for (int i = 0; i < plugins.size(); i++) {
           double p50 = report(plugins.get(i), command + " seq", all.get(i));
           if (plugins.get(i) == weftPlugin) {
@@ -95,16 +94,22 @@ public final class CniBenchmark {
           }
         }
       }
-      // The floor of a JVM per call: VERSION is answered in the plugin's JVM, with no socket and no agent.
-      double floor = report(weftPlugin, "VERSION", alternate(List.of(weftPlugin), "VERSION", names, () -> { }).get(0));
+      // VERSION is answered by the forwarder itself: no socket, no agent, no namespace.
+      Plugin spawnFloor = new Plugin("/bin/cat", "/bin/cat", "{}", "eth0");
+        List<Samples> version = alternate(List.of(new Plugin("weft", weft.toString(), weftConf, "eth0", false),
+          new Plugin("/bin/cat", "/bin/cat", "{}", "eth0", false)), "VERSION", names, pod -> { });
+      double versionP50 = report(weftPlugin, "VERSION", version.get(0));
+      double spawnP50 = report(spawnFloor, "spawn", version.get(1));
       System.out.printf(Locale.ROOT, "ADD+DEL p50 seq: weft %.1f ms, bridge+host-local %.1f ms (%.2fx); "
-          + "two bin/weft JVMs that only answer VERSION: %.1f ms%n", weftAddDel, refAddDel,
-          weftAddDel / refAddDel, 2 * floor);
+          + "VERSION p50 %.1f ms, of which starting a process that reads stdin (/bin/cat) from this JVM %.1f ms%n", weftAddDel,
+          refAddDel, weftAddDel / refAddDel, versionP50, spawnP50);
       String mode = "par" + parallel;
       for (String command : new String[] {"ADD", "DEL"}) {
         for (Plugin p : plugins) {
           report(p, command + " " + mode, run(p, command, names, parallel));
-          settle.run();
+          if (command.equals("DEL")) {
+            names.forEach(settle);
+          }
         }
       }
     } finally {
@@ -113,8 +118,20 @@ public final class CniBenchmark {
     }
   }
 
-  /** @param java WEFT_JAVA for {@code bin/weft}, or null to leave the environment as it is */
-  private record Plugin(String name, String executable, String config, String ifname, String java) {}
+  /** @param inNodeNamespace run through nsenter into the node's namespace, as the runtime on that node would */
+  private record Plugin(String name, String executable, String config, String ifname, boolean inNodeNamespace) {
+    Plugin(String name, String executable, String config, String ifname) {
+      this(name, executable, config, ifname, true);
+    }
+  }
+
+  /** Waits until the node has no link of this name (at most 2 s). */
+  private static void awaitGone(Dataplane node, String link) {
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (System.nanoTime() < deadline && node.links().byName(link).isPresent()) {
+      Thread.onSpinWait();
+    }
+  }
 
   /** @param cpuMillis CPU per call of the plugin processes, or NaN when they ran in this JVM */
   private record Samples(List<Double> millis, double totalSeconds, double cpuMillis) {}
@@ -139,7 +156,7 @@ public final class CniBenchmark {
   }
 
   /** One call of each plugin per pod, in turn; the plugins' samples in the order given. */
-  private static List<Samples> alternate(List<Plugin> plugins, String command, List<String> pods, Runnable settle)
+  private static List<Samples> alternate(List<Plugin> plugins, String command, List<String> pods, Consumer<String> settle)
       throws Exception {
     List<List<Double>> millis = new ArrayList<>();
     double[] seconds = new double[plugins.size()];
@@ -154,7 +171,7 @@ public final class CniBenchmark {
         cpu[i] += childrenCpuMillis() - cpu0;
         millis.get(i).add(ms);
         seconds[i] += ms / 1e3;
-        settle.run();
+        settle.accept(pod);
       }
     }
     List<Samples> out = new ArrayList<>();
@@ -196,11 +213,10 @@ public final class CniBenchmark {
     env.put("CNI_NETNS", Netns.path(pod).toString());
     env.put("CNI_IFNAME", plugin.ifname());
     env.put("CNI_PATH", "/usr/lib/cni");
-    if (plugin.java() != null) {
-      env.put("WEFT_JAVA", plugin.java());
-    }
+    List<String> argv = plugin.inNodeNamespace()
+        ? List.of("nsenter", "--net=" + Netns.path(NODE), plugin.executable()) : List.of(plugin.executable());
     long t0 = System.nanoTime();
-    Netns.Result r = Netns.start(List.of("nsenter", "--net=" + Netns.path(NODE), plugin.executable()), env, plugin.config());
+    Netns.Result r = Netns.start(argv, env, plugin.config());
     double ms = (System.nanoTime() - t0) / 1e6;
     if (r.exit() != 0) {
       throw new IllegalStateException(plugin.name() + " " + command + " " + pod + " failed: " + r.stdout() + r.stderr());

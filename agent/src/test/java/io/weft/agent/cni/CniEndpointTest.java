@@ -50,7 +50,7 @@ class CniEndpointTest {
 
   @BeforeEach
   void start() {
-    endpoint = new CniEndpoint(node, this::pod, "v-net-0", subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, "v-net-0", subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
   }
 
   @AfterEach
