@@ -251,6 +251,9 @@ public final class Json {
     return (char) v;
   }
 
+  /** Longer than any number a CNI config holds (a 64-bit integer has 20 characters). */
+  static final int MAX_NUMBER_LENGTH = 100;
+
   private Object number() {
     int start = pos;
     if (peek() == '-') {
@@ -286,11 +289,20 @@ public final class Json {
       }
       digits();
     }
+    if (pos - start > MAX_NUMBER_LENGTH) {
+      // BigDecimal parses in time quadratic in the digits: a 200k-digit number would hold a worker for seconds.
+      throw error("number longer than " + MAX_NUMBER_LENGTH + " characters");
+    }
     String n = text.substring(start, pos);
     if (integral && n.length() <= 18) {
       return Long.parseLong(n);
     }
-    BigDecimal d = new BigDecimal(n);
+    BigDecimal d;
+    try {
+      d = new BigDecimal(n);
+    } catch (NumberFormatException e) {
+      throw error("number out of range: " + n);
+    }
     if (integral) {
       try {
         return d.longValueExact();

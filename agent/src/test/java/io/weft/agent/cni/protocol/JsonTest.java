@@ -58,6 +58,15 @@ class JsonTest {
   }
 
   @Test
+  void refusesNumbersOutOfRangeOrTooLongAtOnce() {
+    JsonException e = assertThrows(JsonException.class, () -> Json.parse("{\"mtu\":1e2147483648}"));
+    assertTrue(e.getMessage().contains("number out of range"), e.getMessage());
+    e = assertThrows(JsonException.class, () -> Json.parse("[" + "9".repeat(200_000) + "]"));
+    assertTrue(e.getMessage().contains("number longer than 100 characters"), e.getMessage());
+    assertEquals(new java.math.BigDecimal("1.5e300"), Json.parse("1.5e300"));
+  }
+
+  @Test
   void errorsNameTheOffset() {
     JsonException e = assertThrows(JsonException.class, () -> Json.parse("{\"a\":tru}"));
     assertEquals("invalid literal, expected 'true' at offset 5", e.getMessage());
