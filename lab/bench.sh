@@ -17,10 +17,6 @@ done
 root=$(cd "$(dirname "$self")/.." && pwd -P)
 # The -pl runs below resolve the other modules from the local repository: install them all first.
 lab_build_goal=install
-# The CNI plugin runs on the JVM the image ships for it, a JDK 25 with an AOT cache (docs/operations.md):
-# CNI_JAVA, else a JDK 25 found here, else the lab's JVM. The agents run on the lab's JVM as before.
-cni_java=${CNI_JAVA:-$(ls -d /usr/lib/jvm/temurin-25*/bin/java /usr/lib/jvm/*-25*/bin/java 2>/dev/null | head -n 1)}
-lab_archive_java=$cni_java
 . "$root/lab/common.sh"
 
 max_nodes=6
@@ -60,9 +56,9 @@ bench gossip-tcp "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:jav
   sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.TrafficBreakdown -Dexec.args='10 20'"
 bench gossip-join "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.JoinLatency -Dexec.args=\"10\"" \
   sh -c "cd '$root' && mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.weft.gossip.JoinLatency -Dexec.args='10'"
-bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10 (plugin JVM: ${cni_java:-$lab_java})" \
+bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10" \
   sh -c "cd '$root/agent' && mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
-    && '$lab_java' -Dweft.java='${cni_java:-$lab_java}' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
+    && '$lab_java' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
 bench lab-convergence "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.ConvergenceBench --max-nodes $max_nodes" \
   "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN -Dlab.prefix="${LAB_PREFIX:-wlab-}" \
   -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \

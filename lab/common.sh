@@ -15,8 +15,7 @@ else lab_java=java; fi
 # A caller may ask for another goal every time (bench.sh: install, its -pl runs resolve from ~/.m2).
 if [ -n "${lab_build_goal:-}" ]; then
   echo "building Weft (mvn -B -q -DskipTests $lab_build_goal) ..."
-  # lab_archive_java: a further JVM the CNI plugin's class archives are made for (bench.sh: a JDK 25).
-  (cd "$root" && WEFT_JAVA=${lab_archive_java:-${WEFT_JAVA:-}} mvn -B -q -DskipTests "$lab_build_goal")
+  (cd "$root" && mvn -B -q -DskipTests "$lab_build_goal")
   touch "$root/lab/target/classes"
 elif [ ! -x "$root/agent/target/weft/bin/weft-agent" ] || [ ! -d "$root/lab/target/classes" ] \
    || [ ! -d "$root/lab/target/lib" ] \
