@@ -56,6 +56,8 @@ public final class InMemoryDataplane implements Dataplane {
   private final List<InterfaceAddress> addresses = new ArrayList<>();
   private final Map<String, String> sysctls = new HashMap<>();
   private final Map<String, Path> vethPeerNamespaces = new HashMap<>();
+  /** Both ends of each veth pair made within this namespace, each by the other's name. */
+  private final Map<String, String> vethPeers = new HashMap<>();
   private final Map<String, Vxlan> vxlans = new HashMap<>();
   private final List<Neighbour> neighbourEntries = new ArrayList<>();
   private final List<FdbEntry> fdbEntries = new ArrayList<>();
@@ -430,6 +432,8 @@ public final class InMemoryDataplane implements Dataplane {
         if (peerNetns == null) {
           MutableLink p = new MutableLink(nextIndex++, peerName, "veth", mac(nextIndex), mtu);
           links.put(peerName, p);
+          vethPeers.put(name, peerName);
+          vethPeers.put(peerName, name);
           emitLink(false, p.view());
         } else {
           vethPeerNamespaces.put(peerName, peerNetns);
@@ -485,6 +489,12 @@ public final class InMemoryDataplane implements Dataplane {
     public void delete(String name) {
       synchronized (InMemoryDataplane.this) {
         MutableLink l = link(name, "delete");
+        String peer = vethPeers.remove(name);
+        if (peer != null) {
+          // as the kernel does: deleting either end of a veth pair deletes the pair
+          vethPeers.remove(peer);
+          delete(peer);
+        }
         links.remove(name);
         vxlans.remove(name);
         neighbourEntries.removeIf(n -> n.device().equals(name));
