@@ -8,6 +8,9 @@ import io.weft.agent.ipam.Allocation;
 import io.weft.agent.ipam.AttachmentKey;
 import io.weft.agent.ipam.Ipam;
 import io.weft.agent.ipam.IpamException;
+import io.weft.agent.ipam.IpamHealth;
+import io.weft.agent.ipam.IpamReconciler;
+import io.weft.agent.ipam.UnknownOwner;
 import io.weft.cni.CniCommand;
 import io.weft.cni.CniError;
 import io.weft.cni.CniReply;
@@ -33,8 +36,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -73,6 +74,8 @@ import org.slf4j.LoggerFactory;
  *       for it first, so no ADD ever runs beside the old veth (see {@link #finishDeletes}).
  *   <li>CHECK: compare the attachment with what ADD made, and name every difference.
  *   <li>GC: release what belongs to attachments the runtime no longer lists.
+ *   <li>IPAM reconcile (at start, after GC, and on {@link #reconcileIpam}): release what belongs to pods
+ *       that are gone without a DEL (see {@link IpamReconciler}).
  *   <li>STATUS: ready once the node has its pod subnet and the bridge exists.
  * </ul>
  *
@@ -98,6 +101,8 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   private Ipam ipam;
   /** Host veths whose DEL was answered and whose kernel delete is still to do; owned by the endpoint thread. */
   private final Deque<String> pendingDeletes = new ArrayDeque<>();
+  private final IpamHealth ipamHealth;
+  private final IpamReconciler reconciler;
 
   /**
    * @param node      handle on the node's namespace, used only from this endpoint's thread (the caller
@@ -118,6 +123,18 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
     this.podMtu = podMtu;
     this.stateDir = stateDir;
     this.clock = clock;
+    this.ipamHealth = new IpamHealth(stateDir);
+    this.reconciler = new IpamReconciler(new IpamReconciler.Kernel() {
+      @Override
+      public Set<String> hostVeths() {
+        return hostVethsOnNode();
+      }
+
+      @Override
+      public boolean netnsExists(String path) {
+        return Files.exists(Path.of(path));
+      }
+    }, ipamHealth, clock);
     this.owner = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "weft-cni");
       t.setDaemon(true);
@@ -127,16 +144,26 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
 
   /** The host end of an attachment's veth: {@code weft} + 8 hex of a hash, stable across retries. */
   public static String hostInterfaceName(String containerId, String ifname) {
+    return new AttachmentKey(containerId, ifname).hostInterfaceName();
+  }
+
+  /** The IPAM's health: state directory, reconcile, unknown owners (for status, readiness, metrics). */
+  public IpamHealth ipamHealth() {
+    return ipamHealth;
+  }
+
+  /** Queues an IPAM reconcile on the owner thread (the periodic pass); does not wait for it. */
+  public void reconcileIpam() {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256")
-          .digest((containerId + "/" + ifname).getBytes(StandardCharsets.UTF_8));
-      StringBuilder b = new StringBuilder("weft");
-      for (int i = 0; i < 4; i++) {
-        b.append(Character.forDigit((d[i] >> 4) & 0xf, 16)).append(Character.forDigit(d[i] & 0xf, 16));
-      }
-      return b.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+      owner.execute(() -> {
+        try {
+          currentIpam().ifPresent(i -> reconciler.reconcile(i, "periodic"));
+        } catch (CniError e) {
+          // ipamFor recorded why the allocations could not be loaded
+        }
+      });
+    } catch (RejectedExecutionException shuttingDown) {
+      // the endpoint is closing
     }
   }
 
@@ -165,12 +192,16 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
     });
   }
 
-  /** {@code GET /v1/ipam}: {@code {"subnet": "10.244.1.0/24" | null, "allocations": [...]}}. */
+  /**
+   * {@code GET /v1/ipam}: {@code {"subnet": "10.244.1.0/24" | null, "lastReconcile", "allocations": [...],
+   * "unknownOwner": [...], "releasedByReconcile": [...]}}.
+   */
   public ApiHandler ipamHandler() {
     return request -> {
       Map<String, Object> body = new LinkedHashMap<>();
       Optional<Cidr> subnet = podSubnet.get();
       body.put("subnet", subnet.map(Cidr::toString).orElse(null));
+      body.put("lastReconcile", ipamHealth.lastReconcile().map(Object::toString).orElse(null));
       List<Map<String, Object>> list = new ArrayList<>();
       for (Allocation a : allocations()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -178,11 +209,28 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
         m.put("containerId", a.containerId());
         m.put("ifname", a.ifname());
         m.put("pod", a.pod());
+        m.put("netns", a.netns());
         m.put("hostInterface", hostInterfaceName(a.containerId(), a.ifname()));
         m.put("since", a.since().toString());
         list.add(m);
       }
       body.put("allocations", list);
+      body.put("unknownOwner", ipamHealth.unknownOwners().stream().map(u -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("address", u.address().getHostAddress());
+        m.put("problem", u.problem());
+        return m;
+      }).toList());
+      body.put("releasedByReconcile", ipamHealth.released().stream().map(x -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("address", x.address().getHostAddress());
+        m.put("containerId", x.attachment().containerId());
+        m.put("ifname", x.attachment().ifname());
+        m.put("pod", x.pod());
+        m.put("at", x.at().toString());
+        m.put("why", x.why());
+        return m;
+      }).toList());
       return ApiResponse.json(200, json.writeValueAsString(body));
     };
   }
@@ -220,6 +268,11 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   // ---- the verbs, on the owner thread ----
 
   private String execute(CniRequest r) {
+    boolean perAttachment = r.command() == CniCommand.ADD || r.command() == CniCommand.DEL || r.command() == CniCommand.CHECK;
+    if (perAttachment && (r.containerId() == null || r.ifname() == null)) {
+      // The plugin checks its environment, but the API may be called by anything that reaches the socket.
+      throw new CniError(CniError.INVALID_ENVIRONMENT, r.command() + " needs a container ID and an interface name");
+    }
     if (r.command() == CniCommand.ADD || r.command() == CniCommand.GC) {
       // An ADD may be handed the address a queued delete's veth still holds in its pod (or be the same
       // attachment again); GC judges which veths are orphans. Other verbs never touch another
@@ -248,6 +301,9 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
         case VERSION -> throw new CniError(CniError.INVALID_ENVIRONMENT, "VERSION is answered by the plugin");
       };
     } catch (IpamException e) {
+      if (e.reason() == IpamException.Reason.STORAGE) {
+        ipamHealth.storageFailed(r.command() + " of " + key(r), e.getMessage());
+      }
       int code = switch (e.reason()) {
         case EXHAUSTED -> CniError.ADDRESSES_EXHAUSTED;
         case UNAVAILABLE -> CniError.INVALID_NETWORK_CONFIG;
@@ -290,7 +346,7 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
 
     Rollback rollback = new Rollback();
     try {
-      Allocation a = ipam.allocate(key, podName(r), requested(r, subnet));
+      Allocation a = ipam.allocate(key, podName(r), r.netns(), requested(r, subnet));
       if (held.isEmpty()) {
         rollback.onFailure("release " + a.address().getHostAddress(), () -> ipam.release(key));
       }
@@ -342,6 +398,9 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
           "this node's pod subnet is not agreed yet, so its allocations are not loaded");
     }
     Optional<Allocation> released = ipam.get().release(key);
+    if (released.isEmpty()) {
+      releaseUnknownNamedBy(r, ipam.get());
+    }
     // Safe to answer before the veth is gone: this thread runs every verb, and ADD and GC first finish the
     // queued deletes, so no later ADD (which might get this address again) runs beside the old veth; the
     // runtime removes the pod's namespace after DEL, which would take the veth with it anyway.
@@ -383,6 +442,11 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
   }
 
   private void gc(CniRequest r) {
+    if (r.validAttachments() == null) {
+      // Read as "nothing is valid" it would tear down every pod on the node.
+      throw new CniError(CniError.INVALID_NETWORK_CONFIG, "GC needs cni.dev/valid-attachments",
+          "the runtime sent no list of valid attachments; nothing was collected");
+    }
     Cidr subnet = requireSubnet();
     Ipam ipam = ipamFor(subnet);
     Set<AttachmentKey> valid = new HashSet<>();
@@ -405,6 +469,42 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
         }
       }
     }
+    reconciler.reconcile(ipam, "gc");
+  }
+
+  /**
+   * A DEL of an attachment without a readable allocation frees the address its prevResult names when that
+   * address is reserved with an unreadable record: the runtime has just said whose it was.
+   */
+  private void releaseUnknownNamedBy(CniRequest r, Ipam ipam) {
+    for (String prev : r.prevIps()) {
+      int slash = prev.indexOf('/');
+      InetAddress address;
+      try {
+        address = IpAddresses.parse(slash < 0 ? prev : prev.substring(0, slash));
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      if (!ipam.subnet().contains(address)) {
+        continue;
+      }
+      Optional<UnknownOwner> freed = ipam.releaseUnknown(address);
+      if (freed.isPresent()) {
+        log.info("CNI: DEL {} released {} (its allocation record was unreadable)", key(r), address.getHostAddress());
+        ipamHealth.unknownOwnersNow(ipam.unknownOwners());
+      }
+    }
+  }
+
+  /** The node's Weft host veths, wherever they are attached (one detached from the bridge still holds a pod). */
+  private Set<String> hostVethsOnNode() {
+    Set<String> out = new HashSet<>();
+    for (Link l : node.links().list()) {
+      if (HOST_VETH.matcher(l.name()).matches()) {
+        out.add(l.name());
+      }
+    }
+    return out;
   }
 
   private void status() {
@@ -539,11 +639,14 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
       try {
         ipam = Ipam.open(stateDir, subnet, clock);
       } catch (IOException e) {
+        ipamHealth.storageFailed("loading the allocations of " + subnet, IpamReconciler.reason(e));
         throw new CniError(CniError.IO_FAILURE, "could not load IPAM state of " + subnet + " from " + stateDir,
             e.getMessage());
       } catch (UncheckedIOException e) {
+        ipamHealth.storageFailed("loading the allocations of " + subnet, e.getMessage());
         throw new CniError(CniError.IO_FAILURE, "could not load IPAM state of " + subnet, e.getMessage());
       }
+      reconciler.reconcile(ipam, "start");
     }
     return ipam;
   }
