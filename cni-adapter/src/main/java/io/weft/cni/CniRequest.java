@@ -10,7 +10,8 @@ import java.util.Map;
  * The body of {@code POST /v1/cni}: one CNI invocation, already validated by the plugin, as the agent needs
  * it. The same class encodes (plugin) and decodes (agent) it, so the two cannot drift apart.
  *
- * @param prevIps          the addresses of {@code prevResult} (CHECK compares them with the allocation)
+ * @param prevIps          the addresses of {@code prevResult} (CHECK compares them with the allocation; DEL
+ *                         frees one whose allocation record is unreadable)
  * @param validAttachments GC only: attachments whose resources stay; null for other verbs
  * @param mac              ADD and CHECK: the container interface's MAC address (lower-case colon form), or
  *                         null to keep the one the kernel chose

@@ -89,7 +89,8 @@ final class AllocationStore {
         try {
           allocations.add(read(f, address));
         } catch (IOException | RuntimeException e) {
-          String problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+          // Jackson's messages go on with a source location on a second line: the first says what is wrong.
+          String problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
           log.warn("IPAM: allocation file {} is unreadable ({}); {} stays reserved, owner unknown, until a DEL names it"
               + " or no pod on this node can hold it", f, problem, name);
           unknown.add(new UnknownOwner(address, "unreadable allocation file " + f + ": " + problem));
