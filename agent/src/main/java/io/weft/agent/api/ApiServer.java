@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -271,6 +272,28 @@ public final class ApiServer implements AutoCloseable {
       super(limit);
       this.limit = limit;
       this.json = json;
+    }
+
+    /**
+     * A request that announces an oversized body and waits for {@code 100 Continue} gets the same JSON
+     * 413 as any other, instead of Netty's empty one; the body is then not sent at all.
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+      Object answer = super.newContinueResponse(start, maxContentLength, pipeline);
+      if (answer instanceof FullHttpResponse r && r.status().code() == 413) {
+        r.release();
+        FullHttpResponse refused = error(json, 413, "request body larger than " + limit + " bytes");
+        refused.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return refused;
+      }
+      return answer;
+    }
+
+    /** After a refused {@code 100-continue} the client sends no body: closing at once loses nothing. */
+    @Override
+    protected boolean closeAfterContinueResponse(Object answer) {
+      return answer instanceof FullHttpResponse r && r.status().code() == 413;
     }
 
     /** Set once a 413 is sent: the rest of that body is read and dropped, then the connection closes. */

@@ -108,6 +108,12 @@ class ApiServerTest {
           + " bytes\"}"), answer);
       assertTrue(ms < 1500, "answered and ended in " + ms + " ms, not after the drain limit");
       assertEquals(200, new AgentClient(5000).post(socket, "/v1/echo", "x").status(), "the server still serves");
+
+      String expecting = UnixHttp.exchange(socket, "POST /v1/echo HTTP/1.1\r\nHost: weft\r\nExpect: 100-continue\r\n"
+          + "Content-Length: 99999999999\r\nConnection: close\r\n\r\n");
+      assertTrue(expecting.startsWith("HTTP/1.1 413 "), expecting);
+      assertTrue(expecting.endsWith("{\"error\":\"request body larger than " + ApiServer.DEFAULT_MAX_REQUEST_BYTES
+          + " bytes\"}"), expecting);
     }
   }
 
