@@ -50,7 +50,8 @@ public final class Agent implements AutoCloseable {
   private final Consumer<Throwable> onFatal;
   private Mesh mesh;
   private Converger converger;
-  private CniEndpoint cni;
+  /** Set once the CNI endpoint exists (after the join is sent); read by the join's callback. */
+  private volatile CniEndpoint cni;
 
   private Agent(Consumer<Throwable> onFatal) {
     this.onFatal = onFatal;
@@ -165,6 +166,12 @@ public final class Agent implements AutoCloseable {
         log.info("joined the mesh as {} with pod subnet {} ({})", self.name(), self.podSubnet(),
             self.subnetSource().name().toLowerCase(java.util.Locale.ROOT));
         converger.requestReconcile("joined");
+        // The subnet is known now: check the IPAM against the kernel at once (lost DELs, half-done ADDs)
+        // rather than at the first periodic pass. A join faster than the endpoint's creation is left to that pass.
+        CniEndpoint endpoint = cni;
+        if (endpoint != null) {
+          endpoint.reconcileIpam();
+        }
       }
     });
 

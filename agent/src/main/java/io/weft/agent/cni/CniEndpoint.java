@@ -10,7 +10,7 @@ import io.weft.agent.ipam.Ipam;
 import io.weft.agent.ipam.IpamException;
 import io.weft.agent.ipam.IpamHealth;
 import io.weft.agent.ipam.IpamReconciler;
-import io.weft.agent.ipam.UnknownOwner;
+import io.weft.agent.ipam.IpamView;
 import io.weft.cni.CniCommand;
 import io.weft.cni.CniError;
 import io.weft.cni.CniReply;
@@ -41,9 +41,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -192,46 +190,11 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
     });
   }
 
-  /**
-   * {@code GET /v1/ipam}: {@code {"subnet": "10.244.1.0/24" | null, "lastReconcile", "allocations": [...],
-   * "unknownOwner": [...], "releasedByReconcile": [...]}}.
-   */
+  /** {@code GET /v1/ipam}: see {@link IpamView}. */
   public ApiHandler ipamHandler() {
     return request -> {
-      Map<String, Object> body = new LinkedHashMap<>();
-      Optional<Cidr> subnet = podSubnet.get();
-      body.put("subnet", subnet.map(Cidr::toString).orElse(null));
-      body.put("lastReconcile", ipamHealth.lastReconcile().map(Object::toString).orElse(null));
-      List<Map<String, Object>> list = new ArrayList<>();
-      for (Allocation a : allocations()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("address", a.address().getHostAddress());
-        m.put("containerId", a.containerId());
-        m.put("ifname", a.ifname());
-        m.put("pod", a.pod());
-        m.put("netns", a.netns());
-        m.put("hostInterface", hostInterfaceName(a.containerId(), a.ifname()));
-        m.put("since", a.since().toString());
-        list.add(m);
-      }
-      body.put("allocations", list);
-      body.put("unknownOwner", ipamHealth.unknownOwners().stream().map(u -> {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("address", u.address().getHostAddress());
-        m.put("problem", u.problem());
-        return m;
-      }).toList());
-      body.put("releasedByReconcile", ipamHealth.released().stream().map(x -> {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("address", x.address().getHostAddress());
-        m.put("containerId", x.attachment().containerId());
-        m.put("ifname", x.attachment().ifname());
-        m.put("pod", x.pod());
-        m.put("at", x.at().toString());
-        m.put("why", x.why());
-        return m;
-      }).toList());
-      return ApiResponse.json(200, json.writeValueAsString(body));
+      String subnet = podSubnet.get().map(Cidr::toString).orElse(null);
+      return ApiResponse.json(200, json.writeValueAsString(IpamView.of(subnet, allocations(), ipamHealth)));
     };
   }
 
@@ -399,7 +362,7 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
     }
     Optional<Allocation> released = ipam.get().release(key);
     if (released.isEmpty()) {
-      releaseUnknownNamedBy(r, ipam.get());
+      reconciler.releaseNamedByDel(ipam.get(), key, r.prevIps());
     }
     // Safe to answer before the veth is gone: this thread runs every verb, and ADD and GC first finish the
     // queued deletes, so no later ADD (which might get this address again) runs beside the old veth; the
@@ -470,30 +433,6 @@ public final class CniEndpoint implements ApiHandler, AutoCloseable {
       }
     }
     reconciler.reconcile(ipam, "gc");
-  }
-
-  /**
-   * A DEL of an attachment without a readable allocation frees the address its prevResult names when that
-   * address is reserved with an unreadable record: the runtime has just said whose it was.
-   */
-  private void releaseUnknownNamedBy(CniRequest r, Ipam ipam) {
-    for (String prev : r.prevIps()) {
-      int slash = prev.indexOf('/');
-      InetAddress address;
-      try {
-        address = IpAddresses.parse(slash < 0 ? prev : prev.substring(0, slash));
-      } catch (IllegalArgumentException e) {
-        continue;
-      }
-      if (!ipam.subnet().contains(address)) {
-        continue;
-      }
-      Optional<UnknownOwner> freed = ipam.releaseUnknown(address);
-      if (freed.isPresent()) {
-        log.info("CNI: DEL {} released {} (its allocation record was unreadable)", key(r), address.getHostAddress());
-        ipamHealth.unknownOwnersNow(ipam.unknownOwners());
-      }
-    }
   }
 
   /** The node's Weft host veths, wherever they are attached (one detached from the bridge still holds a pod). */

@@ -1,6 +1,8 @@
 package io.weft.agent.ipam;
 
+import io.weft.core.net.IpAddresses;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.FileSystemException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -90,6 +92,27 @@ public final class IpamReconciler {
     health.reconciled(clock.instant(), released, ipam.unknownOwners(), d.unaccounted(), failures);
     if (!released.isEmpty()) {
       log.info("IPAM: reconcile ({}) released {} address(es); {} allocation(s) kept", why, released.size(), d.keep().size());
+    }
+  }
+
+  /**
+   * A DEL of an attachment that holds no readable allocation frees the addresses its {@code prevResult}
+   * names ({@code prevIps}, CIDR or plain) that are reserved with an unreadable record: the runtime has
+   * just said whose they were.
+   */
+  public void releaseNamedByDel(Ipam ipam, AttachmentKey attachment, List<String> prevIps) {
+    for (String prev : prevIps) {
+      int slash = prev.indexOf('/');
+      InetAddress address;
+      try {
+        address = IpAddresses.parse(slash < 0 ? prev : prev.substring(0, slash));
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      if (ipam.subnet().contains(address) && ipam.releaseUnknown(address).isPresent()) {
+        log.info("IPAM: DEL of {} released {} (its allocation record was unreadable)", attachment, address.getHostAddress());
+        health.unknownOwnersNow(ipam.unknownOwners());
+      }
     }
   }
 
