@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class AllocationStore {
   private static final Logger log = LoggerFactory.getLogger(AllocationStore.class);
   static final String CURSOR_FILE = "last_reserved";
+  /** Written and removed by {@link #checkWritable}; a crash may leave it behind. */
+  private static final String CHECK_FILE = "write-check";
   private static final String TMP_SUFFIX = ".tmp";
 
   private final Path dir;
@@ -72,7 +74,7 @@ final class AllocationStore {
           Files.deleteIfExists(f);
           continue;
         }
-        if (name.equals(CURSOR_FILE) || name.endsWith(".bad")) {
+        if (name.equals(CURSOR_FILE) || name.equals(CHECK_FILE) || name.endsWith(".bad")) {
           continue;
         }
         InetAddress address;
@@ -134,9 +136,8 @@ final class AllocationStore {
    * read-only or full file system, without waiting for that ADD.
    */
   void checkWritable() throws IOException {
-    String name = "write-check";
-    writeAtomically(name, "write check\n".getBytes(StandardCharsets.US_ASCII), true);
-    Files.deleteIfExists(dir.resolve(name));
+    writeAtomically(CHECK_FILE, "write check\n".getBytes(StandardCharsets.US_ASCII), true);
+    Files.deleteIfExists(dir.resolve(CHECK_FILE));
   }
 
   /** The offset of the last address handed out, or 1 (so the search starts at .2) when unknown. */
