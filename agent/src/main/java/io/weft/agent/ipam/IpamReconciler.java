@@ -16,6 +16,11 @@ import org.slf4j.LoggerFactory;
  * Keeps the IPAM true to the kernel: reads which attachments still exist, lets {@link IpamReconcile}
  * decide, releases what it says and reports to {@link IpamHealth}. Runs on the IPAM's owner thread (at
  * start, after a GC, and periodically), so it never races an ADD or a DEL.
+ *
+ * <p>Contract for callers that wire pods off the owner thread: an ADD between its allocation and its
+ * answer has no veth yet, and only its recorded namespace (which the runtime keeps while it waits) keeps
+ * it from being released. Such a caller must run the reconcile only when no ADD is half-way, or see that
+ * the agent can read the pods' namespace paths.
  */
 public final class IpamReconciler {
   private static final Logger log = LoggerFactory.getLogger(IpamReconciler.class);
