@@ -34,6 +34,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,8 @@ public final class Agent implements AutoCloseable {
   private final Consumer<Throwable> onFatal;
   private Mesh mesh;
   private Converger converger;
+  /** Set once the CNI endpoint exists (after the join is sent); read by the join's callback. */
+  private volatile CniEndpoint cni;
 
   private Agent(Consumer<Throwable> onFatal) {
     this.onFatal = onFatal;
@@ -163,20 +168,37 @@ public final class Agent implements AutoCloseable {
         log.info("joined the mesh as {} with pod subnet {} ({})", self.name(), self.podSubnet(),
             self.subnetSource().name().toLowerCase(java.util.Locale.ROOT));
         converger.requestReconcile("joined");
+        // The subnet is known now: check the IPAM against the kernel at once (lost DELs, half-done ADDs)
+        // rather than at the first periodic pass. A join faster than the endpoint's creation is left to that pass.
+        CniEndpoint endpoint = cni;
+        if (endpoint != null) {
+          endpoint.reconcileIpam();
+        }
       }
     });
 
-    CniEndpoint cni = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, config.bridge(),
+    CniEndpoint endpoint = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, config.bridge(),
         () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), () -> podMtu(config),
         config.stateDir(), Clock.systemUTC());
-    parts.add(cni::close);
+    cni = endpoint;
+    parts.add(endpoint::close);
+    metrics.watchIpam(endpoint.ipamHealth());
+    // Only a timer: the reconcile itself is queued on the IPAM's one thread.
+    ScheduledExecutorService ipamTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "weft-ipam-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    parts.add(ipamTimer::shutdownNow);
+    long every = config.resyncInterval().toMillis();
+    ipamTimer.scheduleWithFixedDelay(endpoint::reconcileIpam, every, every, TimeUnit.MILLISECONDS);
     StatusService status = new StatusService(m::snapshot, this::latest,
-        () -> Preflight.problemsNow(host, Path.of("/proc/sys")), config.clusterCidr(),
+        () -> nodeProblems(host, endpoint), config.clusterCidr(),
         config.peerGrace(), config.tunnel(), egress, System::currentTimeMillis);
     StatusApi statusApi = new StatusApi(status, this::forget, config.nodeName());
     ApiServer.Builder api = ApiServer.on(config.apiSocket())
-        .route("POST", "/v1/cni", new CniApi(new CniPlugin(cni)))
-        .route("GET", "/v1/ipam", cni.ipamHandler());
+        .route("POST", "/v1/cni", new CniApi(new CniPlugin(endpoint)))
+        .route("GET", "/v1/ipam", endpoint.ipamHandler());
     for (Map.Entry<String, ApiHandler> e : statusApi.handlers().entrySet()) {
       String[] methodPath = e.getKey().split(" ", 2);
       api.route(methodPath[0], methodPath[1], e.getValue());
@@ -213,6 +235,13 @@ public final class Agent implements AutoCloseable {
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
+  /** Host problems found now (rp_filter, ...) and the IPAM's (state dir, reconcile, unknown owners). */
+  private static List<String> nodeProblems(Preflight.Result host, CniEndpoint endpoint) {
+    List<String> out = new ArrayList<>(Preflight.problemsNow(host, Path.of("/proc/sys")));
+    out.addAll(endpoint.ipamHealth().problems());
+    return out;
+  }
+
   /** The loop's latest reading of the pod MTU, or Ethernet's less the tunnel before the first one. */
   private int podMtu(AgentConfig config) {
     int mtu = latest().podMtu();
@@ -242,6 +271,10 @@ public final class Agent implements AutoCloseable {
   }
 
   private Optional<String> notReady() {
+    Optional<String> ipam = cni == null ? Optional.empty() : cni.ipamHealth().notReady();
+    if (ipam.isPresent()) {
+      return ipam;
+    }
     if (mesh.snapshot().self() == null) {
       return Optional.of("not joined: " + mesh.snapshot().seeds().message());
     }

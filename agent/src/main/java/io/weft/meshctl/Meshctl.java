@@ -30,7 +30,7 @@ public final class Meshctl {
         meshctl status            this node, mesh size, subnet, converged or not, problems
         meshctl status peers      one row per peer: NAME NODE-IP SUBNET STATE ROUTE LAST-SEEN
         meshctl status routes     desired routes against the kernel: installed, missing, foreign, stale
-        meshctl status ipam       this node's pod address allocations
+        meshctl status ipam       this node's pod addresses: allocations, unknown owners, reconcile releases
         meshctl forget NODE       remove a node that will not come back (routes and lease, mesh-wide)
         meshctl doctor            check this node's requirements, each with a fix
 

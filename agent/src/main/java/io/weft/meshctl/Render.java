@@ -139,7 +139,7 @@ final class Render {
       t.row(columns.stream().map(c -> o.has(c) ? (o.get(c).isValueNode() ? o.get(c).asText() : JsonTrees.compact(o.get(c))) : "")
           .toArray(String[]::new));
     }
-    return t.render();
+    return title(name) + ":\n" + t.render();
   }
 
   /** {@code podSubnet} → {@code POD-SUBNET}. */

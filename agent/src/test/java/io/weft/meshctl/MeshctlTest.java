@@ -151,6 +151,21 @@ class MeshctlTest {
   }
 
   @Test
+  void ipamShowsUnknownOwnersAndWhatTheReconcileReleasedEachUnderItsTitle() {
+    agent.answer("GET /v1/ipam", 200, """
+        {"subnet":"10.244.1.0/24","lastReconcile":"2026-12-01T20:00:00Z","allocations":[],
+         "unknownOwner":[{"address":"10.244.1.7","problem":"unreadable allocation file /s/10.244.1.7: garbled"}],
+         "releasedByReconcile":[{"address":"10.244.1.9","containerId":"gone","ifname":"eth0","pod":"",
+           "at":"2026-12-01T20:00:00Z","why":"no host veth weft01234567"}]}
+        """);
+    assertEquals(0, meshctl("status", "ipam"));
+    assertTrue(out().contains("Allocations: none"), out());
+    assertTrue(out().contains("Unknown owner:\nADDRESS      PROBLEM\n10.244.1.7   unreadable allocation file"), out());
+    assertTrue(out().contains("Released by reconcile:\nADDRESS      CONTAINER-ID"), out());
+    assertTrue(out().contains("no host veth weft01234567"), out());
+  }
+
+  @Test
   void forgetPostsTheNodeAndReportsTheAgentsRefusal() {
     agent.answer("POST /v1/forget", 200, "{\"forgotten\":\"node-c\"}");
     assertEquals(0, meshctl("forget", "node-c"));

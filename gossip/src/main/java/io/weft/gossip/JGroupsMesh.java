@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -372,7 +373,7 @@ public final class JGroupsMesh implements Mesh {
       state = new MeshState(localNode.name(), config.clusterCidr(), config.subnetPrefix(),
           config.allowLoopback(), config.leaseTime(), config.timing().tombstoneTime());
       state.provisionalSelf(localNode, localNode.agentVersion());
-      lease = store.readLease().filter(l -> {
+      lease = readLeaseOrRecover(localNode).filter(l -> {
         if (!l.node().equals(localNode.name())) {
           log.warn("mesh lease in {} belongs to node {}, not {}: ignoring its subnet", config.stateDir(),
               l.node(), localNode.name());
@@ -871,6 +872,32 @@ public final class JGroupsMesh implements Mesh {
     Optional<Cidr> preferred = kept.flatMap(StateStore.Lease::subnet).or(local::rememberedSubnet);
     long claimedAt = kept.map(StateStore.Lease::claimedAtMillis).filter(c -> c > 0).orElse(now);
     requestSubnet(new AllocRequest(local.name(), preferred, claimedAt, local.subnetInUse()));
+  }
+
+  /**
+   * The lease file, or, when it cannot be read, nothing: the subnet then comes from what else records it
+   * (the pod bridge's address, the mesh's record of this node, a configured subnet) and the file is
+   * rewritten. With none of those a new subnet would be taken under pods that may still hold addresses
+   * of the old one: the start fails with the fix instead.
+   */
+  private Optional<StateStore.Lease> readLeaseOrRecover(LocalNode localNode) {
+    try {
+      return store.readLease();
+    } catch (StateStore.UnreadableLeaseException e) {
+      boolean meshCanTell = !config.seeds().isEmpty() || config.dnsQuery() != null || !store.readPeers().isEmpty();
+      if (localNode.configuredSubnet().isEmpty() && localNode.rememberedSubnet().isEmpty() && !meshCanTell) {
+        throw new IllegalStateException(e.getMessage() + "; nothing else records this node's pod subnet (no address"
+            + " on the pod bridge, no seed or remembered peer to ask): start it with --pod-subnet set to the subnet it"
+            + " had (the directory name under " + config.stateDir().resolve("ipam") + "), or remove the file to take"
+            + " a new subnet", e);
+      }
+      Path aside = store.setLeaseAside();
+      log.warn("{}; moved to {} and recovered from {}", e.getMessage(), aside,
+          localNode.configuredSubnet().map(c -> "--pod-subnet " + c)
+              .or(() -> localNode.rememberedSubnet().map(r -> "the pod bridge's address (" + r + ")"))
+              .orElse("the mesh's record of " + localNode.name()));
+      return Optional.empty();
+    }
   }
 
   private void requestSubnet(AllocRequest req) {

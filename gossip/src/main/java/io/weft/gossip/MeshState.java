@@ -296,6 +296,15 @@ final class MeshState {
         return new Reservation(request.name(), p, request.preferredClaimedAt(), until);
       }
     }
+    // A node that remembers nothing (its lease file was lost or unreadable) gets back what the mesh still
+    // records for it, with the claim's age, so its pods keep their addresses.
+    Known remembered = known.get(request.name());
+    if (preferred.isEmpty() && remembered != null) {
+      Claim c = remembered.announcement().claim();
+      if (claims.stream().noneMatch(o -> o.subnet().overlaps(c.subnet()))) {
+        return new Reservation(request.name(), c.subnet(), c.claimedAtMillis(), until);
+      }
+    }
     Cidr chosen = allocator.choose(request.name(), claims);
     return new Reservation(request.name(), chosen, now, until);
   }

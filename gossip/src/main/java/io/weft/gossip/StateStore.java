@@ -43,7 +43,17 @@ final class StateStore {
     this.dir = dir;
   }
 
-  Optional<Lease> readLease() {
+  /** The lease file exists but cannot be read (truncated, garbled): the message names it and why. */
+  static final class UnreadableLeaseException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    UnreadableLeaseException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** The lease, empty when there is no file. */
+  Optional<Lease> readLease() throws UnreadableLeaseException {
     Path file = dir.resolve(LEASE_FILE);
     try {
       JsonNode n = mapper.readTree(Files.readAllBytes(file));
@@ -55,9 +65,20 @@ final class StateStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("could not read " + file + ": " + e.getMessage()
-          + " (fix or remove the file; it only holds this node's mesh subnet lease)", e);
+      throw new UnreadableLeaseException("could not read " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Moves an unreadable lease file aside ({@code mesh-lease.json.bad}), for a person to look at; returns where. */
+  Path setLeaseAside() {
+    Path file = dir.resolve(LEASE_FILE);
+    Path aside = dir.resolve(LEASE_FILE + ".bad");
+    try {
+      Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not move " + file + " aside: " + e.getMessage(), e);
+    }
+    return aside;
   }
 
   void writeLease(Lease lease) {

@@ -103,6 +103,16 @@ class MeshStateTest {
   }
 
   @Test
+  void aNodeThatRemembersNoSubnetGetsBackTheOneTheMeshRecordsForIt() {
+    MeshState s = state();
+    s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0);
+    Wire.Reservation back = s.allocate(new Wire.AllocRequest("b", Optional.empty(), 500, false), 1000,
+        Duration.ofSeconds(60));
+    assertEquals(Cidr.parse("10.244.2.0/24"), back.subnet(), "its lease file was lost, the mesh still knows");
+    assertEquals(100, back.claimedAtMillis(), "with the age of its claim");
+  }
+
+  @Test
   void duplicatesAndRejectionsAreDerivedWithReasons() {
     MeshState s = state();
     s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 1), 0); // same MAC as self

@@ -8,9 +8,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -37,6 +39,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -262,6 +265,9 @@ public final class ApiServer implements AutoCloseable {
 
   /** The aggregator that answers an oversized request with a JSON 413 (and closes), like every other error. */
   private static final class BoundedAggregator extends HttpObjectAggregator {
+    /** Longest an oversized request's connection stays open after its 413, to read and drop its body. */
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
+
     private final ObjectMapper json;
     private final int limit;
 
@@ -271,6 +277,28 @@ public final class ApiServer implements AutoCloseable {
       this.json = json;
     }
 
+    /**
+     * A request that announces an oversized body and waits for {@code 100 Continue} gets the same JSON
+     * 413 as any other, instead of Netty's empty one; the body is then not sent at all.
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+      Object answer = super.newContinueResponse(start, maxContentLength, pipeline);
+      if (answer instanceof FullHttpResponse r && r.status().code() == 413) {
+        r.release();
+        FullHttpResponse refused = error(json, 413, "request body larger than " + limit + " bytes");
+        refused.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return refused;
+      }
+      return answer;
+    }
+
+    /** After a refused {@code 100-continue} the client sends no body: closing at once loses nothing. */
+    @Override
+    protected boolean closeAfterContinueResponse(Object answer) {
+      return answer instanceof FullHttpResponse r && r.status().code() == 413;
+    }
+
     /** Set once a 413 is sent: the rest of that body is read and dropped, then the connection closes. */
     private boolean closeWhenDrained;
 
@@ -278,9 +306,16 @@ public final class ApiServer implements AutoCloseable {
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
       FullHttpResponse r = error(json, 413, "request body larger than " + limit + " bytes");
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      ctx.writeAndFlush(r);
-      // Closing now, with the client's body still unread in our receive buffer, makes the kernel reset
-      // the connection and the client would lose the 413; the aggregator drops the rest of the body.
+      // Closing now, with the client's body still unread in our receive buffer, could reset the connection
+      // and the client would lose the 413. So: answer, shut our side (the client sees the answer end at
+      // once, even one that announced a huge Content-Length and waits before sending it), drop what still
+      // comes, and close when the body has ended or after DRAIN_LIMIT, whichever is first.
+      ctx.writeAndFlush(r).addListener(f -> {
+        if (ctx.channel() instanceof DuplexChannel duplex) {
+          duplex.shutdownOutput();
+        }
+      });
+      ctx.executor().schedule(() -> ctx.close(), DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
       closeWhenDrained = true;
     }
 

@@ -7,6 +7,9 @@ import io.weft.agent.ipam.Allocation;
 import io.weft.agent.ipam.AttachmentKey;
 import io.weft.agent.ipam.Ipam;
 import io.weft.agent.ipam.IpamException;
+import io.weft.agent.ipam.IpamHealth;
+import io.weft.agent.ipam.IpamReconciler;
+import io.weft.agent.ipam.IpamView;
 import io.weft.agent.cni.protocol.CniCommand;
 import io.weft.agent.cni.protocol.CniError;
 import io.weft.agent.cni.protocol.CniPlugin;
@@ -31,8 +34,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -74,6 +75,8 @@ import org.slf4j.LoggerFactory;
  *       for it first, so no ADD ever runs beside the old veth (see {@link #finishDeletes}).
  *   <li>CHECK: compare the attachment with what ADD made, and name every difference.
  *   <li>GC: release what belongs to attachments the runtime no longer lists.
+ *   <li>IPAM reconcile (at start, after GC, and on {@link #reconcileIpam}): release what belongs to pods
+ *       that are gone without a DEL (see {@link IpamReconciler}).
  *   <li>STATUS: ready once the node has its pod subnet and the bridge exists.
  * </ul>
  *
@@ -108,6 +111,9 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   /** Host veths of answered DELs whose kernel delete is still running, by name. */
   private final ConcurrentMap<String, PendingDelete> pendingDeletes = new ConcurrentHashMap<>();
 
+  private final IpamHealth ipamHealth;
+  private final IpamReconciler reconciler;
+
   /** A host veth being deleted and the address its pod held until the DEL. */
   private record PendingDelete(Optional<InetAddress> address, CompletableFuture<Void> done) {}
 
@@ -129,6 +135,18 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     this.podMtu = podMtu;
     this.stateDir = stateDir;
     this.clock = clock;
+    this.ipamHealth = new IpamHealth(stateDir);
+    this.reconciler = new IpamReconciler(new IpamReconciler.Kernel() {
+      @Override
+      public Set<String> hostVeths() {
+        return hostVethsOnNode();
+      }
+
+      @Override
+      public boolean netnsExists(String path) {
+        return Files.exists(Path.of(path));
+      }
+    }, ipamHealth, clock);
     this.ipamOwner = Executors.newSingleThreadExecutor(daemon("weft-cni-ipam"));
     this.deleter = Executors.newSingleThreadExecutor(daemon("weft-cni-delete"));
     for (int i = 0; i < STRIPES; i++) {
@@ -146,16 +164,26 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
 
   /** The host end of an attachment's veth: {@code weft} + 8 hex of a hash, stable across retries. */
   public static String hostInterfaceName(String containerId, String ifname) {
+    return new AttachmentKey(containerId, ifname).hostInterfaceName();
+  }
+
+  /** The IPAM's health: state directory, reconcile, unknown owners (for status, readiness, metrics). */
+  public IpamHealth ipamHealth() {
+    return ipamHealth;
+  }
+
+  /** Queues an IPAM reconcile on the IPAM thread (the periodic pass); does not wait for it. */
+  public void reconcileIpam() {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256")
-          .digest((containerId + "/" + ifname).getBytes(StandardCharsets.UTF_8));
-      StringBuilder b = new StringBuilder("weft");
-      for (int i = 0; i < 4; i++) {
-        b.append(Character.forDigit((d[i] >> 4) & 0xf, 16)).append(Character.forDigit(d[i] & 0xf, 16));
-      }
-      return b.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+      ipamOwner.execute(() -> {
+        try {
+          currentIpam().ifPresent(i -> reconciler.reconcile(i, "periodic"));
+        } catch (CniError e) {
+          // ipamFor recorded why the allocations could not be loaded
+        }
+      });
+    } catch (RejectedExecutionException shuttingDown) {
+      // the endpoint is closing
     }
   }
 
@@ -179,25 +207,11 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     });
   }
 
-  /** {@code GET /v1/ipam}: {@code {"subnet": "10.244.1.0/24" | null, "allocations": [...]}}. */
+  /** {@code GET /v1/ipam}: see {@link IpamView}. */
   public ApiHandler ipamHandler() {
     return request -> {
-      Map<String, Object> body = new LinkedHashMap<>();
-      Optional<Cidr> subnet = podSubnet.get();
-      body.put("subnet", subnet.map(Cidr::toString).orElse(null));
-      List<Map<String, Object>> list = new ArrayList<>();
-      for (Allocation a : allocations()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("address", a.address().getHostAddress());
-        m.put("containerId", a.containerId());
-        m.put("ifname", a.ifname());
-        m.put("pod", a.pod());
-        m.put("hostInterface", hostInterfaceName(a.containerId(), a.ifname()));
-        m.put("since", a.since().toString());
-        list.add(m);
-      }
-      body.put("allocations", list);
-      return ApiResponse.json(200, json.writeValueAsString(body));
+      String subnet = podSubnet.get().map(Cidr::toString).orElse(null);
+      return ApiResponse.json(200, json.writeValueAsString(IpamView.of(subnet, allocations(), ipamHealth)));
     };
   }
 
@@ -246,6 +260,11 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   // ---- the verbs, on the owner thread ----
 
   private Optional<CniResult> run(CniRequest r) {
+    boolean perAttachment = r.command() == CniCommand.ADD || r.command() == CniCommand.DEL || r.command() == CniCommand.CHECK;
+    if (perAttachment && (r.containerId() == null || r.ifname() == null)) {
+      // CniPlugin checks the environment; this holds for any caller of the endpoint.
+      throw new CniError(CniError.INVALID_ENVIRONMENT, r.command() + " needs a container ID and an interface name");
+    }
     try (Dataplane node = nodeHandles.get()) {
       return switch (r.command()) {
         case ADD -> Optional.of(add(node, r));
@@ -268,6 +287,9 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
         case VERSION -> throw new CniError(CniError.INVALID_ENVIRONMENT, "VERSION is answered by the weft executable");
       };
     } catch (IpamException e) {
+      if (e.reason() == IpamException.Reason.STORAGE) {
+        ipamHealth.storageFailed(r.command() + " of " + key(r), e.getMessage());
+      }
       int code = switch (e.reason()) {
         case EXHAUSTED -> CniError.ADDRESSES_EXHAUSTED;
         case UNAVAILABLE -> CniError.INVALID_NETWORK_CONFIG;
@@ -310,7 +332,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     // The allocation is chosen and forced to disk on the IPAM thread while this thread builds the veth
     // pair: ADD costs the longer of the two, not their sum. The pod gets its address only once the
     // allocation is durable.
-    Future<Allocation> allocating = submitToIpam(() -> ipamFor(subnet).allocate(key, podName(r), requested(r, subnet)));
+    Future<Allocation> allocating = submitToIpam(() -> ipamFor(subnet).allocate(key, podName(r), r.netns(), requested(r, subnet)));
     try {
       if (held.isEmpty()) {
         rollback.onFailure("release the address of " + key, () -> {
@@ -363,7 +385,13 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   private void del(Dataplane node, CniRequest r) {
     AttachmentKey key = key(r);
     String host = hostInterfaceName(r.containerId(), r.ifname());
-    Optional<Optional<Allocation>> outcome = onIpam(() -> currentIpam().map(i -> i.release(key)));
+    Optional<Optional<Allocation>> outcome = onIpam(() -> currentIpam().map(i -> {
+      Optional<Allocation> released = i.release(key);
+      if (released.isEmpty()) {
+        reconciler.releaseNamedByDel(i, key, r.prevIps());
+      }
+      return released;
+    }));
     if (outcome.isEmpty()) {
       deleteLink(node, host);
       throw new CniError(CniError.TRY_AGAIN_LATER, "cannot release the address of " + key + " yet",
@@ -421,6 +449,11 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   }
 
   private void gc(Dataplane node, CniRequest r) {
+    if (r.validAttachments() == null) {
+      // Read as "nothing is valid" it would tear down every pod on the node.
+      throw new CniError(CniError.INVALID_NETWORK_CONFIG, "GC needs cni.dev/valid-attachments",
+          "the runtime sent no list of valid attachments; nothing was collected");
+    }
     Cidr subnet = requireSubnet();
     // GC judges which veths are orphans: the deletes of answered DELs finish first.
     pendingDeletes.values().forEach(p -> p.done().join());
@@ -445,6 +478,23 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
         }
       }
     }
+    onIpam(() -> {
+      reconciler.reconcile(ipamFor(subnet), "gc");
+      return null;
+    });
+  }
+
+  /** The node's Weft host veths, wherever they are attached (one detached from the bridge still holds a pod). */
+  private Set<String> hostVethsOnNode() {
+    Set<String> out = new HashSet<>();
+    try (Dataplane node = nodeHandles.get()) {
+      for (Link l : node.links().list()) {
+        if (HOST_VETH.matcher(l.name()).matches()) {
+          out.add(l.name());
+        }
+      }
+    }
+    return out;
   }
 
   private void status(Dataplane node) {
@@ -579,11 +629,14 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
       try {
         ipam = Ipam.open(stateDir, subnet, clock);
       } catch (IOException e) {
+        ipamHealth.storageFailed("loading the allocations of " + subnet, IpamReconciler.reason(e));
         throw new CniError(CniError.IO_FAILURE, "could not load IPAM state of " + subnet + " from " + stateDir,
             e.getMessage());
       } catch (UncheckedIOException e) {
+        ipamHealth.storageFailed("loading the allocations of " + subnet, e.getMessage());
         throw new CniError(CniError.IO_FAILURE, "could not load IPAM state of " + subnet, e.getMessage());
       }
+      reconciler.reconcile(ipam, "start");
     }
     return ipam;
   }

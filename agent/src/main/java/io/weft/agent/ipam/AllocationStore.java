@@ -31,10 +31,15 @@ import org.slf4j.LoggerFactory;
  * any kernel change of its ADD, so a kill -9 mid-ADD leaves at most an allocation whose attachment is not
  * complete; the runtime's DEL (or a GC) releases it. Deletes are not forced: one that a crash undoes comes
  * back as such a reclaimable allocation, never as a duplicate.
+ *
+ * <p>A file that cannot be read (truncated or garbled by a disk fault or a hand edit) stays where it is and
+ * its address stays taken, owner unknown: freeing it would hand a live pod's address to the next pod.
  */
 final class AllocationStore {
   private static final Logger log = LoggerFactory.getLogger(AllocationStore.class);
   static final String CURSOR_FILE = "last_reserved";
+  /** Written and removed by {@link #checkWritable}; a crash may leave it behind. */
+  private static final String CHECK_FILE = "write-check";
   private static final String TMP_SUFFIX = ".tmp";
 
   private final Path dir;
@@ -51,40 +56,60 @@ final class AllocationStore {
     return dir;
   }
 
-  /** Every allocation on disk; leftovers of an interrupted write are removed, unreadable files set aside. */
-  List<Allocation> load() throws IOException {
-    List<Allocation> out = new ArrayList<>();
+  /** What is on disk: readable allocations, and addresses whose file cannot be read. */
+  record Loaded(List<Allocation> allocations, List<UnknownOwner> unknownOwners) {}
+
+  /**
+   * Every allocation on disk; leftovers of an interrupted write are removed. Files named like an address
+   * of the subnet whose content cannot be read are {@link UnknownOwner}s, left in place. ({@code .bad}
+   * files are what earlier versions set aside; their address may have been handed out since.)
+   */
+  Loaded load() throws IOException {
+    List<Allocation> allocations = new ArrayList<>();
+    List<UnknownOwner> unknown = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
         String name = f.getFileName().toString();
         if (name.endsWith(TMP_SUFFIX)) {
           Files.deleteIfExists(f);
-        } else if (!name.equals(CURSOR_FILE) && !name.endsWith(".bad")) {
-          try {
-            out.add(read(f));
-          } catch (IOException | RuntimeException e) {
-            Path aside = f.resolveSibling(name + ".bad");
-            log.warn("IPAM: unreadable allocation {} ({}); moved to {} and its address freed", f, e.getMessage(), aside);
-            Files.move(f, aside, StandardCopyOption.REPLACE_EXISTING);
-          }
+          continue;
+        }
+        if (name.equals(CURSOR_FILE) || name.equals(CHECK_FILE) || name.endsWith(".bad")) {
+          continue;
+        }
+        InetAddress address;
+        try {
+          address = IpAddresses.parse(name);
+        } catch (IllegalArgumentException e) {
+          log.warn("IPAM: ignoring {}: not an allocation (its name is not an address)", f);
+          continue;
+        }
+        if (!subnet.contains(address)) {
+          log.warn("IPAM: ignoring {}: {} is outside {}", f, name, subnet);
+          continue;
+        }
+        try {
+          allocations.add(read(f, address));
+        } catch (IOException | RuntimeException e) {
+          // Jackson's messages go on with a source location on a second line: the first says what is wrong.
+          String problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+          log.warn("IPAM: allocation file {} is unreadable ({}); {} stays reserved, owner unknown, until a DEL names it"
+              + " or no pod on this node can hold it", f, problem, name);
+          unknown.add(new UnknownOwner(address, "unreadable allocation file " + f + ": " + problem));
         }
       }
     }
-    return out;
+    return new Loaded(allocations, unknown);
   }
 
-  private Allocation read(Path f) throws IOException {
-    InetAddress address = IpAddresses.parse(f.getFileName().toString());
-    if (!subnet.contains(address)) {
-      throw new IOException(address.getHostAddress() + " is outside " + subnet);
-    }
+  private Allocation read(Path f, InetAddress address) throws IOException {
     JsonNode n = json.readTree(Files.readAllBytes(f));
     if (n == null || !n.path("containerId").isTextual() || !n.path("ifname").isTextual()) {
       throw new IOException("missing containerId or ifname");
     }
     Instant since = n.path("since").isTextual() ? Instant.parse(n.path("since").asText()) : Instant.EPOCH;
     return new Allocation(n.path("containerId").asText(), n.path("ifname").asText(), address,
-        n.path("pod").asText(""), since);
+        n.path("pod").asText(""), n.path("netns").asText(""), since);
   }
 
   /** Writes the allocation durably (see the class comment). */
@@ -93,12 +118,26 @@ final class AllocationStore {
     m.put("containerId", a.containerId());
     m.put("ifname", a.ifname());
     m.put("pod", a.pod());
+    m.put("netns", a.netns());
     m.put("since", a.since().toString());
     writeAtomically(a.address().getHostAddress(), json.writeValueAsBytes(m), true);
   }
 
   void delete(Allocation a) throws IOException {
-    Files.deleteIfExists(dir.resolve(a.address().getHostAddress()));
+    delete(a.address());
+  }
+
+  void delete(InetAddress address) throws IOException {
+    Files.deleteIfExists(dir.resolve(address.getHostAddress()));
+  }
+
+  /**
+   * Writes, forces and removes a small file, as {@link #save} would: fails the way the next ADD would on a
+   * read-only or full file system, without waiting for that ADD.
+   */
+  void checkWritable() throws IOException {
+    writeAtomically(CHECK_FILE, "write check\n".getBytes(StandardCharsets.US_ASCII), true);
+    Files.deleteIfExists(dir.resolve(CHECK_FILE));
   }
 
   /** The offset of the last address handed out, or 1 (so the search starts at .2) when unknown. */

@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe on purpose: one owner thread (the CNI endpoint's) calls it, so allocation needs no
  * locks and cannot race. Allocations are keyed by attachment (container ID + interface): asking again for
  * an attachment that holds an address returns that address, so a retried ADD never takes a second one.
+ *
+ * <p>Addresses whose record is unreadable ({@link UnknownOwner}) are never handed out; they are freed only
+ * by {@link #releaseUnknown} (a DEL that names the address, or a reconcile that proves no pod holds it).
  */
 public final class Ipam {
   private static final Logger log = LoggerFactory.getLogger(Ipam.class);
@@ -32,6 +35,7 @@ public final class Ipam {
   private final Clock clock;
   private final Map<AttachmentKey, Allocation> byKey = new HashMap<>();
   private final Map<Long, Allocation> byOffset = new HashMap<>();
+  private final Map<Long, UnknownOwner> unknownByOffset = new HashMap<>();
   private long cursor;
 
   private Ipam(Cidr subnet, AllocationStore store, Clock clock) {
@@ -51,7 +55,11 @@ public final class Ipam {
     }
     AllocationStore store = new AllocationStore(stateDir, subnet);
     Ipam ipam = new Ipam(subnet, store, clock);
-    for (Allocation a : store.load()) {
+    AllocationStore.Loaded loaded = store.load();
+    for (UnknownOwner u : loaded.unknownOwners()) {
+      ipam.unknownByOffset.put(subnet.offsetOf(u.address()), u);
+    }
+    for (Allocation a : loaded.allocations()) {
       long offset = subnet.offsetOf(a.address());
       Allocation sameKey = ipam.byKey.get(a.key());
       if (!AddressPool.assignable(subnet, offset) || sameKey != null) {
@@ -65,7 +73,8 @@ public final class Ipam {
       ipam.byOffset.put(offset, a);
     }
     ipam.cursor = store.loadCursor();
-    log.info("IPAM: {} allocation(s) in {} loaded from {}", ipam.byKey.size(), subnet, store.directory());
+    log.info("IPAM: {} allocation(s) in {} loaded from {}{}", ipam.byKey.size(), subnet, store.directory(),
+        ipam.unknownByOffset.isEmpty() ? "" : ", " + ipam.unknownByOffset.size() + " address(es) reserved with an unreadable record");
     return ipam;
   }
 
@@ -82,11 +91,13 @@ public final class Ipam {
    * The attachment's address: the one it already holds, else {@code requested} when given, else the next
    * free one (round-robin). Saved durably before it is returned.
    *
+   * @param pod       {@code namespace/name}, or empty
+   * @param netns     the pod's network namespace path (CNI_NETNS), kept so a reconcile can tell a live pod
    * @param requested a specific address (the {@code ips} capability), or empty
    * @throws IpamException when the subnet is full, the requested address cannot be given, or the state
    *     directory cannot be written
    */
-  public Allocation allocate(AttachmentKey key, String pod, Optional<InetAddress> requested) {
+  public Allocation allocate(AttachmentKey key, String pod, String netns, Optional<InetAddress> requested) {
     Allocation held = byKey.get(key);
     if (held != null) {
       if (requested.isPresent() && !requested.get().equals(held.address())) {
@@ -111,14 +122,21 @@ public final class Ipam {
         throw new IpamException(IpamException.Reason.UNAVAILABLE,
             "requested address " + address + " is already held by " + owner.key());
       }
+      if (unknownByOffset.containsKey(offset)) {
+        throw new IpamException(IpamException.Reason.UNAVAILABLE, "requested address " + address
+            + " is held by a pod whose allocation record is unreadable (see meshctl status ipam)");
+      }
     } else {
-      offset = AddressPool.next(subnet, cursor, byOffset.keySet());
+      Set<Long> taken = new HashSet<>(byOffset.keySet());
+      taken.addAll(unknownByOffset.keySet());
+      offset = AddressPool.next(subnet, cursor, taken);
       if (offset < 0) {
         throw new IpamException(IpamException.Reason.EXHAUSTED, "no free address left in pod subnet " + subnet
-            + " (" + byOffset.size() + " allocated)");
+            + " (" + byOffset.size() + " allocated" + (unknownByOffset.isEmpty() ? ""
+            : ", " + unknownByOffset.size() + " reserved with an unreadable record") + ")");
       }
     }
-    Allocation a = new Allocation(key.containerId(), key.ifname(), subnet.host(offset), pod, clock.instant());
+    Allocation a = new Allocation(key.containerId(), key.ifname(), subnet.host(offset), pod, netns, clock.instant());
     try {
       store.save(a);
     } catch (IOException e) {
@@ -162,6 +180,43 @@ public final class Ipam {
     byKey.remove(key);
     byOffset.remove(subnet.offsetOf(a.address()));
     return Optional.of(a);
+  }
+
+  /**
+   * Frees an address whose record was unreadable; empty when it is not one.
+   *
+   * @throws IpamException when the state directory cannot be written (the address stays reserved)
+   */
+  public Optional<UnknownOwner> releaseUnknown(InetAddress address) {
+    long offset = subnet.offsetOf(address);
+    UnknownOwner u = unknownByOffset.get(offset);
+    if (u == null) {
+      return Optional.empty();
+    }
+    try {
+      store.delete(address);
+    } catch (IOException e) {
+      throw new IpamException(IpamException.Reason.STORAGE, "could not release " + address.getHostAddress()
+          + " (unreadable record): " + e.getMessage(), e);
+    }
+    unknownByOffset.remove(offset);
+    return Optional.of(u);
+  }
+
+  /** Addresses reserved because their record is unreadable, by address. */
+  public List<UnknownOwner> unknownOwners() {
+    List<UnknownOwner> out = new ArrayList<>(unknownByOffset.values());
+    out.sort(Comparator.comparingLong(u -> subnet.offsetOf(u.address())));
+    return out;
+  }
+
+  /**
+   * Fails as the next allocation would when the state directory cannot be written (read-only, full).
+   *
+   * @throws IOException naming the file system's reason
+   */
+  public void checkStorage() throws IOException {
+    store.checkWritable();
   }
 
   /** Every allocation, by address. */

@@ -9,6 +9,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.weft.agent.converge.ReconcileObserver;
 import io.weft.agent.converge.ReconcileReport;
+import io.weft.agent.ipam.IpamHealth;
 import io.weft.core.model.PeerPath;
 import io.weft.core.model.PeerState;
 import io.weft.core.plan.RecordValidator;
@@ -141,6 +142,19 @@ public final class AgentMetrics implements ReconcileObserver {
     CounterWithCallback.builder().name("weft_mesh_malformed_messages_total")
         .help("Mesh messages dropped because they could not be decoded or did not match their sender")
         .callback(cb -> cb.call(mesh.get().counters().malformedDropped())).register(registry);
+  }
+
+  /** The IPAM's gauges and counters, read from its health when scraped (it exists once the CNI endpoint does). */
+  public void watchIpam(IpamHealth ipam) {
+    CounterWithCallback.builder().name("weft_ipam_released_by_reconcile_total")
+        .help("Pod addresses released because the pod was gone without a DEL (no host veth, namespace gone)")
+        .callback(cb -> cb.call(ipam.releasedTotal())).register(registry);
+    GaugeWithCallback.builder().name("weft_ipam_unknown_owner_addresses")
+        .help("Addresses kept reserved because their allocation record is unreadable (owner unknown)")
+        .callback(cb -> cb.call(ipam.unknownOwners().size())).register(registry);
+    GaugeWithCallback.builder().name("weft_state_dir_writable")
+        .help("1 when the state dir accepted the last write (0: every CNI ADD fails with code 5)")
+        .callback(cb -> cb.call(ipam.storageWritable() ? 1 : 0)).register(registry);
   }
 
   private static String reasonLabel(String reason) {

@@ -96,6 +96,30 @@ class ApiServerTest {
   }
 
   @Test
+  void anOversizedContentLengthIsAnsweredAtOnceWithoutItsBody() throws Exception {
+    Path socket = dir.resolve("big.sock");
+    try (ApiServer s = server(socket).start()) {
+      long start = System.nanoTime();
+      // Only the head: a client that announces 99 GB and waits for the answer before sending them.
+      String answer = UnixHttp.exchange(socket,
+          "POST /v1/echo HTTP/1.1\r\nHost: weft\r\nContent-Length: 99999999999\r\n\r\n");
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
+      assertTrue(answer.endsWith("{\"error\":\"request body larger than " + ApiServer.DEFAULT_MAX_REQUEST_BYTES
+          + " bytes\"}"), answer);
+      assertTrue(ms < 1500, "answered and ended in " + ms + " ms, not after the drain limit");
+      assertEquals(200, new UnixHttpClient(socket, 5000).post("/v1/echo", "x".getBytes(StandardCharsets.UTF_8)).status(),
+          "the server still serves");
+
+      String expecting = UnixHttp.exchange(socket, "POST /v1/echo HTTP/1.1\r\nHost: weft\r\nExpect: 100-continue\r\n"
+          + "Content-Length: 99999999999\r\nConnection: close\r\n\r\n");
+      assertTrue(expecting.startsWith("HTTP/1.1 413 "), expecting);
+      assertTrue(expecting.endsWith("{\"error\":\"request body larger than " + ApiServer.DEFAULT_MAX_REQUEST_BYTES
+          + " bytes\"}"), expecting);
+    }
+  }
+
+  @Test
   void handlersRunOffTheIoThreadSoASlowOneBlocksNoOther() throws Exception {
     Path socket = dir.resolve("s.sock");
     CountDownLatch release = new CountDownLatch(1);

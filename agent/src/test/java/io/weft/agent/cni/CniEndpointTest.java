@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.agent.ipam.Allocation;
 import io.weft.agent.ipam.AttachmentKey;
 import io.weft.agent.ipam.Ipam;
+import io.weft.agent.api.ApiRequest;
 import io.weft.agent.cni.protocol.CniCommand;
 import io.weft.agent.cni.protocol.CniError;
 import io.weft.agent.cni.protocol.CniResult;
 import io.weft.agent.cni.protocol.CniRequest;
 import io.weft.agent.cni.protocol.NetworkConfig;
+import io.weft.agent.ipam.IpamHealth;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
@@ -22,6 +24,7 @@ import io.weft.dataplane.Link;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.RouteFilter;
 import io.weft.dataplane.memory.InMemoryDataplane;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -291,16 +294,105 @@ class CniEndpointTest {
   }
 
   @Test
-  void anAddKilledAfterItsAllocationIsReclaimedByDelOrGc() throws Exception {
-    // What a kill -9 between "allocation saved" and "veth made" leaves: two allocations on disk, no links.
-    Ipam crashed = Ipam.open(tmp.resolve("state"), SUBNET, Clock.systemUTC());
-    crashed.allocate(new AttachmentKey("dead1", "eth0"), "", Optional.empty());
-    crashed.allocate(new AttachmentKey("dead2", "eth0"), "", Optional.empty());
-    assertEquals(2, endpoint.allocations().size(), "the restarted agent sees them");
-    assertNull(call(request(CniCommand.DEL, "dead1", null)));
-    CniRequest gc = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), List.of(), null);
-    assertNull(call(gc));
+  void allocationsOfPodsGoneWithoutADelAreReleasedByTheReconcileAtStart() throws Exception {
+    // What a kill -9 between "allocation saved" and "veth made" leaves, and a DEL lost while the agent
+    // was down: allocations on disk, no veths. One pod's namespace still exists (its ADD may be retried).
+    Path alive = netns("alive");
+    Ipam before = Ipam.open(tmp.resolve("state"), SUBNET, Clock.systemUTC());
+    before.allocate(new AttachmentKey("dead1", "eth0"), "default/dead1", tmp.resolve("netns/gone").toString(), Optional.empty());
+    before.allocate(new AttachmentKey("dead2", "eth0"), "", "", Optional.empty());
+    Allocation waiting = before.allocate(new AttachmentKey("alive", "eth0"), "", alive.toString(), Optional.empty());
+
+    assertEquals(List.of(waiting), endpoint.allocations(), "the first use of the IPAM reconciles it");
+    IpamHealth health = endpoint.ipamHealth();
+    assertEquals(2, health.releasedTotal());
+    assertEquals(List.of("dead2", "dead1"), health.released().stream().map(r -> r.attachment().containerId()).toList());
+    assertTrue(health.released().get(1).why().contains("namespace " + tmp.resolve("netns/gone") + " is gone"),
+        health.released().toString());
+    assertEquals(List.of(), health.problems());
+
+    // Its namespace goes too: the periodic pass releases it.
+    Files.delete(alive);
+    endpoint.reconcileIpam();
     assertEquals(List.of(), endpoint.allocations());
+    assertEquals(3, health.releasedTotal());
+    String ipam = new String(endpoint.ipamHandler().handle(new ApiRequest("GET", "/v1/ipam", Map.of(), new byte[0])).body(),
+        StandardCharsets.UTF_8);
+    assertTrue(ipam.contains("\"releasedByReconcile\":[{\"address\":\"" + waiting.address().getHostAddress() + "\""), ipam);
+  }
+
+  @Test
+  void anUnreadableRecordOfALivePodKeepsItsAddressUntilItsDelNamesIt() throws Exception {
+    Path ns = netns("p1");
+    Map<String, Object> added = call(request(CniCommand.ADD, "c1", ns));
+    String address = "10.244.5.2";
+    assertEquals(List.of(Map.of("address", address + "/24", "gateway", "10.244.5.1", "interface", 2L)), added.get("ips"));
+    endpoint.close();
+    Files.writeString(tmp.resolve("state/ipam/10.244.5.0_24/" + address), "{\"containerId\":\"c1\",\"ifn");
+    endpoint = new CniEndpoint(() -> node, this::pod, "v-net-0", subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+
+    assertEquals(List.of(), endpoint.allocations());
+    IpamHealth health = endpoint.ipamHealth();
+    assertEquals(List.of(address), health.unknownOwners().stream().map(u -> u.address().getHostAddress()).toList());
+    assertEquals(Set.of(CniEndpoint.hostInterfaceName("c1", "eth0")), health.unaccountedVeths());
+    assertTrue(health.problems().get(0).startsWith("IPAM: 1 address(es) reserved with an unreadable allocation record (10.244.5.2)"),
+        health.problems().toString());
+    // The veth is there and unaccounted: the next pod gets another address, also after a reconcile.
+    endpoint.reconcileIpam();
+    assertEquals("10.244.5.3/24", ((Map<?, ?>) ((List<?>) call(request(CniCommand.ADD, "c2", netns("p2"))).get("ips")).get(0)).get("address"));
+
+    // The runtime's DEL of the pod names the address in its prevResult.
+    CniRequest del = new CniRequest(CniCommand.DEL, "1.0.0", "weft", "c1", ns.toString(), "eth0", Map.of(), 1500,
+        List.of(), List.of(address + "/24"), null, null);
+    assertNull(call(del));
+    assertEquals(List.of(), health.unknownOwners());
+    assertFalse(Files.exists(tmp.resolve("state/ipam/10.244.5.0_24/" + address)));
+  }
+
+  @Test
+  void anUnreadableRecordIsFreedOnceEveryVethOnTheNodeIsAccountedFor() throws Exception {
+    call(request(CniCommand.ADD, "c1", netns("p1")));
+    call(request(CniCommand.ADD, "c2", netns("p2")));
+    endpoint.close();
+    Files.writeString(tmp.resolve("state/ipam/10.244.5.0_24/10.244.5.2"), "garbage");
+    endpoint = new CniEndpoint(() -> node, this::pod, "v-net-0", subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    assertEquals(1, endpoint.allocations().size());
+    assertEquals(1, endpoint.ipamHealth().unknownOwners().size());
+
+    // The pod went away without a DEL (its veth went with its namespace).
+    node.links().delete(CniEndpoint.hostInterfaceName("c1", "eth0"));
+    endpoint.reconcileIpam();
+    assertEquals(1, endpoint.allocations().size(), "c2 is untouched");
+    assertEquals(List.of(), endpoint.ipamHealth().unknownOwners());
+    assertEquals("10.244.5.2", endpoint.ipamHealth().released().get(0).address().getHostAddress());
+  }
+
+  @Test
+  void aGcWithoutValidAttachmentsIsRefusedAndCollectsNothing() throws Exception {
+    call(request(CniCommand.ADD, "c1", netns("p1")));
+    CniRequest gc = new CniRequest(CniCommand.GC, "1.1.0", "weft", null, null, null, Map.of(), 1500, List.of(), List.of(), null, null);
+    CniError e = callFails(gc);
+    assertEquals(CniError.INVALID_NETWORK_CONFIG, e.code());
+    assertTrue(e.getMessage().startsWith("GC needs cni.dev/valid-attachments"), e.getMessage());
+    assertEquals(1, endpoint.allocations().size());
+  }
+
+  @Test
+  void aStateDirThatCannotBeWrittenFailsAddWithCode5AndIsAProblemUntilItIsWritable() throws Exception {
+    call(request(CniCommand.ADD, "c1", netns("p1")));
+    Path dir = tmp.resolve("state/ipam/10.244.5.0_24");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+    try {
+      org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(dir), "root writes anywhere: the lab IT covers it");
+      CniError e = callFails(request(CniCommand.ADD, "c2", netns("p2")));
+      assertEquals(CniError.IO_FAILURE, e.code());
+      assertTrue(endpoint.ipamHealth().notReady().orElseThrow().contains("every CNI ADD fails with code 5"));
+    } finally {
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    endpoint.reconcileIpam();
+    endpoint.allocations();
+    assertEquals(Optional.empty(), endpoint.ipamHealth().notReady());
   }
 
   @Test

@@ -88,6 +88,10 @@ public final class CniPlugin {
       }
       prevIps = ResultShaper.addresses(config.prevResult());
     }
+    if (env.command() == CniCommand.DEL && config.prevResult() != null) {
+      // Names the address of an attachment whose allocation record the agent could not read.
+      prevIps = ResultShaper.addresses(config.prevResult());
+    }
     if (env.command() == CniCommand.GC && config.validAttachments() == null) {
       throw new CniError(CniError.INVALID_NETWORK_CONFIG, "missing " + NetworkConfig.VALID_ATTACHMENTS,
           "GC releases every attachment not in that list, so it must be given (it may be empty)");

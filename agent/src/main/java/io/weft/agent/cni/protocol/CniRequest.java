@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * One CNI invocation, validated, as the endpoint needs it.
  *
- * @param prevIps          the addresses of {@code prevResult} (CHECK compares them with the allocation)
+ * @param prevIps          the addresses of {@code prevResult} (CHECK compares them with the allocation; DEL
+ *                         frees one whose allocation record is unreadable)
  * @param validAttachments GC only: attachments whose resources stay; null for other verbs
  * @param mac              ADD and CHECK: the container interface's MAC address (lower-case colon form), or
  *                         null to keep the one the kernel chose

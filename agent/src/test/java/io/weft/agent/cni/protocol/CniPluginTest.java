@@ -84,6 +84,9 @@ class CniPluginTest {
     String prev = ",\"prevResult\":" + Json.write(ResultShaper.shape(ResultShaperTest.RESULT.toJson(), "1.0.0", null));
     assertEquals(new CniPlugin.Outcome(0, ""), plugin.run(CniEnvironmentTest.env("CHECK"), config("1.0.0", prev)));
     assertEquals(List.of("10.244.1.2/24"), sent.get(1).prevIps());
+    assertEquals(List.of(), sent.get(0).prevIps(), "a DEL without prevResult names no address");
+    assertEquals(new CniPlugin.Outcome(0, ""), plugin.run(CniEnvironmentTest.env("DEL"), config("1.0.0", prev)));
+    assertEquals(List.of("10.244.1.2/24"), sent.get(2).prevIps(), "a DEL passes its prevResult's addresses on");
   }
 
   @Test
