@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +54,16 @@ public final class Podman {
   /** Writes podman's configuration for {@code node} under {@code dir} and starts the node's mount namespace. */
   static Podman start(LabNode node, Path dir, Path rootfs, WeftDist dist, Topology topology, Teardown teardown) {
     try {
-      for (String sub : List.of("netns", "net.d", "tmp", "runc", "varlib/upper", "varlib/work")) {
+      for (String sub : List.of("netns", "net.d", "tmp", "varlib/upper", "varlib/work")) {
         Files.createDirectories(dir.resolve(sub));
       }
+      // runc with its state here, for every podman process: podman's --runtime-flag does not reach the
+      // cleanup process conmon starts when a container exits, which would use the host's /run/runc.
+      Path runc = dir.resolve("runc");
+      Files.writeString(runc, "#!/bin/sh\nexec runc --root '" + dir.resolve("runc-state") + "' \"$@\"\n");
+      Files.setPosixFilePermissions(runc, PosixFilePermissions.fromString("rwxr-xr-x"));
       Files.writeString(dir.resolve("net.d/10-weft.conflist"), weftConflist(node.socket()));
-      Files.writeString(dir.resolve("containers.conf"), containersConf(dir, dist));
+      Files.writeString(dir.resolve("containers.conf"), containersConf(dir, runc, dist));
       Files.writeString(dir.resolve("storage.conf"), "[storage]\n"
           // Containers run from a directory: no image layers to stack, so no overlay mounts either.
           + "driver = \"vfs\"\n"
@@ -110,7 +116,7 @@ public final class Podman {
         + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}]}\n";
   }
 
-  private static String containersConf(Path dir, WeftDist dist) {
+  private static String containersConf(Path dir, Path runc, WeftDist dist) {
     return "[containers]\n"
         // The sandbox the lab runs in cannot raise rlimits: podman's default ulimits fail every start.
         + "default_ulimits = []\n"
@@ -124,7 +130,7 @@ public final class Podman {
         + "default_network = \"weft\"\n"
         + "[engine]\n"
         // runc, not crun: crun refuses this machine's hybrid cgroup layout (v1 controllers and a v2 mount).
-        + "runtime = \"runc\"\n"
+        + "runtime = \"" + runc + "\"\n"
         + "cgroup_manager = \"cgroupfs\"\n"
         + "tmp_dir = \"" + dir.resolve("tmp") + "\"\n"
         + "events_logger = \"none\"\n";
@@ -165,6 +171,11 @@ public final class Podman {
     return dir.resolve("netns");
   }
 
+  /** runc's state: a directory per container while it exists. */
+  public Path runtimeStateDir() {
+    return dir.resolve("runc-state");
+  }
+
   /** The argv that runs {@code command} in this node's network and mount namespaces, where podman runs. */
   public List<String> exec(List<String> command) {
     if (!holder.isAlive()) {
@@ -178,7 +189,7 @@ public final class Podman {
 
   /** {@code podman ARGS} on this node. */
   public Command.Result podman(String... args) {
-    List<String> command = new ArrayList<>(List.of("podman", "--runtime-flag", "root=" + dir.resolve("runc")));
+    List<String> command = new ArrayList<>(List.of("podman"));
     command.addAll(List.of(args));
     return Command.of(exec(command))
         .withEnv(Map.of("CONTAINERS_CONF", dir.resolve("containers.conf").toString(),

@@ -145,7 +145,7 @@ class PodmanIT {
 
   @Test
   @Order(4)
-  void twentyStartStopCyclesLeaveNoAllocationVethNamespaceOrCniCacheBehind() throws IOException {
+  void twentyStartStopCyclesLeaveNoAllocationVethNamespaceCniCacheOrRuncStateBehind() throws IOException {
     LabNode node = lab.node(1);
     Podman podman = node.podman();
     List<String> vethsBefore = NodeState.podVeths(node);
@@ -166,6 +166,7 @@ class PodmanIT {
     assertEquals(vethsBefore, NodeState.podVeths(node));
     assertEquals(List.of(), entries(podman.netnsDir()), "podman's network namespaces");
     assertEquals(List.of(), entries(podman.cniCache().resolve("results")), "libcni's cache");
+    assertEquals(List.of(), entries(podman.runtimeStateDir()), "runc's state");
   }
 
   private static List<String> entries(Path dir) throws IOException {
