@@ -109,6 +109,14 @@ public final class LabNode {
     return podman;
   }
 
+  /** Ends podman's mount namespace (the lab's teardown removes the containers through their cgroups). */
+  synchronized void stopPodman() {
+    if (podman != null) {
+      podman.stop();
+      podman = null;
+    }
+  }
+
   /** The node's podman; {@link #startPodman} first. */
   public synchronized Podman podman() {
     if (podman == null) {
@@ -235,6 +243,7 @@ public final class LabNode {
         name(),
         dist.agent().toString()));
     command.addAll(agentArgs);
+    // On a podman node the agent starts in podman's mount namespace, so that its own sees podman's netns mounts.
     List<String> argv = podman != null ? podman.exec(command) : Ip.exec(name(), command);
     try {
       Files.writeString(

@@ -216,6 +216,11 @@ public final class Podman {
         .check().stdout().strip();
   }
 
+  /** Kills the process holding the mount namespace; the namespace goes with its last process. */
+  void stop() {
+    holder.destroyForcibly();
+  }
+
   @Override
   public String toString() {
     return "podman on " + node.name();

@@ -2,6 +2,7 @@ package io.weft.lab;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,14 +108,14 @@ class PodmanIT {
     assertTrue(NodeState.podVeths(node).contains(veth), veth + " on " + node);
     podman.podman("stop", "-t", "0", stopped).check();
     assertNull(NodeState.addressOf(node, stopped), "address released at stop");
-    assertTrue(!NodeState.podVeths(node).contains(veth), veth + " gone at stop");
+    assertFalse(NodeState.podVeths(node).contains(veth), veth + " gone at stop");
     podman.podman("rm", stopped).check();
 
     String removed = start(podman, List.of(), SLEEP);
     String veth2 = hostInterface(node, removed);
     podman.podman("rm", "-f", "-t", "0", removed).check();
     assertNull(NodeState.addressOf(node, removed), "address released at rm -f");
-    assertTrue(!NodeState.podVeths(node).contains(veth2), veth2 + " gone at rm -f");
+    assertFalse(NodeState.podVeths(node).contains(veth2), veth2 + " gone at rm -f");
   }
 
   private static String hostInterface(LabNode node, String containerId) {
@@ -140,7 +141,7 @@ class PodmanIT {
       podman.podman("rm", "-f", "-t", "0", web);
     }
     List<String> rules = List.of("iptables-save", "-t", "nat");
-    assertTrue(!Command.of(node.exec(rules)).run().check().stdout().contains(web), "portmap's rules removed with the container");
+    assertFalse(Command.of(node.exec(rules)).run().check().stdout().contains(web), "portmap's rules removed with the container");
   }
 
   @Test
