@@ -3,6 +3,7 @@ package io.weft.lab;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,6 +117,19 @@ class PodmanIT {
     podman.podman("rm", "-f", "-t", "0", removed).check();
     assertNull(NodeState.addressOf(node, removed), "address released at rm -f");
     assertFalse(NodeState.podVeths(node).contains(veth2), veth2 + " gone at rm -f");
+  }
+
+  @Test
+  @Order(2)
+  void aContainerThatExitsByItselfReleasesItsAddress() {
+    // No podman command is running then: conmon's cleanup process alone tears the network down.
+    LabNode node = lab.node(1);
+    Podman podman = node.podman();
+    String id = start(podman, List.of(), List.of("sleep", "1"));
+    assertNotNull(NodeState.addressOf(node, id), "allocated at start");
+    await().atMost(Bounds.TRAFFIC).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertNull(NodeState.addressOf(node, id), "address released when the container exited"));
+    podman.podman("rm", id).check();
   }
 
   private static String hostInterface(LabNode node, String containerId) {
