@@ -118,9 +118,10 @@ public final class Podman {
 
   private static String containersConf(Path dir, Path runc, WeftDist dist) {
     return "[containers]\n"
-        // The sandbox the lab runs in cannot raise rlimits: podman's default ulimits fail every start.
+        // The sandbox this machine runs in cannot raise rlimits: podman's default ulimits fail every start.
         + "default_ulimits = []\n"
-        // Only the containers get cgroups (under the lab's parent); conmon stays in the caller's.
+        // Only the containers get cgroups, under the lab's parent; conmon's would be /libpod_parent/conmon,
+        // outside it, and stays in the caller's instead.
         + "cgroups = \"no-conmon\"\n"
         + "[network]\n"
         + "network_backend = \"cni\"\n"
@@ -129,14 +130,15 @@ public final class Podman {
         + "network_config_dir = \"" + dir.resolve("net.d") + "\"\n"
         + "default_network = \"weft\"\n"
         + "[engine]\n"
-        // runc, not crun: crun refuses this machine's hybrid cgroup layout (v1 controllers and a v2 mount).
+        // runc, not crun (which podman prefers where both are installed): crun refused this machine's hybrid
+        // cgroup layout (v1 controllers and a v2 mount) when issue #16 was measured.
         + "runtime = \"" + runc + "\"\n"
         + "cgroup_manager = \"cgroupfs\"\n"
         + "tmp_dir = \"" + dir.resolve("tmp") + "\"\n"
         + "events_logger = \"none\"\n";
   }
 
-  /** A directory with busybox and a link per applet, unless it is there already (one per lab, read-only use). */
+  /** A directory with busybox and a link per applet, unless it is there already (one per lab, for every container). */
   private static synchronized void makeRootfs(Path rootfs) throws IOException {
     if (Files.exists(rootfs.resolve("bin/busybox"))) {
       return;
