@@ -61,8 +61,11 @@ class PodmanIT {
     return podman.run(options, command.toArray(String[]::new)).check().stdout().strip();
   }
 
-  private static boolean ping(Podman podman, String container, String ip) {
-    return podman.podman("exec", container, "ping", "-c", "1", "-W", "1", ip).ok();
+  /** One ping from a container to {@code ip}. */
+  private record Ping(Podman podman, String container, String ip) {
+    boolean answered() {
+      return podman.podman("exec", container, "ping", "-c", "1", "-W", "1", ip).ok();
+    }
   }
 
   @Test
@@ -75,15 +78,15 @@ class PodmanIT {
     try {
       String ip1 = p1.ip(c1, "weft");
       String ip2 = p2.ip(c2, "weft");
-      assertEquals(ip1, NodeState.addressOf(lab.node(1), c1), "the agent's IPAM names the container");
-      assertTrue(lab.node(2).subnet().orElseThrow().startsWith(ip2.substring(0, ip2.lastIndexOf('.') + 1)), ip2);
+      assertEquals(ip1, NodeState.addressOf(lab.node(1), c1), "n1's IPAM names the container");
+      assertEquals(ip2, NodeState.addressOf(lab.node(2), c2), "n2's IPAM names the container");
+      List<Ping> pings = List.of(new Ping(p1, c1, ip2), new Ping(p1, c1, pod.ip()), new Ping(p2, c2, ip1),
+          new Ping(p2, c2, pod.ip()));
       await().atMost(Bounds.TRAFFIC).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
         List<String> bad = new ArrayList<>();
-        for (String[] pair : List.of(new String[] {"c1", ip2}, new String[] {"c1", pod.ip()},
-            new String[] {"c2", ip1}, new String[] {"c2", pod.ip()})) {
-          boolean fromC1 = pair[0].equals("c1");
-          if (!ping(fromC1 ? p1 : p2, fromC1 ? c1 : c2, pair[1])) {
-            bad.add(pair[0] + " -> " + pair[1]);
+        for (Ping ping : pings) {
+          if (!ping.answered()) {
+            bad.add(ping.podman().node() + " container " + ping.container() + " -> " + ping.ip());
           }
         }
         for (String ip : List.of(ip1, ip2)) {
@@ -120,7 +123,7 @@ class PodmanIT {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void aContainerThatExitsByItselfReleasesItsAddress() {
     // No podman command is running then: conmon's cleanup process alone tears the network down.
     LabNode node = lab.node(1);
@@ -139,7 +142,7 @@ class PodmanIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void portmapChainedAfterWeftServesFromTheNodeIp() {
     LabNode node = lab.node(1);
     Podman podman = node.podman();
@@ -159,7 +162,7 @@ class PodmanIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void twentyStartStopCyclesLeaveNoAllocationVethNamespaceCniCacheOrRuncStateBehind() throws IOException {
     LabNode node = lab.node(1);
     Podman podman = node.podman();
@@ -194,8 +197,9 @@ class PodmanIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void runWithIpGetsExactlyThatAddress() {
+    // podman 4.3 sends it as CNI_ARGS IP=... only (seen with a plugin that logs its input: no runtimeConfig.ips).
     LabNode node = lab.node(1);
     Podman podman = node.podman();
     String subnet = node.subnet().orElseThrow();
