@@ -118,7 +118,8 @@ public final class Podman {
 
   private static String containersConf(Path dir, Path runc, WeftDist dist) {
     return "[containers]\n"
-        // The sandbox this machine runs in cannot raise rlimits: podman's default ulimits fail every start.
+        // podman's default nofile ulimit is above what this machine's sandbox may raise: runc fails every
+        // start with "error setting rlimit type 7: operation not permitted".
         + "default_ulimits = []\n"
         // Only the containers get cgroups, under the lab's parent; conmon's would be /libpod_parent/conmon,
         // outside it, and stays in the caller's instead.
