@@ -4,7 +4,8 @@
 # Usage: sudo lab/bench.sh [--max-nodes N]   (lab join convergence at N=3 and at N, dead-seed join,
 #        restart with a dead remembered peer, RSS/idle CPU, meshctl at N, cold mesh of N; kill -9 and SIGSTOP
 #        in fresh 3-node labs; the Calico side-by-side and issue #5 goal tables; default N 6; the data paths:
-#        direct and VXLAN against hand-made twins, masquerade against one MASQUERADE rule, needs iperf3)
+#        direct and VXLAN against hand-made twins, masquerade against one MASQUERADE rule, needs iperf3;
+#        podman run -d with Weft, bridge+host-local and no network, needs podman, runc and busybox-static)
 #        BENCH_GOSSIP_ARGS="10 100" sudo -E lab/bench.sh   (gossip simulation sizes; default "10 100 300", ~5 min with the
 #        stock-JGroups reference at N <= 100; the whole run takes ~15 min)
 #        LAB_PREFIX=wlb2- sudo -E lab/bench.sh   (namespaces named wlb2-*, so it can run beside another lab)
@@ -59,6 +60,10 @@ bench gossip-join "mvn -B -q -Dstyle.color=never -pl gossip test-compile exec:ja
 bench cni "java -cp agent/target/test-classes:agent/target/classes:<agent classpath> io.weft.agent.cni.CniBenchmark 100 10" \
   sh -c "cd '$root/agent' && mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile='$work/agent-cp.txt' >/dev/null \
     && '$lab_java' -cp \"target/test-classes:target/classes:\$(cat '$work/agent-cp.txt')\" io.weft.agent.cni.CniBenchmark 100 10 | grep -v -e DEBUG -e INFO"
+bench podman "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.PodmanBench (needs podman, runc, busybox-static)" \
+  "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN -Dlab.prefix="${LAB_PREFIX:-wlab-}" \
+  -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \
+  -cp "$lab_cp" io.weft.lab.PodmanBench
 bench lab-convergence "java -cp lab/target/classes:lab/target/lib/* io.weft.lab.ConvergenceBench --max-nodes $max_nodes" \
   "$lab_java" -XX:+UseSerialGC -Xmx128m -Dlab.log.level=WARN -Dlab.prefix="${LAB_PREFIX:-wlab-}" \
   -Dweft.home="$root/agent/target/weft" -Dlab.logs="$root/lab/target/lab-logs" \

@@ -247,6 +247,8 @@ public final class Lab implements AutoCloseable {
    */
   public void removeNode(LabNode node) {
     node.killAgent();
+    // Its holder would keep the node's namespace alive after its name is gone, out of the cleaner's sight.
+    node.stopPodman();
     node.forgetPods();
     for (String netns : Ip.netnsList()) {
       if (netns.startsWith(node.name() + "-")) {

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes a lab by its prefix: kills every process living in one of its namespaces (agents,
- * echoes, pings — found with {@code ip netns pids}), deletes the namespaces (which takes their
- * links and routes with them) and the run folder. Used at the end of every lab and, at the start
+ * echoes, pings — found with {@code ip netns pids}) or in its containers' cgroups ({@link Podman}'s
+ * containers live in network namespaces of podman's own), removes those cgroups, deletes the
+ * namespaces (which takes their links and routes with them) and the run folder. Used at the end of every lab and, at the start
  * of the next one, to clear what a crashed run left.
  */
 public final class LabCleaner {
@@ -39,6 +40,16 @@ public final class LabCleaner {
         });
       }
     }
+    List<Path> cgroups = containerCgroups(topology);
+    for (Path cgroup : cgroups) {
+      for (long pid : cgroupPids(cgroup)) {
+        ProcessHandle.of(pid).ifPresent(process -> {
+          log.info("killing pid {} ({}) left in container cgroup {}", pid, process.info().command().orElse("?"), cgroup);
+          process.destroyForcibly();
+          dying.add(process);
+        });
+      }
+    }
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     for (ProcessHandle process : dying) {
       try {
@@ -50,12 +61,60 @@ public final class LabCleaner {
         throw new LabException("interrupted while killing lab processes", e);
       }
     }
+    for (Path cgroup : cgroups) {
+      deleteCgroup(cgroup);
+    }
     // Pods before nodes before the LAN: a veth dies with either end, order only keeps errors quiet.
     owned.stream()
         .sorted(Comparator.comparingInt(String::length).reversed())
         .forEach(Ip::netnsDel);
     deleteTree(runRoot);
     return owned;
+  }
+
+  /**
+   * The lab's container cgroup parent under every hierarchy that has it: one on cgroup v2, one per
+   * controller on v1 (runc makes the container's cgroup in each).
+   */
+  private static List<Path> containerCgroups(Topology topology) {
+    Path root = Path.of("/sys/fs/cgroup");
+    List<Path> found = new ArrayList<>();
+    if (Files.isDirectory(root.resolve(topology.containerCgroup()))) {
+      found.add(root.resolve(topology.containerCgroup()));
+    }
+    try (Stream<Path> hierarchies = Files.list(root)) {
+      hierarchies.map(h -> h.resolve(topology.containerCgroup())).filter(Files::isDirectory).forEach(found::add);
+    } catch (IOException e) {
+      // No cgroup file system: no containers either.
+    }
+    return found;
+  }
+
+  private static List<Long> cgroupPids(Path cgroup) {
+    List<Long> pids = new ArrayList<>();
+    try (Stream<Path> dirs = Files.walk(cgroup)) {
+      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+        for (String line : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+          if (!line.isBlank()) {
+            pids.add(Long.parseLong(line.strip()));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new LabException("could not read the processes of cgroup " + cgroup + ": " + e.getMessage(), e);
+    }
+    return pids;
+  }
+
+  /** A cgroup goes with rmdir on each directory, innermost first (its files are the kernel's, not removable). */
+  private static void deleteCgroup(Path cgroup) {
+    try (Stream<Path> dirs = Files.walk(cgroup)) {
+      for (Path dir : dirs.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(dir);
+      }
+    } catch (IOException e) {
+      throw new LabException("could not remove cgroup " + cgroup + ": " + e.getMessage(), e);
+    }
   }
 
   static void deleteTree(Path root) {

@@ -37,6 +37,7 @@ public final class LabNode {
   private final ObjectMapper mapper;
   private final List<Pod> pods = new ArrayList<>();
   private Process agent;
+  private Podman podman;
   private List<String> agentArgs = List.of();
   private volatile String knownSubnet;
 
@@ -91,6 +92,37 @@ public final class LabNode {
     synchronized (pods) {
       return List.copyOf(pods);
     }
+  }
+
+  /**
+   * Makes podman this node's container runtime ({@link Podman}): call it before the agent starts, which
+   * then runs in podman's mount namespace to see the containers' network namespaces.
+   */
+  public synchronized Podman startPodman() {
+    if (agent != null) {
+      throw new LabException("start podman on " + name() + " before its agent: the agent must see podman's mounts");
+    }
+    if (podman == null) {
+      podman = Podman.start(this, runDir.resolve("podman"), config.runRoot().resolve("busybox-rootfs"), dist,
+          topology, teardown);
+    }
+    return podman;
+  }
+
+  /** Ends podman's mount namespace (the lab's teardown removes the containers through their cgroups). */
+  synchronized void stopPodman() {
+    if (podman != null) {
+      podman.stop();
+      podman = null;
+    }
+  }
+
+  /** The node's podman; {@link #startPodman} first. */
+  public synchronized Podman podman() {
+    if (podman == null) {
+      throw new LabException("node " + name() + " does not run podman: startPodman() first");
+    }
+    return podman;
   }
 
   /**
@@ -211,7 +243,8 @@ public final class LabNode {
         name(),
         dist.agent().toString()));
     command.addAll(agentArgs);
-    List<String> argv = Ip.exec(name(), command);
+    // On a podman node the agent starts in podman's mount namespace, so that its own sees podman's netns mounts.
+    List<String> argv = podman != null ? podman.exec(command) : Ip.exec(name(), command);
     try {
       Files.writeString(
           logFile,
@@ -407,6 +440,10 @@ public final class LabNode {
    * ({@code bin/weft}, run inside the node) with CNI_* environment and the network config on stdin.
    */
   public Pod addPod(String podName) {
+    if (podman != null) {
+      throw new LabException("node " + name() + " runs podman: its agent does not see the host's namespaces, "
+          + "so it has containers, not lab pods");
+    }
     String containerId = podName;
     Command.Result result = teardown.whileUp("adding pod " + podName, () -> {
       Ip.netnsAdd(podName);

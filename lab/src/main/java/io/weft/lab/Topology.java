@@ -79,6 +79,11 @@ public record Topology(String prefix) {
     return nodeName(node) + "-p" + pod;
   }
 
+  /** The cgroup (under each hierarchy's root) that holds the lab's podman containers: {@code wlab-podman}. */
+  public String containerCgroup() {
+    return prefix + "podman";
+  }
+
   public boolean owns(String netnsName) {
     return netnsName.startsWith(prefix);
   }
