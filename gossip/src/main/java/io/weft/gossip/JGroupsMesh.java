@@ -166,7 +166,7 @@ public final class JGroupsMesh implements Mesh {
     this.store = new StateStore(config.stateDir());
     this.security = config.transport() == MeshConfig.Transport.TCP ? new MeshSecurity(config.secret(), id) : null;
     this.faults = config.faultInjection() ? new FaultSwitch() : null;
-    this.snapshot = new MeshSnapshot(null, Map.of(), List.of(), List.of(), List.of(), seeds, 0, null,
+    this.snapshot = new MeshSnapshot(null, Map.of(), List.of(), List.of(), List.of(), seeds, List.of(), 0, null,
         Counters.ZERO, System.currentTimeMillis());
   }
 
@@ -224,7 +224,7 @@ public final class JGroupsMesh implements Mesh {
     MeshSnapshot s = snapshot;
     // Counters move with every byte; they are read fresh rather than making every byte "a change".
     return new MeshSnapshot(s.self(), s.peers(), s.rejected(), s.conflicts(), s.duplicates(), s.seeds(),
-        s.viewSize(), s.coordinator(), counters(), s.takenAtMillis());
+        s.expectedPeers(), s.viewSize(), s.coordinator(), counters(), s.takenAtMillis());
   }
 
   private Counters counters() {
@@ -1111,12 +1111,20 @@ public final class JGroupsMesh implements Mesh {
     String coord = view == null ? null
         : view.getCoord().equals(channel.getAddress()) ? local.name() : names.get(view.getCoord());
     MeshSnapshot s = new MeshSnapshot(self, d.peers(), d.rejected(), d.conflicts(), d.duplicates(), seeds,
-        view == null ? 0 : view.size(), coord, counters, now);
+        expectedPeers(), view == null ? 0 : view.size(), coord, counters, now);
     reportProblems(s);
     snapshot = s;
     for (MeshListener l : listeners) {
       notifyOne(l, s);
     }
+  }
+
+  /**
+   * The node IPs of the merge candidates: seeds, DNS answers and remembered peers as of the last join
+   * attempt, plus every member seen since. (None when simulated: its candidates are the whole cluster.)
+   */
+  private List<InetAddress> expectedPeers() {
+    return mergeCandidates.stream().map(a -> ((IpAddress) a).getIpAddress()).distinct().toList();
   }
 
   /** Logs each problem once, when it appears. */
