@@ -261,6 +261,7 @@ public final class JGroupsMesh implements Mesh {
       if (state == null) {
         return;
       }
+      stopExpecting(nodeName);
       Tombstone t = state.forget(nodeName, System.currentTimeMillis());
       log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
           t.incarnation(), config.timing().tombstoneTime());
@@ -801,6 +802,31 @@ public final class JGroupsMesh implements Mesh {
     return hasSeeds && v.size() == 1 && security != null && security.refusedOutgoing() > refusedBeforeAttempt;
   }
 
+  /**
+   * A node forgotten for good (meshctl forget) is no longer a peer to rejoin through, to probe for merges
+   * or to wait for at the next start: its address leaves the remembered peers and the merge candidates.
+   * Known only while its record is (a node that starts after the forget learns the tombstone without the
+   * address; its wait is bounded by the adoption grace).
+   */
+  private void stopExpecting(String nodeName) {
+    Optional<InetAddress> ip = state.known(nodeName).map(k -> k.announcement().record().nodeIp());
+    if (ip.isEmpty() || config.transport() != MeshConfig.Transport.TCP) {
+      return;
+    }
+    List<InetSocketAddress> remembered = store.readPeers();
+    List<InetSocketAddress> kept = remembered.stream().filter(a -> !ip.get().equals(a.getAddress())).toList();
+    if (kept.size() != remembered.size()) {
+      try {
+        store.writePeers(kept);
+      } catch (RuntimeException e) {
+        log.warn("{}", e.getMessage());
+      }
+    }
+    peersWritten = peersWritten.stream().filter(a -> !ip.get().equals(a.getAddress()))
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    mergeCandidates = mergeCandidates.stream().filter(a -> !ip.get().equals(((IpAddress) a).getIpAddress())).toList();
+  }
+
   /** Remembers the view's members, looking again while some of their addresses are not yet known. */
   private void rememberPeersOnceResolved(View v, int rechecksLeft) {
     if (closed || view != v || rememberPeers(v) || rechecksLeft == 0) {
@@ -991,6 +1017,7 @@ public final class JGroupsMesh implements Mesh {
     } else if (msg instanceof Sync s) {
       boolean changed = false;
       for (Tombstone t : s.tombstones()) {
+        stopExpecting(t.name());
         changed |= state.applyTombstone(t, now);
       }
       for (SyncEntry e : s.entries()) {
@@ -1018,6 +1045,7 @@ public final class JGroupsMesh implements Mesh {
             + " restarts", local.name(), src);
         return;
       }
+      stopExpecting(f.tombstone().name());
       if (state.applyTombstone(f.tombstone(), now)) {
         observe(f.tombstone().name(), null);
         markDirty();
