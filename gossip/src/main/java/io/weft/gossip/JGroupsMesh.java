@@ -816,6 +816,8 @@ public final class JGroupsMesh implements Mesh {
     List<InetSocketAddress> remembered = store.readPeers();
     List<InetSocketAddress> kept = remembered.stream().filter(a -> !ip.get().equals(a.getAddress())).toList();
     if (kept.size() != remembered.size()) {
+      log.info("{}: node {} ({}) was forgotten mesh-wide: no longer a remembered peer", local.name(), nodeName,
+          ip.get().getHostAddress());
       try {
         store.writePeers(kept);
       } catch (RuntimeException e) {
