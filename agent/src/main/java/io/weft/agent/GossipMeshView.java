@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * The gossip mesh as the convergence loop sees it. Nodes that lost a subnet conflict are left out (the
- * winner keeps the subnet and is routed); the view is settled when the mesh says it converged.
+ * winner keeps the subnet and is routed); the view is settled when the mesh says it converged, and the
+ * peers expected are the mesh's seeds, DNS answers and remembered peers.
  */
 public final class GossipMeshView implements MeshView {
   private final Mesh mesh;
@@ -29,7 +30,7 @@ public final class GossipMeshView implements MeshView {
     Set<String> losers = new HashSet<>();
     s.conflicts().forEach(c -> losers.addAll(c.losers()));
     List<Peer> peers = s.peers().values().stream().filter(p -> !losers.contains(p.name())).toList();
-    return new MeshState(s.self(), peers, s.converged());
+    return new MeshState(s.self(), peers, s.converged(), s.expectedPeers());
   }
 
   @Override

@@ -182,7 +182,7 @@ class NodePreparationTest {
     var c = record("node-c", "192.168.1.13", "10.244.2.0/24");
     MeshSnapshot s = new MeshSnapshot(self, Map.of("node-b", Peer.up(b, 1), "node-c", Peer.up(c, 1)), List.of(),
         List.of(new SubnetConflict(b.podSubnet(), "node-b", List.of("node-c"), "subnet-conflict", "node-c lost")),
-        List.of(), new SeedStatus(SeedStatus.State.JOINED, List.of(), 1, 0, "joined"), 3, "node-a",
+        List.of(), new SeedStatus(SeedStatus.State.JOINED, List.of(), 1, 0, "joined"), List.of(), 3, "node-a",
         MeshSnapshot.Counters.ZERO, 1);
     MeshState state = GossipMeshView.of(s);
     assertEquals(List.of("node-b"), state.peers().stream().map(Peer::name).toList());

@@ -167,7 +167,7 @@ public final class JGroupsMesh implements Mesh {
     this.store = new StateStore(config.stateDir());
     this.security = config.transport() == MeshConfig.Transport.TCP ? new MeshSecurity(config.secret(), id) : null;
     this.faults = config.faultInjection() ? new FaultSwitch() : null;
-    this.snapshot = new MeshSnapshot(null, Map.of(), List.of(), List.of(), List.of(), seeds, 0, null,
+    this.snapshot = new MeshSnapshot(null, Map.of(), List.of(), List.of(), List.of(), seeds, List.of(), 0, null,
         Counters.ZERO, System.currentTimeMillis());
   }
 
@@ -225,7 +225,7 @@ public final class JGroupsMesh implements Mesh {
     MeshSnapshot s = snapshot;
     // Counters move with every byte; they are read fresh rather than making every byte "a change".
     return new MeshSnapshot(s.self(), s.peers(), s.rejected(), s.conflicts(), s.duplicates(), s.seeds(),
-        s.viewSize(), s.coordinator(), counters(), s.takenAtMillis());
+        s.expectedPeers(), s.viewSize(), s.coordinator(), counters(), s.takenAtMillis());
   }
 
   private Counters counters() {
@@ -262,6 +262,7 @@ public final class JGroupsMesh implements Mesh {
       if (state == null) {
         return;
       }
+      stopExpecting(nodeName);
       Tombstone t = state.forget(nodeName, System.currentTimeMillis());
       log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
           t.incarnation(), config.timing().tombstoneTime());
@@ -802,6 +803,33 @@ public final class JGroupsMesh implements Mesh {
     return hasSeeds && v.size() == 1 && security != null && security.refusedOutgoing() > refusedBeforeAttempt;
   }
 
+  /**
+   * A node forgotten for good (meshctl forget) is no longer a peer to rejoin through, to probe for merges
+   * or to wait for at the next start: its address leaves the remembered peers and the merge candidates.
+   * Known only while its record is (a node that starts after the forget learns the tombstone without the
+   * address; its wait is bounded by the adoption grace).
+   */
+  private void stopExpecting(String nodeName) {
+    Optional<InetAddress> ip = state.known(nodeName).map(k -> k.announcement().record().nodeIp());
+    if (ip.isEmpty() || config.transport() != MeshConfig.Transport.TCP) {
+      return;
+    }
+    List<InetSocketAddress> remembered = store.readPeers();
+    List<InetSocketAddress> kept = remembered.stream().filter(a -> !ip.get().equals(a.getAddress())).toList();
+    if (kept.size() != remembered.size()) {
+      log.info("{}: node {} ({}) was forgotten mesh-wide: no longer a remembered peer", local.name(), nodeName,
+          ip.get().getHostAddress());
+      try {
+        store.writePeers(kept);
+      } catch (RuntimeException e) {
+        log.warn("{}", e.getMessage());
+      }
+    }
+    peersWritten = peersWritten.stream().filter(a -> !ip.get().equals(a.getAddress()))
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    mergeCandidates = mergeCandidates.stream().filter(a -> !ip.get().equals(((IpAddress) a).getIpAddress())).toList();
+  }
+
   /** Remembers the view's members, looking again while some of their addresses are not yet known. */
   private void rememberPeersOnceResolved(View v, int rechecksLeft) {
     if (closed || view != v || rememberPeers(v) || rechecksLeft == 0) {
@@ -1018,6 +1046,7 @@ public final class JGroupsMesh implements Mesh {
     } else if (msg instanceof Sync s) {
       boolean changed = false;
       for (Tombstone t : s.tombstones()) {
+        stopExpecting(t.name());
         changed |= state.applyTombstone(t, now);
       }
       for (SyncEntry e : s.entries()) {
@@ -1045,6 +1074,7 @@ public final class JGroupsMesh implements Mesh {
             + " restarts", local.name(), src);
         return;
       }
+      stopExpecting(f.tombstone().name());
       if (state.applyTombstone(f.tombstone(), now)) {
         observe(f.tombstone().name(), null);
         markDirty();
@@ -1138,12 +1168,20 @@ public final class JGroupsMesh implements Mesh {
     String coord = view == null ? null
         : view.getCoord().equals(channel.getAddress()) ? local.name() : names.get(view.getCoord());
     MeshSnapshot s = new MeshSnapshot(self, d.peers(), d.rejected(), d.conflicts(), d.duplicates(), seeds,
-        view == null ? 0 : view.size(), coord, counters, now);
+        expectedPeers(), view == null ? 0 : view.size(), coord, counters, now);
     reportProblems(s);
     snapshot = s;
     for (MeshListener l : listeners) {
       notifyOne(l, s);
     }
+  }
+
+  /**
+   * The node IPs of the merge candidates: seeds, DNS answers and remembered peers as of the last join
+   * attempt, plus every member seen since. (None when simulated: its candidates are the whole cluster.)
+   */
+  private List<InetAddress> expectedPeers() {
+    return mergeCandidates.stream().map(a -> ((IpAddress) a).getIpAddress()).distinct().toList();
   }
 
   /** Logs each problem once, when it appears. */

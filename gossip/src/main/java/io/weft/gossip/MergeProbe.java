@@ -181,10 +181,11 @@ final class MergeProbe extends Protocol {
         int[] b = backoff.get(target);
         b[0] = b[1];
         b[1] = Math.min(MAX_BACKOFF_ROUNDS, b[1] * 2);
-        // DONT_BUNDLE: sent from this pool thread, so a dead candidate's connect timeout stalls only
-        // this round, not the bundler that carries everyone's heartbeats.
+        // The connect to a dead or frozen candidate (its timeout, then the handshake's) happens on the
+        // candidate's own sender thread (MeshStack's per-destination bundler), never on the one that
+        // carries the members' heartbeats. (JGroups 5 ignores DONT_BUNDLE: every message is bundled.)
         down_prot.down(new BytesMessage(target, payload).putHeader(id, new ProbeHeader(PROBE))
-            .setFlag(Message.Flag.OOB, Message.Flag.DONT_BUNDLE));
+            .setFlag(Message.Flag.OOB));
       }
     } catch (RuntimeException e) {
       log.warn("%s: merge probe round failed: %s", local_addr, e);

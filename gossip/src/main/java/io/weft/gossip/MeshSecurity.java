@@ -285,6 +285,11 @@ final class MeshSecurity implements SocketFactory {
       rawOut.write(myProof);
       rawOut.flush();
       byte[] theirProof = rawIn.readNBytes(expected.length);
+      if (theirProof.length < expected.length) {
+        // Not a wrong secret: the other side gave up first (it connected while this node was paused,
+        // and its handshake timed out before this side read the hello it had sent).
+        throw new RefusedException("the peer closed the connection during the handshake", true);
+      }
       if (!MessageDigest.isEqual(expected, theirProof)) {
         throw new RefusedException("the peer does not hold this mesh's secret (handshake proof mismatch)", false);
       }

@@ -4,6 +4,7 @@ import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerState;
 import io.weft.core.net.Cidr;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +18,9 @@ import java.util.Objects;
  * @param conflicts     pod subnets claimed by more than one node, with the deterministic winner
  * @param duplicates    hostnames or MACs held by more than one node (cloned VMs)
  * @param seeds         how joining through the seeds is going
+ * @param expectedPeers where this node expects peers (node IPs): its seeds, DNS answers, the peers it
+ *                      remembers from earlier runs and the members it has seen since; a starting agent
+ *                      keeps the routes it found until each of them is known (core's AdoptionRule)
  * @param viewSize      members in the current JGroups view, this node included (0 when not connected)
  * @param coordinator   the view's coordinator name (null when not connected)
  * @param counters      traffic counters for metrics
@@ -29,6 +33,7 @@ public record MeshSnapshot(
     List<SubnetConflict> conflicts,
     List<DuplicateIdentity> duplicates,
     SeedStatus seeds,
+    List<InetAddress> expectedPeers,
     int viewSize,
     String coordinator,
     Counters counters,
@@ -40,6 +45,7 @@ public record MeshSnapshot(
     conflicts = List.copyOf(conflicts);
     duplicates = List.copyOf(duplicates);
     Objects.requireNonNull(seeds, "seeds");
+    expectedPeers = List.copyOf(expectedPeers);
     Objects.requireNonNull(counters, "counters");
   }
 

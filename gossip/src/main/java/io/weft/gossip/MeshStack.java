@@ -8,6 +8,7 @@ import org.jgroups.Address;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.FRAG4;
 import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.PerDestinationBundler;
 import org.jgroups.protocols.SHARED_LOOPBACK;
 import org.jgroups.protocols.SHARED_LOOPBACK_PING;
 import org.jgroups.protocols.TCP;
@@ -24,7 +25,8 @@ import org.jgroups.stack.Protocol;
  *
  * <ol>
  *   <li>TCP on {@code bindAddress:port}, no port range, diagnostics off, Weft's handshaking socket
- *       factory (optionally AES-GCM), suspect events on (a closed connection is suspected at once);
+ *       factory (optionally AES-GCM), suspect events on (a closed connection is suspected at once), a
+ *       sender thread per destination and non-blocking writes (a frozen member delays no one else);
  *       or SHARED_LOOPBACK for the in-JVM simulation</li>
  *   <li>FaultSwitch, only with fault injection (tests hang or partition members with it)</li>
  *   <li>SeedDiscovery (TCPPING over the seeds, DNS answers and remembered peers that answered a probe;
@@ -47,6 +49,8 @@ final class MeshStack {
    * is still watched by someone when its neighbour is dead or hung too.
    */
   static final int RING_WATCHERS = 2;
+  /** Messages queued per destination (bundler) and per connection (writer) before new ones are dropped. */
+  private static final int SEND_QUEUE = 1024;
 
   private MeshStack() {}
 
@@ -78,7 +82,7 @@ final class MeshStack {
       tcp.tcpNodelay(true);
       tcp.setSockConnTimeout(1000);
       tcp.setPeerAddrReadTimeout(2000);
-      tcp.setBundlerType("transfer-queue");
+      isolateDestinations(tcp);
       modestThreads(tcp, 8);
       p.add(tcp);
       addFaults(p, faults);
@@ -143,6 +147,26 @@ final class MeshStack {
       ClassConfigurator.addProtocol(MergeProbe.PROTOCOL_ID, MergeProbe.class);
       ClassConfigurator.add(MergeProbe.HEADER_MAGIC, MergeProbe.ProbeHeader.class);
     }
+  }
+
+  /**
+   * A member that stops reading (SIGSTOP, a paused VM, a hung host) must cost only the messages to
+   * that member. Its kernel still accepts TCP connections, so a connect succeeds and then Weft's
+   * handshake waits its whole timeout (2 s) for an answer; and once its socket buffers are full every
+   * write to it blocks. With one bundler thread for all destinations (the transfer-queue bundler) that
+   * thread did both, and heartbeats to every other member waited behind it: they suspected this
+   * member and split the mesh. So: one sender thread per destination (a connect or a slow write
+   * holds up that destination's queue only), and non-blocking sends (each connection has its own
+   * bounded queue and writer thread, so a multicast, which writes to every member in turn, never waits
+   * for a full socket). A queue that fills drops, and NAKACK2/UNICAST3 retransmit once the member reads
+   * again. Queues are small: mesh traffic is a trickle, and a queue per member is allocated up front.
+   */
+  private static void isolateDestinations(TCP tcp) {
+    PerDestinationBundler bundler = new PerDestinationBundler();
+    bundler.useSingleSenderThread(false);
+    bundler.setCapacity(SEND_QUEUE);
+    tcp.setBundler(bundler);
+    tcp.nonBlockingSends(true).maxSendQueue(SEND_QUEUE);
   }
 
   private static void modestThreads(TP tp, int max) {

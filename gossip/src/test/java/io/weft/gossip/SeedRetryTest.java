@@ -94,6 +94,27 @@ class SeedRetryTest {
     await().atMost(Members.PATIENCE).until(() -> c2.snapshot().peers().containsKey("node-2"));
   }
 
+  @Test
+  void aForgottenNodeIsNoLongerRememberedNorExpected() throws Exception {
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c);
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), c -> c);
+    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), c2 -> c2);
+    a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    b.join(members.node(2)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    c.join(members.node(3)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    String node3 = members.ip(3).getHostAddress() + ":" + members.port;
+    await().atMost(Members.PATIENCE).until(() -> remembered(1).contains(node3) && remembered(2).contains(node3)
+        && b.snapshot().expectedPeers().contains(members.ip(3)));
+
+    c.crash();
+    await().atMost(Members.PATIENCE).until(() -> b.snapshot().peers().get("node-3").state() == PeerState.DOWN);
+    a.forget("node-3");
+    // Decommissioned: no member rejoins through it, probes it, or waits for it at its next start.
+    await().atMost(Members.PATIENCE).until(() -> !remembered(1).contains(node3) && !remembered(2).contains(node3)
+        && !a.snapshot().expectedPeers().contains(members.ip(3)) && !b.snapshot().expectedPeers().contains(members.ip(3)));
+    assertTrue(remembered(2).contains(members.ip(1).getHostAddress() + ":" + members.port), "the others stay remembered");
+  }
+
   private String remembered(int i) throws java.io.IOException {
     Path file = members.stateDir(i).resolve(StateStore.PEERS_FILE);
     return Files.exists(file) ? Files.readString(file) : "";

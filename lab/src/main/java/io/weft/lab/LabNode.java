@@ -431,6 +431,14 @@ public final class LabNode {
     Ip.in(topology.lanNetns(), "link", "set", topology.lanPort(index), "nomaster");
   }
 
+  /**
+   * Sets this node's port on the LAN bridge down or up: a cable pulled at the switch (the node's own link
+   * loses carrier and every packet to or from the node is lost).
+   */
+  public void setLanPort(boolean up) {
+    Ip.in(topology.lanNetns(), "link", "set", topology.lanPort(index), up ? "up" : "down");
+  }
+
   public void reconnect() {
     Ip.in(topology.lanNetns(), "link", "set", topology.lanPort(index), "master", topology.lanBridge(segment()));
   }

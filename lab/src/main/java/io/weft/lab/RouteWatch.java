@@ -29,6 +29,12 @@ public final class RouteWatch implements AutoCloseable {
     boolean deletes(String destination) {
       return line.startsWith("Deleted " + destination + " ");
     }
+
+    /** A route carrying Weft's protocol: by number (the lab names no protocols) or by a host's name for it. */
+    boolean isWefts() {
+      String l = line + " ";
+      return l.contains(" proto " + KernelRoute.WEFT_PROTOCOL_NUMBER + " ") || l.contains(" proto weft ");
+    }
   }
 
   private final List<Process> monitors = new ArrayList<>();
@@ -93,6 +99,18 @@ public final class RouteWatch implements AutoCloseable {
   /** When the route to {@code destination} was first deleted in {@code node} at or after {@code since}. */
   public Optional<Instant> deleted(LabNode node, String destination, Instant since) {
     return first(node, since, c -> c.deletes(destination));
+  }
+
+  /**
+   * Every route of Weft's (protocol 87) that the kernel deleted at or after {@code since}, in any watched
+   * node, in the order each node saw them.
+   */
+  public List<Change> weftDeletions(Instant since) {
+    List<Change> all = new ArrayList<>();
+    changes.values().forEach(list -> list.stream()
+        .filter(c -> !c.at().isBefore(since) && c.line().startsWith("Deleted ") && c.isWefts())
+        .forEach(all::add));
+    return all;
   }
 
   private Optional<Instant> first(LabNode node, Instant since, java.util.function.Predicate<Change> what) {

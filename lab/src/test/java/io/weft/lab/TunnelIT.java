@@ -204,6 +204,10 @@ class TunnelIT {
       // The lab's own convergence check would expect n4 to tunnel: it leaves before the next test.
       lab.removeNode(n4);
       lab.node(1).meshctl("forget", n4.name());
+      // Everyone has heard of the forget before the next test restarts an agent: one that still
+      // remembered n4 would wait for it (adoption grace) before pruning.
+      await().atMost(Duration.ofSeconds(10)).until(() -> lab.nodes().stream()
+          .allMatch(n -> n.peerState(n4.name()).isEmpty()));
     }
   }
 

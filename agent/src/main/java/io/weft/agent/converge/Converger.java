@@ -7,6 +7,7 @@ import io.weft.core.model.Route;
 import io.weft.core.model.Route.RouteKey;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.AdoptionRule;
 import io.weft.core.plan.RouteConflict;
 import io.weft.core.plan.RouteDiff;
 import io.weft.core.plan.RoutePlan;
@@ -24,6 +25,7 @@ import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
 import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * <p>Failed changes are retried with exponential backoff; a new input still runs at once, so one
  * change the kernel keeps refusing never delays the repair of the others. The
  * loop never flushes routes: at start, routes of ours that no peer claims are adopted and kept until the
- * mesh view settles or the adoption grace ends, so an agent restart does not interrupt pod traffic.
+ * mesh view settles with every expected peer known ({@link AdoptionRule}) or the adoption grace ends, so
+ * an agent restart, even of every agent at once, does not interrupt pod traffic.
  */
 public final class Converger implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Converger.class);
@@ -93,8 +96,10 @@ public final class Converger implements AutoCloseable {
   private long inputSinceMillis = -1;
   private long lastReconcileEndMillis = Long.MIN_VALUE / 2;
   private long number;
+  private long adoptionStartedAt;
   private long adoptUntil;
   private boolean adopting = true;
+  private List<InetAddress> awaitedLogged = List.of();
   private long adoptionEndedAt;
   private String adoptionEndReason = "";
   private int failures;
@@ -138,7 +143,8 @@ public final class Converger implements AutoCloseable {
   /** Subscribes to the kernel and the mesh and runs the first reconcile. */
   public void start() {
     post(() -> {
-      adoptUntil = nowMillis.getAsLong() + settings.adoptGrace().toMillis();
+      adoptionStartedAt = nowMillis.getAsLong();
+      adoptUntil = adoptionStartedAt + settings.adoptGrace().toMillis();
       events = dataplane.events();
       events.subscribe(new KernelListener());
       mesh.subscribe(() -> post(() -> input("mesh changed")));
@@ -376,10 +382,15 @@ public final class Converger implements AutoCloseable {
     if (!adopting) {
       return;
     }
-    if (state.settled()) {
-      endAdoption(now, "mesh view settled");
-    } else if (now >= adoptUntil) {
-      endAdoption(now, "adoption grace of " + settings.adoptGrace().toSeconds() + "s elapsed before the mesh view settled");
+    List<InetAddress> known = state.peers().stream().map(p -> p.record().nodeIp()).toList();
+    AdoptionRule.Decision d = AdoptionRule.decide(adoptionStartedAt, settings.adoptGrace(), now, state.settled(),
+        state.expectedPeers(), known, state.self().nodeIp());
+    if (!d.holding()) {
+      endAdoption(now, d.reason());
+    } else if (state.settled() && !d.awaited().equals(awaitedLogged)) {
+      // A settled view that still lacks an expected peer: the case this wait is for (everyone restarted).
+      awaitedLogged = d.awaited();
+      log.info("keeping the routes found at start: {}", d.reason());
     }
   }
 

@@ -392,6 +392,30 @@ class ConvergerTest {
   }
 
   @Test
+  void aNodeThatRestartsAloneKeepsTheRoutesOfTheRememberedPeersUntilTheyAreBack() {
+    // Every agent restarted at once: this one finds nobody, starts a mesh of one (settled at once).
+    kernel.routes().add(TO_B);
+    kernel.routes().add(TO_C);
+    start();
+    List<java.net.InetAddress> remembered = List.of(B.nodeIp(), C.nodeIp());
+    mesh.expect(SELF, true, remembered);
+    await().until(() -> loop.latest().self() != null && weftRoutes().contains(UNREACHABLE));
+    assertTrue(loop.latest().adoption().active(), "a view of one is not settled while remembered peers are unknown");
+    assertTrue(weftRoutes().containsAll(List.of(TO_B, TO_C)));
+
+    mesh.expect(SELF, true, remembered, Peer.up(B, now.get()));
+    await().until(() -> loop.latest().desired().contains(TO_B));
+    assertTrue(loop.latest().adoption().active(), "still waiting for node-c");
+    assertTrue(weftRoutes().contains(TO_C), "the route to the peer not back yet is kept");
+
+    mesh.expect(SELF, true, remembered, Peer.up(B, now.get()), Peer.up(C, now.get()));
+    await().until(() -> !loop.latest().adoption().active());
+    assertEquals("mesh view settled", loop.latest().adoption().endReason());
+    assertTrue(kernel.appliedOps().stream().noneMatch(op -> op.kind() == RouteOp.Kind.DELETE),
+        "no route was deleted at any point: " + kernel.appliedOps());
+  }
+
+  @Test
   void theAdoptionGraceIsBoundedWhenTheMeshNeverSettles() {
     Route leftover = Route.via(Cidr.parse("10.244.7.0/24"), IpAddresses.parse("192.168.1.17"), "eth0");
     kernel.routes().add(leftover);

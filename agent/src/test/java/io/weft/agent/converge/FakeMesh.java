@@ -6,6 +6,7 @@ import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.core.net.MacAddress;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -20,7 +21,12 @@ public final class FakeMesh implements MeshView {
   }
 
   public void set(NodeRecord self, boolean settled, Peer... peers) {
-    state = new MeshState(self, List.of(peers), settled);
+    expect(self, settled, List.of(), peers);
+  }
+
+  /** As {@link #set}, with the node IPs where this node expects peers (remembered, seeds). */
+  public void expect(NodeRecord self, boolean settled, List<InetAddress> expectedPeers, Peer... peers) {
+    state = new MeshState(self, List.of(peers), settled, expectedPeers);
     listeners.forEach(Runnable::run);
   }
 

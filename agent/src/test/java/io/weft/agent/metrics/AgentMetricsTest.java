@@ -38,7 +38,7 @@ class AgentMetricsTest {
 
   static MeshSnapshot mesh(List<RejectedRecord> rejected) {
     return new MeshSnapshot(SELF, Map.of("node-b", Peer.up(B, 1), "node-far", Peer.up(FAR, 1)), rejected, List.of(), List.of(),
-        new SeedStatus(SeedStatus.State.JOINED, List.of(), 1, 0, "joined"), 3, "node-a",
+        new SeedStatus(SeedStatus.State.JOINED, List.of(), 1, 0, "joined"), List.of(), 3, "node-a",
         new MeshSnapshot.Counters(1234, 5678, 1, 2, 0, 0), 1);
   }
 

@@ -44,7 +44,7 @@ public class StatusServiceTest {
 
   public static MeshSnapshot snapshot(Map<String, Peer> peers, int viewSize) {
     return new MeshSnapshot(SELF, peers, List.of(), List.of(), List.of(),
-        new SeedStatus(SeedStatus.State.JOINED, List.of("192.168.1.12:6783"), 1, 0, "joined"), viewSize, "node-a",
+        new SeedStatus(SeedStatus.State.JOINED, List.of("192.168.1.12:6783"), 1, 0, "joined"), List.of(), viewSize, "node-a",
         new MeshSnapshot.Counters(1000, 2000, 10, 20, 0, 0), NOW);
   }
 
