@@ -55,7 +55,8 @@ public final class InMemoryDataplane implements Dataplane {
   private final Map<String, MutableLink> links = new LinkedHashMap<>();
   private final List<InterfaceAddress> addresses = new ArrayList<>();
   private final Map<String, String> sysctls = new HashMap<>();
-  private final Map<String, Path> vethPeerNamespaces = new HashMap<>();
+  /** Veths whose peer was made in another namespace: the peer's name and namespace, by the local end's name. */
+  private final Map<String, VethPeer> vethPeersElsewhere = new HashMap<>();
   /** Both ends of each veth pair made within this namespace, each by the other's name. */
   private final Map<String, String> vethPeers = new HashMap<>();
   private final Map<String, Vxlan> vxlans = new HashMap<>();
@@ -148,8 +149,9 @@ public final class InMemoryDataplane implements Dataplane {
   }
 
   /** The namespace a veth peer was created in ({@code createVeth}'s path), if it went elsewhere. */
-  public synchronized Optional<Path> vethPeerNamespace(String peerName) {
-    return Optional.ofNullable(vethPeerNamespaces.get(peerName));
+  /** True when a veth here has its peer {@code peerName} in the namespace at {@code netns}. */
+  public synchronized boolean hasVethPeerIn(String peerName, Path netns) {
+    return vethPeersElsewhere.containsValue(new VethPeer(peerName, netns));
   }
 
   /** Hairpin state of a port. */
@@ -436,7 +438,7 @@ public final class InMemoryDataplane implements Dataplane {
           vethPeers.put(peerName, name);
           emitLink(false, p.view());
         } else {
-          vethPeerNamespaces.put(peerName, peerNetns);
+          vethPeersElsewhere.put(name, new VethPeer(peerName, peerNetns));
         }
       }
     }
@@ -496,6 +498,7 @@ public final class InMemoryDataplane implements Dataplane {
           delete(peer);
         }
         links.remove(name);
+        vethPeersElsewhere.remove(name);
         vxlans.remove(name);
         neighbourEntries.removeIf(n -> n.device().equals(name));
         fdbEntries.removeIf(f -> f.device().equals(name));
@@ -660,6 +663,8 @@ public final class InMemoryDataplane implements Dataplane {
       }
     }
   }
+
+  private record VethPeer(String name, Path netns) {}
 
   private static final class MutableLink {
     final int index;
