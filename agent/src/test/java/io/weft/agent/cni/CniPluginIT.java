@@ -154,6 +154,11 @@ class CniPluginIT {
     return (String) ((Map<?, ?>) ((List<?>) result.get("ips")).get(0)).get("address");
   }
 
+  /** A DEL's veth delete runs right after its answer. */
+  private void awaitGone(String link) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.links().byName(link).isEmpty());
+  }
+
   private static String host(String containerId) {
     return CniEndpoint.hostInterfaceName(containerId, "eth0");
   }
@@ -190,10 +195,9 @@ class CniPluginIT {
 
     Netns.Result del = weft(env("DEL", id, pod, "eth0"), withPrev);
     assertEquals(0, del.exit(), del.stdout());
-    // DEL answers once the address is released; the agent deletes the veth right after, before it runs
-    // anything else (such as the allocation count).
+    // DEL answers once the address is released; the agent deletes the veth right after.
     assertEquals(before, allocationCount());
-    assertTrue(node.links().byName(host(id)).isEmpty());
+    awaitGone(host(id));
     assertFalse(Netns.exec(pod, "ip", "link", "show", "eth0").exit() == 0, "container end gone with the pair");
   }
 
@@ -271,7 +275,7 @@ class CniPluginIT {
     Netns.Result noNetns = weft(env("DEL", "gone", null, "eth0"), config("1.0.0", ""));
     assertEquals(0, noNetns.exit(), noNetns.stdout());
     assertEquals(before, allocationCount());
-    assertTrue(node.links().byName(host("gone")).isEmpty());
+    awaitGone(host("gone"));
   }
 
   @Test
@@ -386,7 +390,7 @@ class CniPluginIT {
     Netns.Result td = reference("tuning", delEnv, tuning.replace(Json.write(result), finalResult));
     assertEquals(0, td.exit(), td.stdout() + td.stderr());
     assertEquals(0, weft(delEnv, config("1.0.0", ",\"prevResult\":" + finalResult)).exit());
-    assertTrue(node.links().byName(host("chain")).isEmpty());
+    awaitGone(host("chain"));
   }
 
   @Test

@@ -31,7 +31,9 @@ public final class NetlinkAddresses implements Addresses {
     String op = "list addresses" + (device == null ? "" : " of " + device);
     Integer only = device == null ? null : links.indexOf(device, op);
     List<NetlinkMessage> parts = socket.dump(AddressCodec.dumpRequest(family), op);
-    Map<Integer, String> names = links.names();
+    // One device: its name is known, so no dump of every link (which pods being set up side by side
+    // keep interrupting, and which costs a round trip per CNI verb).
+    Map<Integer, String> names = only == null ? links.names() : Map.of(only, device);
     List<InterfaceAddress> out = new ArrayList<>();
     for (NetlinkMessage m : parts) {
       InterfaceAddress a = m.type() == Nl.RTM_NEWADDR ? AddressCodec.decode(m, names::get) : null;

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import jnr.ffi.byref.IntByReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,11 @@ public final class NetlinkSocket implements AutoCloseable {
   private static final int RCVBUF = 8 * 1024 * 1024;
   /** Kernel bytes one queued ACK costs in the receive buffer (skb truesize), rounded up. */
   private static final int ACK_COST = 1280;
-  private static final int DUMP_ATTEMPTS = 5;
+  /**
+   * Dumps asked again after the kernel marked them interrupted: enough for a node setting up pods side by
+   * side (200 concurrent ADDs interrupted a link dump 5 times in a row), each retry a moment later.
+   */
+  private static final int DUMP_ATTEMPTS = 20;
 
   private final Native nat;
   private final LibC c;
@@ -205,6 +210,7 @@ public final class NetlinkSocket implements AutoCloseable {
         return parts;
       }
       log.debug("{}: dump interrupted by a concurrent change, attempt {}", operation, attempt);
+      LockSupport.parkNanos(attempt * 200_000L);
     }
     throw NetlinkException.of(NetlinkException.EINTR, operation,
         "the dump was interrupted by concurrent changes " + DUMP_ATTEMPTS + " times");
