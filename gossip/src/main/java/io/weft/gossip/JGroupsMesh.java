@@ -150,6 +150,14 @@ public final class JGroupsMesh implements Mesh {
   /** Where other parts of a split mesh may be (seeds, DNS answers, remembered peers); read by MergeProbe. */
   private volatile List<Address> mergeCandidates = List.of();
 
+  /**
+   * Prepares the JGroups classes a join needs, without any state: call it on a spare thread early in a
+   * process's start, so that the join that follows does not pay for them.
+   */
+  public static void warmUp() {
+    MeshStack.warmUp();
+  }
+
   public JGroupsMesh(MeshConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     String id = config.bindAddress().getHostAddress() + ":" + config.port();
