@@ -33,6 +33,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -91,6 +93,9 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CniEndpoint.class);
   private static final Cidr DEFAULT_ROUTE = Cidr.parse("0.0.0.0/0");
   private static final Pattern HOST_VETH = Pattern.compile("weft[0-9a-f]{8}");
+  /** st_mode's file-type bits and the regular-file type (stat(2)). */
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFREG = 0100000;
 
   /** Verbs on attachments whose keys share a stripe run one at a time; different stripes side by side. */
   private static final int STRIPES = 64;
@@ -308,9 +313,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
       throw new CniError(CniError.INVALID_ENVIRONMENT, "ADD needs a container ID, a network namespace and an interface name");
     }
     Path netns = Path.of(r.netns());
-    if (!Files.exists(netns)) {
-      throw new CniError(CniError.UNKNOWN_CONTAINER, "network namespace " + netns + " does not exist");
-    }
+    checkPodNamespace(netns);
     String host = hostInterfaceName(r.containerId(), r.ifname());
     Optional<MacAddress> mac = requestedMac(r);
     Link bridgeLink = ensureBridge(node, subnet, r.mtu());
@@ -529,6 +532,33 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
       node.links().setUp(bridge);
     }
     return br;
+  }
+
+  /**
+   * The pod's namespace file exists, is a namespace file (nsfs shows as a regular file; a FIFO or a device
+   * there would hang or mislead the verb) and is not the agent's own namespace (a "pod" interface would land
+   * on the host). Only a {@code /proc/PID/ns/net} link is followed; nothing is opened.
+   */
+  private static void checkPodNamespace(Path netns) {
+    LinkOption[] follow = netns.startsWith("/proc") ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+    Map<String, Object> pod;
+    Map<String, Object> own;
+    try {
+      pod = Files.readAttributes(netns, "unix:dev,ino,mode", follow);
+      own = Files.readAttributes(Path.of("/proc/self/ns/net"), "unix:dev,ino");
+    } catch (NoSuchFileException e) {
+      throw new CniError(CniError.UNKNOWN_CONTAINER, "network namespace " + netns + " does not exist");
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new CniError(CniError.INVALID_ENVIRONMENT, "cannot check network namespace " + netns, e.toString());
+    }
+    if ((((Integer) pod.get("mode")) & S_IFMT) != S_IFREG) {
+      throw new CniError(CniError.INVALID_ENVIRONMENT, "CNI_NETNS " + netns + " is not a network namespace",
+          "a namespace file (a bind mount of /proc/PID/ns/net) was expected");
+    }
+    if (pod.get("dev").equals(own.get("dev")) && pod.get("ino").equals(own.get("ino"))) {
+      throw new CniError(CniError.INVALID_ENVIRONMENT, "CNI_NETNS " + netns + " is the weft agent's own network namespace",
+          "a pod's interface would be put on the node itself");
+    }
   }
 
   /** Every way the attachment differs from what ADD makes; empty when it is whole. */

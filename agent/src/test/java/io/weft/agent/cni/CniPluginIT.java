@@ -218,6 +218,27 @@ class CniPluginIT {
   }
 
   @Test
+  void aNetnsThatIsNotAPodNamespaceIsRefusedAtOnce() throws Exception {
+    error(weft(withNetns(env("ADD", "ns-self", null, "eth0"), "/proc/self/ns/net"), config("1.0.0", "")), 4);
+    error(weft(withNetns(env("ADD", "ns-etc", null, "eth0"), "/etc/passwd"), config("1.0.0", "")), 4);
+    error(weft(withNetns(env("ADD", "ns-dots", null, "eth0"), "/var/run/netns/../../etc/passwd"), config("1.0.0", "")), 4);
+    // A FIFO where a namespace file should be: opening it would block the verb for good.
+    Path fifo = Path.of("/var/run/netns/wcni2-fifo");
+    Netns.run(List.of("mkfifo", fifo.toString()));
+    try {
+      error(weft(withNetns(env("ADD", "ns-fifo", null, "eth0"), fifo.toString()), config("1.0.0", "")), 4);
+    } finally {
+      Files.deleteIfExists(fifo);
+    }
+    assertTrue(node.links().byName(host("ns-self")).isEmpty() && node.links().byName(host("ns-fifo")).isEmpty());
+  }
+
+  private static Map<String, String> withNetns(Map<String, String> env, String netns) {
+    env.put("CNI_NETNS", netns);
+    return env;
+  }
+
+  @Test
   void theMacCapabilityAndTheMacArgSetTheContainerInterfaceAddress() throws Exception {
     String pod = newPod();
     String withMac = config("1.0.0", ",\"runtimeConfig\":{\"mac\":\"0A:58:0A:F4:01:42\"}");

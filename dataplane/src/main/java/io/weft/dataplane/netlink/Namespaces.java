@@ -19,6 +19,8 @@ public final class Namespaces {
   private static final int CLONE_NEWNET = 0x40000000;
   private static final int O_RDONLY = 0;
   private static final int O_CLOEXEC = 0x80000;
+  /** A FIFO put where a namespace file should be opens at once (and then fails setns) instead of hanging. */
+  private static final int O_NONBLOCK = 0x800;
 
   private final Native nat;
 
@@ -26,9 +28,9 @@ public final class Namespaces {
     this.nat = nat;
   }
 
-  /** Opens {@code path} read-only (close-on-exec) and returns the fd; used for namespace files. */
+  /** Opens {@code path} read-only (close-on-exec, non-blocking) and returns the fd; used for namespace files. */
   public int open(Path path, String operation) {
-    int fd = nat.libc().open(path.toString(), O_RDONLY | O_CLOEXEC);
+    int fd = nat.libc().open(path.toString(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
       throw NetlinkException.of(nat.errno(), operation, "cannot open " + path);
     }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The CNI_* environment of one invocation, validated as the spec and the reference skeleton do.
@@ -13,6 +14,8 @@ import java.util.Map;
  */
 public record CniEnvironment(
     CniCommand command, String containerId, String netns, String ifname, Map<String, String> args, String path) {
+
+  private static final Pattern NETNS_PATH = Pattern.compile("/(var/)?run/netns/[^/\\x00]+|/proc/[1-9][0-9]{0,9}/ns/net");
 
   /** IFNAMSIZ is 16 bytes with the terminating NUL. */
   static final int MAX_IFNAME = 15;
@@ -50,8 +53,24 @@ public record CniEnvironment(
       validateContainerId(containerId);
       validateInterfaceName(ifname);
     }
-    return new CniEnvironment(command, containerId, blankToNull(env.get("CNI_NETNS")), ifname,
-        parseArgs(env.get("CNI_ARGS")), blankToNull(env.get("CNI_PATH")));
+    String netns = blankToNull(env.get("CNI_NETNS"));
+    if (netns != null && command.requires("CNI_NETNS")) {
+      validateNetns(netns);
+    }
+    return new CniEnvironment(command, containerId, netns, ifname, parseArgs(env.get("CNI_ARGS")),
+        blankToNull(env.get("CNI_PATH")));
+  }
+
+  /**
+   * Where runtimes keep pod namespaces: {@code /var/run/netns/NAME} and {@code /run/netns/NAME} (ip netns,
+   * containerd, CRI-O, podman) and {@code /proc/PID/ns/net} (a process's own). Anything else (a FIFO that
+   * would hang the verb, a path under the agent's control) is refused before any file is opened.
+   */
+  static void validateNetns(String netns) {
+    if (!NETNS_PATH.matcher(netns).matches() || netns.endsWith("/.") || netns.endsWith("/..")) {
+      throw new CniError(CniError.INVALID_ENVIRONMENT, "invalid CNI_NETNS '" + netns + "'",
+          "a pod's network namespace is /var/run/netns/NAME, /run/netns/NAME or /proc/PID/ns/net");
+    }
   }
 
   /** Letters, digits, then any of those or {@code _ . -}: the runtime's own rule for container IDs. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -117,5 +118,23 @@ class CniEnvironmentTest {
     CniError e = assertThrows(CniError.class, () -> CniEnvironment.read(env));
     assertEquals(CniError.INVALID_ENVIRONMENT, e.code());
     assertTrue(e.details().contains("oops"));
+  }
+
+  @Test
+  void onlyThePlacesRuntimesKeepPodNamespacesAreAccepted() {
+    for (String ok : List.of("/var/run/netns/cni-1234", "/run/netns/netns-abc", "/proc/4242/ns/net")) {
+      Map<String, String> env = new java.util.HashMap<>(env("ADD"));
+      env.put("CNI_NETNS", ok);
+      assertEquals(ok, CniEnvironment.read(env).netns());
+    }
+    for (String bad : List.of("/tmp/ns", "/var/run/netns/a/b", "/var/run/netns/..", "/proc/self/ns/net",
+        "/proc/1/ns/mnt", "relative/netns", "/run/netns/")) {
+      Map<String, String> env = new java.util.HashMap<>(env("ADD"));
+      env.put("CNI_NETNS", bad);
+      assertEquals(CniError.INVALID_ENVIRONMENT, assertThrows(CniError.class, () -> CniEnvironment.read(env)).code(), bad);
+    }
+    Map<String, String> del = new java.util.HashMap<>(env("DEL"));
+    del.put("CNI_NETNS", "/tmp/whatever");
+    assertEquals("/tmp/whatever", CniEnvironment.read(del).netns(), "DEL never opens it and must not fail");
   }
 }
