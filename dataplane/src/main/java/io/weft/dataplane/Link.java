@@ -14,8 +14,4 @@ import io.weft.core.net.MacAddress;
  */
 public record Link(int index, String name, String kind, MacAddress mac, int mtu, boolean up, int masterIndex,
     boolean lowerUp) {
-
-  public boolean hasMaster() {
-    return masterIndex != 0;
-  }
 }

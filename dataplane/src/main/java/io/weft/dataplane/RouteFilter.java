@@ -32,10 +32,6 @@ public record RouteFilter(Integer table, Integer protocol, Cidr destination) {
     return new RouteFilter(t, protocol, destination);
   }
 
-  public RouteFilter withProtocol(Integer p) {
-    return new RouteFilter(table, p, destination);
-  }
-
   public RouteFilter withDestination(Cidr d) {
     return new RouteFilter(table, protocol, d);
   }

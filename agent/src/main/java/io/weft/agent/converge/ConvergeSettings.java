@@ -47,8 +47,4 @@ public record ConvergeSettings(Cidr clusterCidr, String bridge, Duration peerGra
   public ConvergeSettings withRetry(Duration min, Duration max) {
     return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, min, max, tunnel, egress);
   }
-
-  public ConvergeSettings withCoalesce(Duration coalesce) {
-    return new ConvergeSettings(clusterCidr, bridge, peerGrace, adoptGrace, resyncInterval, coalesce, retryMin, retryMax, tunnel, egress);
-  }
 }

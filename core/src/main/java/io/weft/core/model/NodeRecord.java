@@ -56,10 +56,4 @@ public record NodeRecord(
     return new NodeRecord(name, hostname, nodeIp, mac, subnet, source, incarnation, version + 1,
         agentVersion, nowMillis);
   }
-
-  /** The same content re-announced: version bumped, timestamp refreshed. */
-  public NodeRecord reannounced(long nowMillis) {
-    return new NodeRecord(name, hostname, nodeIp, mac, podSubnet, subnetSource, incarnation,
-        version + 1, agentVersion, nowMillis);
-  }
 }

@@ -4,7 +4,6 @@ import io.weft.core.net.Cidr;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -53,11 +52,6 @@ public record Resolution(List<Claim> winners, List<Overlap> mustMove, List<Overl
     return conflicts.stream()
         .filter(o -> o.loser().nodeName().equals(nodeName) || o.keeper().nodeName().equals(nodeName))
         .toList();
-  }
-
-  /** The winning claim of {@code nodeName}, if it won. */
-  public Optional<Claim> winnerOf(String nodeName) {
-    return winners.stream().filter(c -> c.nodeName().equals(nodeName)).findFirst();
   }
 
   /** Node name to subnet for every winner: the owners the record validator checks against. */

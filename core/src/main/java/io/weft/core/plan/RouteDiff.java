@@ -40,7 +40,7 @@ public record RouteDiff(List<Route> toAdd, List<Route> toReplace, List<Route> to
 
   private static final Comparator<RouteKey> KEY_ORDER =
       Comparator.comparingInt(RouteKey::table).thenComparing(RouteKey::destination);
-  private static final Comparator<Route> ROUTE_ORDER =
+  static final Comparator<Route> ROUTE_ORDER =
       Comparator.comparing(Route::key, KEY_ORDER).thenComparing(Route::toString);
 
   public RouteDiff {
@@ -96,25 +96,6 @@ public record RouteDiff(List<Route> toAdd, List<Route> toReplace, List<Route> to
     }
     toDelete.sort(ROUTE_ORDER);
     return new RouteDiff(toAdd, toReplace, toDelete, conflicts);
-  }
-
-  /**
-   * Simulates the kernel applying {@code diff} to {@code actual}: deletes remove one equal route each,
-   * a replace swaps one of our routes at its key for the new one, adds append. For tests and dry runs.
-   *
-   * @return the resulting routes, sorted by key
-   */
-  public static List<Route> apply(Collection<Route> actual, RouteDiff diff) {
-    List<Route> result = new ArrayList<>(actual);
-    diff.toDelete.forEach(result::remove);
-    for (Route replacement : diff.toReplace) {
-      result.stream().filter(r -> r.isWeft() && r.key().equals(replacement.key())).findFirst()
-          .ifPresent(result::remove);
-      result.add(replacement);
-    }
-    result.addAll(diff.toAdd);
-    result.sort(ROUTE_ORDER);
-    return result;
   }
 
   /**

@@ -35,7 +35,7 @@ class RouteDiffTest {
     assertEquals(List.of(TO_3), diff.toReplace());
     assertEquals(List.of(TO_9_STALE), diff.toDelete());
     assertEquals(List.of(), diff.conflicts());
-    List<Route> after = RouteDiff.apply(actual, diff);
+    List<Route> after = SimulatedKernel.apply(actual, diff);
     assertEquals(List.of(DEFAULT, UNREACHABLE, TO_2, TO_3), after);
     assertTrue(RouteDiff.between(desired, after).isEmpty());
   }
