@@ -53,7 +53,9 @@ class FaultIT {
 
   @BeforeAll
   void startLab() {
-    lab = Lab.start(LabConfig.defaults("FaultIT").withNodes(4).withPodsPerNode(1).withPeerGrace(GRACE));
+    // A lease far longer than any fault here: a node whose lease ran out while it was away is another story.
+    lab = Lab.start(LabConfig.defaults("FaultIT").withNodes(4).withPodsPerNode(1).withPeerGrace(GRACE)
+        .withAgentArgs(List.of("--lease-time", "10m")));
     lab.nodes().forEach(n -> subnets.put(n.name(), n.subnet().orElseThrow()));
     lab.pods().forEach(p -> podIps.put(p.name(), p.ip()));
     watch = RouteWatch.start(lab.nodes());
