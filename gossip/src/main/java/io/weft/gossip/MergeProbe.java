@@ -57,6 +57,12 @@ final class MergeProbe extends Protocol {
 
   /** Probes per round at most; one answer from a part is enough to merge all of it. */
   static final int MAX_PROBES_PER_ROUND = 8;
+  /**
+   * A round this much later than due means this process was paused (SIGSTOP, a frozen VM) or starved
+   * for about as long as the failure detector waits before it suspects (1.5 s): the others may have
+   * excluded it meanwhile.
+   */
+  private static final long PAUSE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1000);
   /** Probed candidates that never answer are probed every 2, 4, ... up to this many rounds. */
   private static final int MAX_BACKOFF_ROUNDS = 32;
   /** Views from other parts that arrive within this window go to GMS as one merge. */
@@ -77,6 +83,8 @@ final class MergeProbe extends Protocol {
   /** Owned by the round task: candidate -> {rounds to skip, current backoff}. */
   private final Map<Address, int[]> backoff = new java.util.HashMap<>();
   private volatile boolean answered;
+  /** When the round timer should fire next (nanoTime; 0 before the first round). Owned by the round task. */
+  private long nextRoundDue;
 
   /**
    * @param candidates where other parts of the mesh may be found: physical addresses over TCP, logical
@@ -105,7 +113,9 @@ final class MergeProbe extends Protocol {
 
       @Override
       public long nextInterval() {
-        return ThreadLocalRandom.current().nextLong(minInterval, maxInterval + 1);
+        long interval = ThreadLocalRandom.current().nextLong(minInterval, maxInterval + 1);
+        nextRoundDue = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(interval);
+        return interval;
       }
     }, true); // may block: a connect to a dead candidate waits for its timeout on a pool thread
   }
@@ -140,6 +150,10 @@ final class MergeProbe extends Protocol {
   /** Coordinator only: probe every candidate that is not one of our members. */
   private void round() {
     View v = view;
+    boolean paused = nextRoundDue != 0 && System.nanoTime() - nextRoundDue > PAUSE_NANOS;
+    if (v != null && local_addr != null && paused) {
+      askMembersAfterPause(v);
+    }
     if (v == null || local_addr == null || !local_addr.equals(v.getCoord())) {
       return;
     }
@@ -189,6 +203,28 @@ final class MergeProbe extends Protocol {
       }
     } catch (RuntimeException e) {
       log.warn("%s: merge probe round failed: %s", local_addr, e);
+    }
+  }
+
+  /**
+   * This process was paused (SIGSTOP, a frozen VM): the others have probably excluded it, and nothing
+   * would tell it so (they closed their connections gracefully, which raises no suspicion, and
+   * VERIFY_SUSPECT2 finds them alive), only the coordinator's merge probe, which may be a minute away
+   * by its backoff. So it asks the members of its own view (oldest first: the coordinator, or the one
+   * that took over) with a probe; one that no longer holds it answers with its view, and
+   * {@link #handle} then rejoins. Members that still hold it ignore the probe.
+   */
+  private void askMembersAfterPause(View v) {
+    log.info("%s: this process was paused for longer than failure detection waits; asking the members of %s"
+        + " whether they still hold it", local_addr, v.getViewId());
+    byte[] payload = describe(v);
+    int asked = 0;
+    for (Address member : v.getMembers()) {
+      if (member.equals(local_addr) || asked == MAX_PROBES_PER_ROUND) {
+        continue;
+      }
+      asked++;
+      down_prot.down(new BytesMessage(member, payload).putHeader(id, new ProbeHeader(PROBE)).setFlag(Message.Flag.OOB));
     }
   }
 
@@ -271,6 +307,12 @@ final class MergeProbe extends Protocol {
         // that do not hold us, and VERIFY_SUSPECT2 finds everyone alive.
         rejoinOnce(mine, "the mesh's view " + other.getViewId() + " no longer holds us while ours is "
             + mine.getViewId() + "; joining again");
+        return;
+      }
+      if (type == PROBE && !mine.containsMember(msg.getSrc()) && other.containsMember(local_addr)) {
+        // The prober was excluded without knowing it (it was paused): our view tells it so.
+        down_prot.down(new BytesMessage(msg.getSrc(), describe(mine)).putHeader(id, new ProbeHeader(REPLY))
+            .setFlag(Message.Flag.OOB));
         return;
       }
       if (mine.containsMember(other.getCoord()) || other.containsMember(local_addr)) {
