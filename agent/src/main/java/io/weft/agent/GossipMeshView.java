@@ -1,6 +1,6 @@
 package io.weft.agent;
 
-import io.weft.agent.converge.MeshState;
+import io.weft.agent.converge.PlanningInput;
 import io.weft.agent.converge.MeshView;
 import io.weft.core.model.Peer;
 import io.weft.gossip.Mesh;
@@ -22,15 +22,15 @@ public final class GossipMeshView implements MeshView {
   }
 
   @Override
-  public MeshState current() {
+  public PlanningInput current() {
     return of(mesh.snapshot());
   }
 
-  static MeshState of(MeshSnapshot s) {
+  static PlanningInput of(MeshSnapshot s) {
     Set<String> losers = new HashSet<>();
     s.conflicts().forEach(c -> losers.addAll(c.losers()));
     List<Peer> peers = s.peers().values().stream().filter(p -> !losers.contains(p.name())).toList();
-    return new MeshState(s.self(), peers, s.converged(), s.expectedPeers());
+    return new PlanningInput(s.self(), peers, s.converged(), s.expectedPeers());
   }
 
   @Override

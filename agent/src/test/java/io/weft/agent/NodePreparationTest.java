@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.weft.agent.converge.MeshState;
+import io.weft.agent.converge.PlanningInput;
 import io.weft.core.model.Peer;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
@@ -184,7 +184,7 @@ class NodePreparationTest {
         List.of(new SubnetConflict(b.podSubnet(), "node-b", List.of("node-c"), "subnet-conflict", "node-c lost")),
         List.of(), new SeedStatus(SeedStatus.State.JOINED, List.of(), 1, 0, "joined"), List.of(), 3, "node-a",
         MeshSnapshot.Counters.ZERO, 1);
-    MeshState state = GossipMeshView.of(s);
+    PlanningInput state = GossipMeshView.of(s);
     assertEquals(List.of("node-b"), state.peers().stream().map(Peer::name).toList());
     assertFalse(state.settled(), "an open conflict means the view has not settled");
   }

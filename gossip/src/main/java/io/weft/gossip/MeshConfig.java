@@ -104,11 +104,6 @@ public record MeshConfig(
         DEFAULT_CLUSTER_CIDR, 24, DEFAULT_LEASE_TIME, Transport.SIMULATED, Timing.defaults(), true, true);
   }
 
-  public MeshConfig withSeeds(List<InetSocketAddress> seeds) {
-    return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
-        subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
-  }
-
   public MeshConfig withDnsQuery(String dnsQuery) {
     return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
         subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
@@ -130,11 +125,6 @@ public record MeshConfig(
   }
 
   public MeshConfig withTiming(Timing timing) {
-    return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
-        subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
-  }
-
-  public MeshConfig withAllowLoopback(boolean allowLoopback) {
     return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
         subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
   }

@@ -16,12 +16,9 @@ import io.weft.gossip.MeshSnapshot.SubnetConflict;
 import io.weft.gossip.Wire.Reservation;
 import io.weft.gossip.Wire.SyncEntry;
 import io.weft.gossip.Wire.Tombstone;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -106,10 +103,6 @@ final class MeshState {
 
   Optional<Known> known(String name) {
     return Optional.ofNullable(known.get(name));
-  }
-
-  Collection<Known> allKnown() {
-    return known.values();
   }
 
   /** Stores newer news about a node; membership comes from the view. */
@@ -220,10 +213,6 @@ final class MeshState {
     return removed;
   }
 
-  Collection<Tombstone> tombstones() {
-    return tombstones.values();
-  }
-
   void reserve(Reservation r, long now) {
     if (r.name().equals(selfName) || now >= r.untilMillis()) {
       return;
@@ -233,10 +222,6 @@ final class MeshState {
       return;
     }
     reservations.put(r.name(), r);
-  }
-
-  Collection<Reservation> reservations() {
-    return reservations.values();
   }
 
   /**
@@ -398,12 +383,5 @@ final class MeshState {
       }
     });
     return out;
-  }
-
-  /** Addresses of known nodes, for the peers file. */
-  Set<InetAddress> knownNodeIps() {
-    Set<InetAddress> ips = new HashSet<>();
-    known.values().forEach(k -> ips.add(k.announcement().record().nodeIp()));
-    return ips;
   }
 }

@@ -269,7 +269,7 @@ public final class Converger implements AutoCloseable {
     String trigger = takeTrigger();
     long inputAt = inputSinceMillis < 0 ? now : inputSinceMillis;
     inputSinceMillis = -1;
-    MeshState state = mesh.current();
+    PlanningInput state = mesh.current();
     NodeRecord self = state.self();
     if (self == null) {
       publish(new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, null, List.of(), List.of(),
@@ -378,7 +378,7 @@ public final class Converger implements AutoCloseable {
     }
   }
 
-  private void updateAdoption(MeshState state, long now) {
+  private void updateAdoption(PlanningInput state, long now) {
     if (!adopting) {
       return;
     }

@@ -7,7 +7,7 @@ package io.weft.agent.converge;
 public interface MeshView {
 
   /** The view now; cheap, thread-safe, never blocks. */
-  MeshState current();
+  PlanningInput current();
 
   /**
    * Calls {@code onChange} after every change of the view, on the mesh's thread; the callback only

@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A mesh view the test sets by hand; every {@link #set} notifies like a mesh change. */
 public final class FakeMesh implements MeshView {
-  private volatile MeshState state = MeshState.notJoined();
+  private volatile PlanningInput state = PlanningInput.notJoined();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   public static NodeRecord record(String name, String ip, String subnet) {
@@ -26,7 +26,7 @@ public final class FakeMesh implements MeshView {
 
   /** As {@link #set}, with the node IPs where this node expects peers (remembered, seeds). */
   public void expect(NodeRecord self, boolean settled, List<InetAddress> expectedPeers, Peer... peers) {
-    state = new MeshState(self, List.of(peers), settled, expectedPeers);
+    state = new PlanningInput(self, List.of(peers), settled, expectedPeers);
     listeners.forEach(Runnable::run);
   }
 
@@ -36,7 +36,7 @@ public final class FakeMesh implements MeshView {
   }
 
   @Override
-  public MeshState current() {
+  public PlanningInput current() {
     return state;
   }
 

@@ -17,13 +17,13 @@ import java.util.List;
  * @param expectedPeers node IPs where peers are expected (seeds, DNS answers, remembered peers, members
  *                seen): the adoption grace holds until each of them is among {@code peers}
  */
-public record MeshState(NodeRecord self, Collection<Peer> peers, boolean settled, Collection<InetAddress> expectedPeers) {
-  public MeshState {
+public record PlanningInput(NodeRecord self, Collection<Peer> peers, boolean settled, Collection<InetAddress> expectedPeers) {
+  public PlanningInput {
     peers = List.copyOf(peers);
     expectedPeers = List.copyOf(expectedPeers);
   }
 
-  public static MeshState notJoined() {
-    return new MeshState(null, List.of(), false, List.of());
+  public static PlanningInput notJoined() {
+    return new PlanningInput(null, List.of(), false, List.of());
   }
 }
