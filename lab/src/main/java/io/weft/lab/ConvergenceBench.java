@@ -217,6 +217,15 @@ public final class ConvergenceBench {
     if (!forget.ok() && lab.node(1).peerState(node.name()).isPresent()) {
       forget.check();
     }
+    // Every node has heard of the forget (and dropped the route) before the next joiner, which gets the
+    // same name, address and subnet: otherwise its route never left and the join shows no route event.
+    long forgotten = System.nanoTime();
+    while (lab.nodes().stream().anyMatch(n -> n.peerState(node.name()).isPresent())) {
+      if (System.nanoTime() - forgotten > Duration.ofSeconds(30).toNanos()) {
+        throw new LabException(node + " still known to the mesh 30s after meshctl forget");
+      }
+      Lab.pause(Duration.ofMillis(50));
+    }
     lab.awaitConverged(Lab.CONVERGE_TIMEOUT);
   }
 
