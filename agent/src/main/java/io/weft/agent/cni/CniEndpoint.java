@@ -262,7 +262,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     }
   }
 
-  // ---- the verbs, on the owner thread ----
+  // ---- the verbs, on the caller's thread (IPAM steps through onIpam) ----
 
   private Optional<CniResult> run(CniRequest r) {
     boolean perAttachment = r.command() == CniCommand.ADD || r.command() == CniCommand.DEL || r.command() == CniCommand.CHECK;
@@ -309,12 +309,12 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   private CniResult add(Dataplane node, CniRequest r) {
     AttachmentKey key = key(r);
     Cidr subnet = requireSubnet();
-    if (r.netns() == null || r.containerId() == null || r.ifname() == null) {
-      throw new CniError(CniError.INVALID_ENVIRONMENT, "ADD needs a container ID, a network namespace and an interface name");
+    if (r.netns() == null) {
+      throw new CniError(CniError.INVALID_ENVIRONMENT, "ADD needs a network namespace");
     }
     Path netns = Path.of(r.netns());
     checkPodNamespace(netns);
-    String host = hostInterfaceName(r.containerId(), r.ifname());
+    String host = key.hostInterfaceName();
     Optional<MacAddress> mac = requestedMac(r);
     Link bridgeLink = ensureBridge(node, subnet, r.mtu());
 
@@ -338,11 +338,8 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     Future<Allocation> allocating = submitToIpam(() -> ipamFor(subnet).allocate(key, podName(r), r.netns(), requested(r, subnet)));
     try {
       if (held.isEmpty()) {
-        rollback.onFailure("release the address of " + key, () -> {
-          if (!allocating.isCancelled()) {
-            onIpam(() -> ipamFor(subnet).release(key));
-          }
-        });
+        // Queued behind the allocation on the IPAM thread, so it undoes it even when it is still running.
+        rollback.onFailure("release the address of " + key, () -> onIpam(() -> ipamFor(subnet).release(key)));
       }
       awaitDeletes(host, null);
       try {
@@ -387,7 +384,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
 
   private void del(Dataplane node, CniRequest r) {
     AttachmentKey key = key(r);
-    String host = hostInterfaceName(r.containerId(), r.ifname());
+    String host = key.hostInterfaceName();
     Optional<Optional<Allocation>> outcome = onIpam(() -> currentIpam().map(i -> {
       Optional<Allocation> released = i.release(key);
       if (released.isEmpty()) {
@@ -445,7 +442,7 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     if (a.isEmpty()) {
       throw new CniError(CniError.CHECK_FAILED, "CHECK of " + key + " failed", "no address is allocated to it");
     }
-    List<String> problems = differences(node, r, a.get(), hostInterfaceName(r.containerId(), r.ifname()), subnet);
+    List<String> problems = differences(node, r, a.get(), key.hostInterfaceName(), subnet);
     if (!problems.isEmpty()) {
       throw new CniError(CniError.CHECK_FAILED, "CHECK of " + key + " failed", String.join("; ", problems));
     }
@@ -463,11 +460,12 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
     Set<AttachmentKey> valid = new HashSet<>();
     Set<String> validHosts = new HashSet<>();
     for (NetworkConfig.Attachment a : r.validAttachments()) {
-      valid.add(new AttachmentKey(a.containerId(), a.ifname()));
-      validHosts.add(hostInterfaceName(a.containerId(), a.ifname()));
+      AttachmentKey k = new AttachmentKey(a.containerId(), a.ifname());
+      valid.add(k);
+      validHosts.add(k.hostInterfaceName());
     }
     for (AttachmentKey stale : onIpam(() -> ipamFor(subnet).stale(valid))) {
-      deleteLink(node, hostInterfaceName(stale.containerId(), stale.ifname()));
+      deleteLink(node, stale.hostInterfaceName());
       onIpam(() -> ipamFor(subnet).release(stale))
           .ifPresent(a -> log.info("CNI: GC released {} of {}", a.address().getHostAddress(), stale));
     }

@@ -68,6 +68,7 @@ public final class CniPlugin {
       return new Outcome(1, Json.write(internal.toJson(version)));
     }
   }
+
   private static void checkVersion(String version, CniCommand command) {
     if (!CniVersion.isSupported(version)) {
       throw new CniError(CniError.INCOMPATIBLE_VERSION, "incompatible CNI versions",
