@@ -8,6 +8,7 @@ import io.weft.core.plan.Claim;
 import io.weft.core.plan.RecordValidator;
 import io.weft.core.plan.Resolution;
 import io.weft.core.plan.SubnetAllocator;
+import io.weft.core.plan.SubnetGrant;
 import io.weft.core.plan.ValidationContext;
 import io.weft.core.plan.Verdict;
 import io.weft.gossip.MeshSnapshot.DuplicateIdentity;
@@ -265,33 +266,12 @@ final class MeshState {
     return claims;
   }
 
-  /**
-   * Grants a subnet to {@code request.name()}: its preferred one when it is pinned there or nobody else
-   * claims it, else the allocator's choice.
-   */
+  /** Grants a subnet to {@code request.name()}: core's {@link SubnetGrant} over every other claim. */
   Reservation allocate(Wire.AllocRequest request, long now, Duration reservationTime) {
-    List<Claim> claims = claimsExcept(request.name());
-    long until = now + reservationTime.toMillis();
-    Optional<Cidr> preferred = request.preferred()
-        .filter(p -> clusterCidr.contains(p) && p.prefixLength() == subnetPrefix);
-    if (preferred.isPresent()) {
-      Cidr p = preferred.get();
-      boolean free = claims.stream().noneMatch(c -> c.subnet().overlaps(p));
-      if (free || request.pinned()) {
-        return new Reservation(request.name(), p, request.preferredClaimedAt(), until);
-      }
-    }
-    // A node that remembers nothing (its lease file was lost or unreadable) gets back what the mesh still
-    // records for it, with the claim's age, so its pods keep their addresses.
-    Known remembered = known.get(request.name());
-    if (preferred.isEmpty() && remembered != null) {
-      Claim c = remembered.announcement().claim();
-      if (claims.stream().noneMatch(o -> o.subnet().overlaps(c.subnet()))) {
-        return new Reservation(request.name(), c.subnet(), c.claimedAtMillis(), until);
-      }
-    }
-    Cidr chosen = allocator.choose(request.name(), claims);
-    return new Reservation(request.name(), chosen, now, until);
+    SubnetGrant.Grant g = SubnetGrant.decide(allocator, new SubnetGrant.Request(request.name(), request.preferred(),
+        request.preferredClaimedAt(), request.pinned()), claimsExcept(request.name()),
+        known(request.name()).map(k -> k.announcement().claim()), now);
+    return new Reservation(request.name(), g.subnet(), g.claimedAtMillis(), now + reservationTime.toMillis());
   }
 
   /** Everything this member knows, for a joiner or the other side of a merge. */

@@ -6,12 +6,15 @@ package io.weft.agent.converge;
  */
 public interface MeshView {
 
-  /** The view now; cheap, thread-safe, never blocks. */
+  /**
+   * The latest view pushed by the mesh: a plain volatile read, thread-safe, never waits for the mesh's
+   * thread (the loop calls it during every reconcile).
+   */
   PlanningInput current();
 
   /**
-   * Calls {@code onChange} after every change of the view, on the mesh's thread; the callback only
-   * posts to the loop and returns.
+   * Calls {@code onChange} after every change of the view (the new view already {@link #current()}), on
+   * the mesh's thread; the callback only posts to the loop and returns.
    */
   void subscribe(Runnable onChange);
 }
