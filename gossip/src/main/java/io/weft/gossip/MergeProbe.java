@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
@@ -19,12 +20,12 @@ import org.jgroups.Header;
 import org.jgroups.Message;
 import org.jgroups.PhysicalAddress;
 import org.jgroups.View;
+import org.jgroups.annotations.ManagedAttribute;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.Bits;
 import org.jgroups.util.ByteArrayDataInputStream;
 import org.jgroups.util.ByteArrayDataOutputStream;
 import org.jgroups.util.MessageBatch;
-import org.jgroups.util.NameCache;
 import org.jgroups.util.TimeScheduler;
 import org.jgroups.util.Tuple;
 import org.jgroups.util.Util;
@@ -47,6 +48,10 @@ import org.jgroups.util.Util;
  * from every member of both sides), and a member whose view still holds the prober's coordinator while
  * the prober's newer view no longer holds it (it was excluded but never learned it; neither a merge
  * nor failure detection would ever fix that).
+ *
+ * <p>Members are named by their addresses ({@link NodeAddress}), never by JGroups' JVM-global NameCache,
+ * which a probe from anyone could fill. What it does is counted ({@link #counters()}, and as JGroups
+ * managed attributes): probes sent, merges and rejoins started, pauses detected.
  */
 final class MergeProbe extends Protocol {
   static final short PROTOCOL_ID = 1784;
@@ -55,21 +60,16 @@ final class MergeProbe extends Protocol {
   private static final byte REPLY = 1;
   private static final byte FORWARD = 2;
 
-  /** Probes per round at most; one answer from a part is enough to merge all of it. */
-  static final int MAX_PROBES_PER_ROUND = 8;
-  /**
-   * A round this much later than due means this process was paused (SIGSTOP, a frozen VM) or starved
-   * for about as long as the failure detector waits before it suspects (1.5 s): the others may have
-   * excluded it meanwhile.
-   */
-  private static final long PAUSE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1000);
-  /** Probed candidates that never answer are probed every 2, 4, ... up to this many rounds. */
-  private static final int MAX_BACKOFF_ROUNDS = 32;
-  /** Views from other parts that arrive within this window go to GMS as one merge. */
-  private static final long COLLECT_MS = 200;
-
   private final long minInterval;
   private final long maxInterval;
+  private final int maxProbesPerRound;
+  private final long pauseNanos;
+  private final int maxBackoffRounds;
+  private final long collectMillis;
+  private final AtomicLong probesSent = new AtomicLong();
+  private final AtomicLong mergesStarted = new AtomicLong();
+  private final AtomicLong rejoinsStarted = new AtomicLong();
+  private final AtomicLong pausesDetected = new AtomicLong();
   private final Supplier<? extends Collection<? extends Address>> candidates;
   /** Leaves the current view and joins again through discovery (the mesh owns the channel). */
   private final java.util.function.Consumer<String> rejoin;
@@ -90,16 +90,46 @@ final class MergeProbe extends Protocol {
    * @param candidates where other parts of the mesh may be found: physical addresses over TCP, logical
    *                   ones in simulation; called from a JGroups timer thread, so it must be cheap
    */
-  MergeProbe(long minIntervalMillis, long maxIntervalMillis, Supplier<? extends Collection<? extends Address>> candidates,
-      java.util.function.Consumer<String> rejoin) {
+  MergeProbe(long minIntervalMillis, long maxIntervalMillis, MeshConfig.Thresholds thresholds,
+      Supplier<? extends Collection<? extends Address>> candidates, java.util.function.Consumer<String> rejoin) {
     if (minIntervalMillis <= 0 || maxIntervalMillis < minIntervalMillis) {
       throw new IllegalArgumentException("merge probe interval " + minIntervalMillis + ".." + maxIntervalMillis
           + " ms is not a range");
     }
     this.minInterval = minIntervalMillis;
     this.maxInterval = maxIntervalMillis;
+    this.maxProbesPerRound = thresholds.maxProbesPerRound();
+    this.pauseNanos = thresholds.pauseThreshold().toNanos();
+    this.maxBackoffRounds = thresholds.maxBackoffRounds();
+    this.collectMillis = thresholds.mergeCollectWindow().toMillis();
     this.candidates = candidates;
     this.rejoin = rejoin;
+  }
+
+  /** What the probe did since it was made. Any thread. */
+  MeshSnapshot.MergeDetection counters() {
+    return new MeshSnapshot.MergeDetection(probesSent.get(), mergesStarted.get(), rejoinsStarted.get(),
+        pausesDetected.get());
+  }
+
+  @ManagedAttribute(description = "Merge probes sent to candidates outside the view and, after a pause, to members")
+  public long getProbesSent() {
+    return probesSent.get();
+  }
+
+  @ManagedAttribute(description = "Merges of other parts of the mesh handed to GMS")
+  public long getMergesStarted() {
+    return mergesStarted.get();
+  }
+
+  @ManagedAttribute(description = "Times this member left its view to join the mesh again")
+  public long getRejoinsStarted() {
+    return rejoinsStarted.get();
+  }
+
+  @ManagedAttribute(description = "Probe rounds that ran so late that this process must have been paused")
+  public long getPausesDetected() {
+    return pausesDetected.get();
   }
 
   @Override
@@ -150,8 +180,9 @@ final class MergeProbe extends Protocol {
   /** Coordinator only: probe every candidate that is not one of our members. */
   private void round() {
     View v = view;
-    boolean paused = nextRoundDue != 0 && System.nanoTime() - nextRoundDue > PAUSE_NANOS;
+    boolean paused = nextRoundDue != 0 && System.nanoTime() - nextRoundDue > pauseNanos;
     if (v != null && local_addr != null && paused) {
+      pausesDetected.incrementAndGet();
       askMembersAfterPause(v);
     }
     if (v == null || local_addr == null || !local_addr.equals(v.getCoord())) {
@@ -191,10 +222,11 @@ final class MergeProbe extends Protocol {
         return;
       }
       byte[] payload = describe(v);
-      for (Address target : targets.subList(0, Math.min(MAX_PROBES_PER_ROUND, targets.size()))) {
+      for (Address target : targets.subList(0, Math.min(maxProbesPerRound, targets.size()))) {
         int[] b = backoff.get(target);
         b[0] = b[1];
-        b[1] = Math.min(MAX_BACKOFF_ROUNDS, b[1] * 2);
+        b[1] = Math.min(maxBackoffRounds, b[1] * 2);
+        probesSent.incrementAndGet();
         // The connect to a dead or frozen candidate (its timeout, then the handshake's) happens on the
         // candidate's own sender thread (MeshStack's per-destination bundler), never on the one that
         // carries the members' heartbeats. (JGroups 5 ignores DONT_BUNDLE: every message is bundled.)
@@ -220,15 +252,19 @@ final class MergeProbe extends Protocol {
     byte[] payload = describe(v);
     int asked = 0;
     for (Address member : v.getMembers()) {
-      if (member.equals(local_addr) || asked == MAX_PROBES_PER_ROUND) {
+      if (member.equals(local_addr) || asked == maxProbesPerRound) {
         continue;
       }
       asked++;
+      probesSent.incrementAndGet();
       down_prot.down(new BytesMessage(member, payload).putHeader(id, new ProbeHeader(PROBE)).setFlag(Message.Flag.OOB));
     }
   }
 
-  /** Our view plus each member's name and physical address. */
+  /**
+   * Our view plus each member's physical address. (Its node name travels in the address itself; a
+   * name field is still written, as older members read one, and ignored when read.)
+   */
   private byte[] describe(View v) {
     try {
       ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64 + v.size() * 48);
@@ -237,7 +273,7 @@ final class MergeProbe extends Protocol {
       out.writeInt(v.size());
       for (Address m : v.getMembers()) {
         Util.writeAddress(m, out);
-        Bits.writeString(NameCache.get(m), out); // null-safe, unlike Util.writeString
+        Bits.writeString(NodeAddress.nodeName(m).orElse(null), out); // null-safe, unlike Util.writeString
         Util.writeAddress(physical(m), out);
       }
       return java.util.Arrays.copyOf(out.buffer(), out.position());
@@ -288,11 +324,8 @@ final class MergeProbe extends Protocol {
       List<Tuple<Address, PhysicalAddress>> addrs = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         Address a = Util.readAddress(in);
-        String name = Bits.readString(in);
+        Bits.readString(in); // the name a member's address carries, written for older members
         Address p = Util.readAddress(in);
-        if (a != null && name != null && NameCache.get(a) == null) {
-          NameCache.add(a, name);
-        }
         if (a != null && p instanceof PhysicalAddress pa) {
           addrs.add(new Tuple<>(a, pa));
         }
@@ -350,7 +383,7 @@ final class MergeProbe extends Protocol {
     synchronized (this) {
       collected.put(other.getCoord(), other);
       if (flush == null) {
-        flush = getTransport().getTimer().schedule(this::flushMerge, COLLECT_MS, java.util.concurrent.TimeUnit.MILLISECONDS,
+        flush = getTransport().getTimer().schedule(this::flushMerge, collectMillis, java.util.concurrent.TimeUnit.MILLISECONDS,
             false);
       }
     }
@@ -376,6 +409,7 @@ final class MergeProbe extends Protocol {
     }
     views.put(local_addr, mine);
     log.debug("%s: asking GMS to merge %s", local_addr, views.values());
+    mergesStarted.incrementAndGet();
     up_prot.up(new Event(Event.MERGE, views));
   }
 
@@ -388,6 +422,7 @@ final class MergeProbe extends Protocol {
       leftView = mine;
     }
     log.info("%s: %s", local_addr, why);
+    rejoinsStarted.incrementAndGet();
     rejoin.accept(why);
   }
 

@@ -6,7 +6,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * This node's membership of the Weft mesh: who is there, and what each node says about itself.
  *
- * <p>All methods are thread-safe; the state behind them is owned by one mesh event thread.
+ * <p>All methods are thread-safe; the state behind them is owned by one mesh event thread, which
+ * pushes immutable snapshots. Only {@link #leave()} waits for that thread (until the mesh has stopped).
  */
 public interface Mesh extends AutoCloseable {
 
@@ -29,7 +30,10 @@ public interface Mesh extends AutoCloseable {
    */
   void publish(NodeRecord self);
 
-  /** An immutable view of the mesh as this node knows it now. */
+  /**
+   * The last immutable snapshot the mesh pushed (a change is pushed within 50 ms), with traffic counters
+   * read now. A volatile read: it never waits for the mesh's thread.
+   */
   MeshSnapshot snapshot();
 
   /** Adds a listener; it is called at once with the current snapshot, then on every change. */

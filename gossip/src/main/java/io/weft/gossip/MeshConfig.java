@@ -23,10 +23,9 @@ import java.util.Optional;
  * @param clusterCidr    the pod network
  * @param subnetPrefix   prefix length of a node's pod subnet (24)
  * @param leaseTime      how long a down peer's subnet stays reserved before its record is removed
- * @param transport      TCP for real; SIMULATED runs many members in one JVM for the benchmark
  * @param timing         failure detection, merge and retry tuning
- * @param allowLoopback  accept 127.0.0.x node IPs in records (tests only)
- * @param faultInjection adds a traffic switch to the stack so tests can hang or partition a member
+ * @param thresholds     the counts and windows of Weft's two protocols (ring failure detector, merge probe)
+ * @param allowLoopback  accept 127.0.0.x node IPs in records (tests that run members on 127.0.0.x)
  */
 public record MeshConfig(
     String clusterName,
@@ -39,23 +38,14 @@ public record MeshConfig(
     Cidr clusterCidr,
     int subnetPrefix,
     Duration leaseTime,
-    Transport transport,
     Timing timing,
-    boolean allowLoopback,
-    boolean faultInjection) {
+    Thresholds thresholds,
+    boolean allowLoopback) {
 
   public static final int DEFAULT_PORT = 6783;
   public static final String DEFAULT_CLUSTER = "weft";
   public static final Cidr DEFAULT_CLUSTER_CIDR = Cidr.parse("10.244.0.0/16");
   public static final Duration DEFAULT_LEASE_TIME = Duration.ofHours(24);
-
-  /** How members talk to each other. */
-  public enum Transport {
-    /** JGroups TCP on {@code bindAddress:port}: production. */
-    TCP,
-    /** JGroups SHARED_LOOPBACK: members of one JVM only, no sockets; for scale benchmarks. */
-    SIMULATED
-  }
 
   public MeshConfig {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -65,8 +55,8 @@ public record MeshConfig(
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(clusterCidr, "clusterCidr");
     Objects.requireNonNull(leaseTime, "leaseTime");
-    Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(timing, "timing");
+    Objects.requireNonNull(thresholds, "thresholds");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("mesh port " + port + " out of range 1..65535");
     }
@@ -80,53 +70,40 @@ public record MeshConfig(
     }
   }
 
-  /** Production defaults: TCP, cluster CIDR 10.244.0.0/16 split in /24s, 24 h lease, no secret. */
+  /** Production defaults: cluster CIDR 10.244.0.0/16 split in /24s, 24 h lease, no secret. */
   public static MeshConfig of(InetAddress bindAddress, int port, List<InetSocketAddress> seeds, Path stateDir) {
     return new MeshConfig(DEFAULT_CLUSTER, bindAddress, port, seeds, null, Optional.empty(), stateDir,
-        DEFAULT_CLUSTER_CIDR, 24, DEFAULT_LEASE_TIME, Transport.TCP, Timing.defaults(), false, false);
-  }
-
-  /**
-   * A member for tests over loopback TCP: binds {@code 127.0.0.x:port}, accepts loopback node IPs,
-   * and can be hung or partitioned through {@code JGroupsMesh.faults()}.
-   */
-  public static MeshConfig loopbackTest(String clusterName, InetAddress loopback, int port, Path stateDir,
-      List<InetSocketAddress> seeds) {
-    return new MeshConfig(clusterName, loopback, port, seeds, null, Optional.empty(), stateDir,
-        DEFAULT_CLUSTER_CIDR, 24, DEFAULT_LEASE_TIME, Transport.TCP, Timing.defaults(), true, true);
-  }
-
-  /** A member of an in-JVM simulated mesh (no sockets); {@code port} only has to be unique. */
-  public static MeshConfig simulated(String clusterName, InetAddress nodeIp, int port, Path stateDir,
-      boolean startNewMesh) {
-    List<InetSocketAddress> seeds = startNewMesh ? List.of() : List.of(new InetSocketAddress(nodeIp, 1));
-    return new MeshConfig(clusterName, nodeIp, port, seeds, null, Optional.empty(), stateDir,
-        DEFAULT_CLUSTER_CIDR, 24, DEFAULT_LEASE_TIME, Transport.SIMULATED, Timing.defaults(), true, true);
+        DEFAULT_CLUSTER_CIDR, 24, DEFAULT_LEASE_TIME, Timing.defaults(), Thresholds.defaults(), false);
   }
 
   public MeshConfig withDnsQuery(String dnsQuery) {
     return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
-        subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
+        subnetPrefix, leaseTime, timing, thresholds, allowLoopback);
   }
 
   public MeshConfig withSecret(byte[] secret) {
     return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, Optional.ofNullable(secret),
-        stateDir, clusterCidr, subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
+        stateDir, clusterCidr, subnetPrefix, leaseTime, timing, thresholds, allowLoopback);
   }
 
   public MeshConfig withClusterCidr(Cidr clusterCidr, int subnetPrefix) {
     return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
-        subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
+        subnetPrefix, leaseTime, timing, thresholds, allowLoopback);
   }
 
   public MeshConfig withLeaseTime(Duration leaseTime) {
     return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
-        subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
+        subnetPrefix, leaseTime, timing, thresholds, allowLoopback);
   }
 
   public MeshConfig withTiming(Timing timing) {
     return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
-        subnetPrefix, leaseTime, transport, timing, allowLoopback, faultInjection);
+        subnetPrefix, leaseTime, timing, thresholds, allowLoopback);
+  }
+
+  public MeshConfig withThresholds(Thresholds thresholds) {
+    return new MeshConfig(clusterName, bindAddress, port, seeds, dnsQuery, secret, stateDir, clusterCidr,
+        subnetPrefix, leaseTime, timing, thresholds, allowLoopback);
   }
 
   /** Never prints the secret. */
@@ -135,7 +112,7 @@ public record MeshConfig(
     return "MeshConfig[cluster=" + clusterName + ", bind=" + bindAddress.getHostAddress() + ":" + port
         + ", seeds=" + seeds + ", dns=" + dnsQuery + ", secret=" + (secret.isPresent() ? "set" : "none")
         + ", stateDir=" + stateDir + ", clusterCidr=" + clusterCidr + "/" + subnetPrefix
-        + ", lease=" + leaseTime + ", transport=" + transport + ", " + timing + "]";
+        + ", lease=" + leaseTime + ", " + timing + ", " + thresholds + "]";
   }
 
   /**
@@ -187,6 +164,39 @@ public record MeshConfig(
         Duration verifyTimeout) {
       return new Timing(heartbeatInterval, suspectTimeout, verifyTimeout, mergeMin, mergeMax, joinTimeout,
           retryMin, retryMax, tombstoneTime, housekeeping);
+    }
+  }
+
+  /**
+   * The counts and windows of Weft's two protocols, beside their timings in {@link Timing}.
+   *
+   * @param ringWatchers         ring failure detector: successors each member heartbeats (and predecessors it
+   *                             watches); two, so a dead member is still watched when its neighbour is dead too
+   * @param escalateAfterReports ring failure detector: reports of the same silent members after which the
+   *                             reporter stops relying on the decider alone (it may be cut off from it too)
+   * @param maxProbesPerRound    merge probe: candidates probed per round at most (one answer from a part is
+   *                             enough to merge all of it)
+   * @param pauseThreshold       merge probe: a round this much later than due means this process was paused
+   *                             (SIGSTOP, a frozen VM) about as long as failure detection waits: it asks its
+   *                             own members whether they still hold it
+   * @param maxBackoffRounds     merge probe: a candidate that never answers is probed every 2, 4, ... up to
+   *                             this many rounds
+   * @param mergeCollectWindow   merge probe: views of other parts arriving within this window go to GMS as
+   *                             one merge
+   */
+  public record Thresholds(int ringWatchers, int escalateAfterReports, int maxProbesPerRound,
+      Duration pauseThreshold, int maxBackoffRounds, Duration mergeCollectWindow) {
+
+    public Thresholds {
+      Objects.requireNonNull(pauseThreshold, "pauseThreshold");
+      Objects.requireNonNull(mergeCollectWindow, "mergeCollectWindow");
+      if (ringWatchers < 1 || escalateAfterReports < 1 || maxProbesPerRound < 1 || maxBackoffRounds < 1) {
+        throw new IllegalArgumentException("mesh protocol thresholds must be at least 1: " + this);
+      }
+    }
+
+    public static Thresholds defaults() {
+      return new Thresholds(2, 3, 8, Duration.ofSeconds(1), 32, Duration.ofMillis(200));
     }
   }
 }

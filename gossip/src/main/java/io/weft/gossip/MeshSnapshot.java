@@ -49,6 +49,12 @@ public record MeshSnapshot(
     Objects.requireNonNull(counters, "counters");
   }
 
+  /** The same snapshot with other counters (they move with every byte, so they are read when asked for). */
+  public MeshSnapshot withCounters(Counters fresh) {
+    return new MeshSnapshot(self, peers, rejected, conflicts, duplicates, seeds, expectedPeers, viewSize,
+        coordinator, fresh, takenAtMillis);
+  }
+
   /** Peers that are up. */
   public List<Peer> upPeers() {
     return peers.values().stream().filter(p -> p.state() == PeerState.UP).toList();
@@ -166,9 +172,47 @@ public record MeshSnapshot(
    * @param messagesOut      mesh application messages sent
    * @param malformedDropped application messages dropped because they did not decode
    * @param refusedConnections connections refused by the secret handshake (wrong/no secret, garbage)
+   * @param failureDetection what the ring failure detector did
+   * @param mergeDetection   what the merge probe did
    */
   public record Counters(long bytesIn, long bytesOut, long messagesIn, long messagesOut,
-      long malformedDropped, long refusedConnections) {
+      long malformedDropped, long refusedConnections, FailureDetection failureDetection,
+      MergeDetection mergeDetection) {
     public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0);
+
+    public Counters {
+      Objects.requireNonNull(failureDetection, "failureDetection");
+      Objects.requireNonNull(mergeDetection, "mergeDetection");
+    }
+
+    /** Traffic only: the protocols have done nothing yet. */
+    public Counters(long bytesIn, long bytesOut, long messagesIn, long messagesOut, long malformedDropped,
+        long refusedConnections) {
+      this(bytesIn, bytesOut, messagesIn, messagesOut, malformedDropped, refusedConnections,
+          FailureDetection.ZERO, MergeDetection.ZERO);
+    }
+  }
+
+  /**
+   * The ring failure detector's counts since start.
+   *
+   * @param suspicionsRaised    watched predecessors whose silence passed the suspect timeout
+   * @param suspicionsConfirmed suspected members that left the view afterwards
+   * @param suspicionsRefuted   suspected members heard from again while still watched
+   */
+  public record FailureDetection(long suspicionsRaised, long suspicionsConfirmed, long suspicionsRefuted) {
+    public static final FailureDetection ZERO = new FailureDetection(0, 0, 0);
+  }
+
+  /**
+   * The merge probe's counts since start.
+   *
+   * @param probesSent     probes sent to candidates outside the view (and to members after a pause)
+   * @param mergesStarted  merges of other parts of the mesh handed to JGroups' GMS
+   * @param rejoinsStarted times this member left its view to join again (alone, or excluded unawares)
+   * @param pausesDetected probe rounds so late that this process must have been paused
+   */
+  public record MergeDetection(long probesSent, long mergesStarted, long rejoinsStarted, long pausesDetected) {
+    public static final MergeDetection ZERO = new MergeDetection(0, 0, 0, 0);
   }
 }

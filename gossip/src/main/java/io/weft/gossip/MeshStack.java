@@ -1,16 +1,15 @@
 package io.weft.gossip;
 
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Collection;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jgroups.Address;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.FRAG4;
 import org.jgroups.protocols.MFC;
 import org.jgroups.protocols.PerDestinationBundler;
-import org.jgroups.protocols.SHARED_LOOPBACK;
-import org.jgroups.protocols.SHARED_LOOPBACK_PING;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TP;
 import org.jgroups.protocols.UNICAST3;
@@ -24,14 +23,12 @@ import org.jgroups.stack.Protocol;
  * The JGroups stack, built in code so every setting is visible. Bottom to top:
  *
  * <ol>
- *   <li>TCP on {@code bindAddress:port}, no port range, diagnostics off, Weft's handshaking socket
- *       factory (optionally AES-GCM), suspect events on (a closed connection is suspected at once), a
- *       sender thread per destination and non-blocking writes (a frozen member delays no one else);
- *       or SHARED_LOOPBACK for the in-JVM simulation</li>
- *   <li>FaultSwitch, only with fault injection (tests hang or partition members with it)</li>
- *   <li>SeedDiscovery (TCPPING over the seeds, DNS answers and remembered peers that answered a probe;
- *       members name their coordinator in answers) or SHARED_LOOPBACK_PING</li>
- *   <li>TrafficMeter, only when simulated</li>
+ *   <li>the {@link MeshTransport}'s protocols: in production ({@link TcpTransport}) TCP on
+ *       {@code bindAddress:port}, no port range, diagnostics off, Weft's handshaking socket factory
+ *       (optionally AES-GCM), suspect events on (a closed connection is suspected at once), a sender thread
+ *       per destination and non-blocking writes (a frozen member delays no one else), then SeedDiscovery
+ *       (TCPPING over the seeds, DNS answers and remembered peers that answered a probe; members name their
+ *       coordinator in answers)</li>
  *   <li>MergeProbe instead of MERGE3: only the coordinator probes, and only candidates outside its view
  *       (nothing in a healthy mesh), every 1-3 s</li>
  *   <li>RingFailureDetector instead of FD_ALL3 (each member heartbeats 2 successors every 0.5 s,
@@ -44,66 +41,26 @@ import org.jgroups.stack.Protocol;
  * </ol>
  */
 final class MeshStack {
-  /**
-   * How many successors each member heartbeats (and predecessors it watches): two, so a dead member
-   * is still watched by someone when its neighbour is dead or hung too.
-   */
-  static final int RING_WATCHERS = 2;
-  /** Messages queued per destination (bundler) and per connection (writer) before new ones are dropped. */
-  private static final int SEND_QUEUE = 1024;
-
   private MeshStack() {}
 
-  /** The protocols, and the ones the mesh talks to (null when absent). */
-  record Built(List<Protocol> protocols, SeedDiscovery discovery, TrafficMeter meter) {}
+  /** The protocols, and the two Weft protocols the mesh reads counters from. */
+  record Built(List<Protocol> protocols, MergeProbe mergeProbe, RingFailureDetector failureDetector) {}
 
   /**
-   * @param faults the test fault switch, or null
+   * @param probeTargets where the merge probe looks for other parts (the transport's addressing)
+   * @param rejoin       asks the mesh to leave its view and join again (from a JGroups thread)
    */
-  static Built build(MeshConfig config, MeshSecurity security, FaultSwitch faults,
-      Supplier<? extends Collection<? extends Address>> mergeCandidates, java.util.function.Consumer<String> rejoin)
-      throws Exception {
+  static Built build(MeshConfig config, MeshTransport transport, Supplier<? extends Collection<? extends Address>> probeTargets,
+      Consumer<String> rejoin) throws Exception {
     registerWeftProtocols();
     MeshConfig.Timing t = config.timing();
-    List<Protocol> p = new ArrayList<>();
-    SeedDiscovery tcpping = null;
-    TrafficMeter meter = null;
-    if (config.transport() == MeshConfig.Transport.TCP) {
-      TCP tcp = new TCP();
-      tcp.setBindAddress(config.bindAddress());
-      tcp.setBindPort(config.port());
-      tcp.setPortRange(0);
-      // Outgoing connections leave from the node IP too, so peers (and firewalls) see one address.
-      tcp.setClientBindAddr(config.bindAddress());
-      tcp.setSocketFactory(security);
-      tcp.enableSuspectEvents(true);
-      // Mesh traffic is a trickle of small messages where latency matters (a join is a handful of
-      // round trips): send each at once rather than waiting for the previous one's ACK.
-      tcp.tcpNodelay(true);
-      tcp.setSockConnTimeout(1000);
-      tcp.setPeerAddrReadTimeout(2000);
-      isolateDestinations(tcp);
-      modestThreads(tcp, 8);
-      p.add(tcp);
-      addFaults(p, faults);
-      tcpping = new SeedDiscovery();
-      tcpping.setPortRange(0);
-      p.add(tcpping);
-    } else {
-      SHARED_LOOPBACK loop = new SHARED_LOOPBACK();
-      loop.setBindAddress(config.bindAddress());
-      loop.setBindPort(config.port());
-      modestThreads(loop, 2);
-      p.add(loop);
-      addFaults(p, faults);
-      p.add(new SHARED_LOOPBACK_PING());
-    }
-    if (config.transport() == MeshConfig.Transport.SIMULATED) {
-      meter = new TrafficMeter();
-      p.add(meter);
-    }
-    p.add(new MergeProbe(t.mergeMin().toMillis(), t.mergeMax().toMillis(), mergeCandidates, rejoin));
-    p.add(new RingFailureDetector(RING_WATCHERS, t.heartbeatInterval().toMillis(), t.suspectTimeout().toMillis()));
+    MeshConfig.Thresholds th = config.thresholds();
+    List<Protocol> p = new ArrayList<>(transport.protocols());
+    MergeProbe merge = new MergeProbe(t.mergeMin().toMillis(), t.mergeMax().toMillis(), th, probeTargets, rejoin);
+    RingFailureDetector ring = new RingFailureDetector(th.ringWatchers(), t.heartbeatInterval().toMillis(),
+        t.suspectTimeout().toMillis(), th.escalateAfterReports());
+    p.add(merge);
+    p.add(ring);
     p.add(new VERIFY_SUSPECT2().setTimeout(t.verifyTimeout().toMillis()));
     // Mesh traffic is a trickle: small retransmission tables (they grow when needed) keep the
     // per-sender cost low, which is what limits how many members fit in one JVM for the simulation.
@@ -118,20 +75,9 @@ final class MeshStack {
     p.add(new ViewSafeUFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new MFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new FRAG4());
-    return new Built(p, tcpping, meter);
+    return new Built(p, merge, ring);
   }
 
-  /** Directly above the transport, below discovery: a partition must cut discovery too. */
-  private static void addFaults(List<Protocol> p, FaultSwitch faults) {
-    if (faults != null) {
-      p.add(faults);
-    }
-  }
-
-  /**
-   * Weft's own protocols and headers get ids from JGroups' custom ranges (protocols >= 512, headers
-   * >= 1024) before any stack is built; once per JVM, however many meshes it runs.
-   */
   /**
    * Loads and initialises what building a stack needs: JGroups' class registry (it parses its XML maps),
    * Weft's protocol ids and the protocol classes. Measured: a cold stack build takes 60-150 ms, 5-20 ms
@@ -150,6 +96,10 @@ final class MeshStack {
     }
   }
 
+  /**
+   * Weft's own protocols and headers get ids from JGroups' custom ranges (protocols >= 512, headers
+   * >= 1024) before any stack is built; once per JVM, however many meshes it runs.
+   */
   private static synchronized void registerWeftProtocols() {
     if (ClassConfigurator.getProtocolId(RingFailureDetector.class) == 0) {
       ClassConfigurator.addProtocol(RingFailureDetector.PROTOCOL_ID, RingFailureDetector.class);
@@ -167,27 +117,8 @@ final class MeshStack {
     }
   }
 
-  /**
-   * A member that stops reading (SIGSTOP, a paused VM, a hung host) must cost only the messages to
-   * that member. Its kernel still accepts TCP connections, so a connect succeeds and then Weft's
-   * handshake waits its whole timeout (2 s) for an answer; and once its socket buffers are full every
-   * write to it blocks. With one bundler thread for all destinations (the transfer-queue bundler) that
-   * thread did both, and heartbeats to every other member waited behind it: they suspected this
-   * member and split the mesh. So: one sender thread per destination (a connect or a slow write
-   * holds up that destination's queue only), and non-blocking sends (each connection has its own
-   * bounded queue and writer thread, so a multicast, which writes to every member in turn, never waits
-   * for a full socket). A queue that fills drops, and NAKACK2/UNICAST3 retransmit once the member reads
-   * again. Queues are small: mesh traffic is a trickle, and a queue per member is allocated up front.
-   */
-  private static void isolateDestinations(TCP tcp) {
-    PerDestinationBundler bundler = new PerDestinationBundler();
-    bundler.useSingleSenderThread(false);
-    bundler.setCapacity(SEND_QUEUE);
-    tcp.setBundler(bundler);
-    tcp.nonBlockingSends(true).maxSendQueue(SEND_QUEUE);
-  }
-
-  private static void modestThreads(TP tp, int max) {
+  /** A small, shrinking thread pool: mesh traffic is a trickle, and tests run many members in one JVM. */
+  static void modestThreads(TP tp, int max) {
     tp.getThreadPool().setMinThreads(0).setMaxThreads(max).setKeepAliveTime(30_000);
   }
 }

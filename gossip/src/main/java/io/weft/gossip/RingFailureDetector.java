@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.jgroups.Address;
 import org.jgroups.EmptyMessage;
@@ -20,6 +21,7 @@ import org.jgroups.Event;
 import org.jgroups.Header;
 import org.jgroups.Message;
 import org.jgroups.View;
+import org.jgroups.annotations.ManagedAttribute;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.MessageBatch;
 import org.jgroups.util.Util;
@@ -40,6 +42,10 @@ import org.jgroups.util.Util;
  * still ends up coordinating a view of its own, and MergeProbe brings it back when the cut heals.
  * With {@code k >= 2} one more silent member next to a dead one cannot hide it. TCP's own
  * connection-closed suspicions still catch crashes faster; this catches hung nodes and silent links.
+ *
+ * <p>What it does is counted (read with {@link #counters()}, and as JGroups managed attributes): a
+ * watched predecessor whose silence passed the timeout is a suspicion raised; one that leaves the view
+ * afterwards is confirmed; one heard from again while still watched is refuted.
  */
 final class RingFailureDetector extends Protocol {
   static final short PROTOCOL_ID = 1783;
@@ -48,13 +54,18 @@ final class RingFailureDetector extends Protocol {
   private final int k;
   private final long interval;
   private final long timeout;
-  /** Predecessor -> when we last heard from it (nanoTime). */
-  private final Map<Address, Long> lastHeard = new ConcurrentHashMap<>();
   /**
    * Reports of the same silent members (one per timeout) after which this member stops relying on the
    * decider alone.
    */
-  private static final int ESCALATE_AFTER = 3;
+  private final int escalateAfter;
+  /** Predecessor -> when we last heard from it (nanoTime). */
+  private final Map<Address, Long> lastHeard = new ConcurrentHashMap<>();
+  /** Predecessors suspected and not yet confirmed or refuted: added by the tick, settled by tick and view. */
+  private final Set<Address> suspected = ConcurrentHashMap.newKeySet();
+  private final AtomicLong raised = new AtomicLong();
+  private final AtomicLong confirmed = new AtomicLong();
+  private final AtomicLong refuted = new AtomicLong();
   // Owned by the timer task (one tick at a time).
   private Set<Address> reported = Set.of();
   private long reportedAt;
@@ -65,14 +76,40 @@ final class RingFailureDetector extends Protocol {
   private volatile List<Address> successors = List.of();
   private Future<?> task;
 
-  RingFailureDetector(int k, long intervalMillis, long timeoutMillis) {
-    if (k < 1 || intervalMillis <= 0 || timeoutMillis <= intervalMillis) {
-      throw new IllegalArgumentException("ring failure detector needs k >= 1 and timeout > interval > 0, got k=" + k
-          + ", interval=" + intervalMillis + " ms, timeout=" + timeoutMillis + " ms");
+  /**
+   * @param k             successors heartbeated and predecessors watched ({@code MeshConfig.Thresholds.ringWatchers})
+   * @param escalateAfter reports of the same silence before the next decider is asked too
+   */
+  RingFailureDetector(int k, long intervalMillis, long timeoutMillis, int escalateAfter) {
+    if (k < 1 || intervalMillis <= 0 || timeoutMillis <= intervalMillis || escalateAfter < 1) {
+      throw new IllegalArgumentException("ring failure detector needs k >= 1, timeout > interval > 0 and"
+          + " escalation after >= 1 report, got k=" + k + ", interval=" + intervalMillis + " ms, timeout="
+          + timeoutMillis + " ms, escalation after " + escalateAfter);
     }
     this.k = k;
     this.interval = intervalMillis;
     this.timeout = timeoutMillis;
+    this.escalateAfter = escalateAfter;
+  }
+
+  /** What the detector did since it was made. Any thread. */
+  MeshSnapshot.FailureDetection counters() {
+    return new MeshSnapshot.FailureDetection(raised.get(), confirmed.get(), refuted.get());
+  }
+
+  @ManagedAttribute(description = "Watched predecessors whose silence passed the suspect timeout")
+  public long getSuspicionsRaised() {
+    return raised.get();
+  }
+
+  @ManagedAttribute(description = "Suspected members that left the view afterwards")
+  public long getSuspicionsConfirmed() {
+    return confirmed.get();
+  }
+
+  @ManagedAttribute(description = "Suspected members heard from again while still watched")
+  public long getSuspicionsRefuted() {
+    return refuted.get();
   }
 
   /** The members at distance 1..k after (direction 1) or before (-1) {@code me} in the view, without me. */
@@ -126,6 +163,14 @@ final class RingFailureDetector extends Protocol {
     Set<Address> preds = new HashSet<>(neighbours(members, local_addr, k, -1));
     long now = System.nanoTime();
     lastHeard.keySet().retainAll(preds);
+    for (Address s : suspected) {
+      if (!members.contains(s)) {
+        confirmed.incrementAndGet();
+        suspected.remove(s);
+      } else if (!preds.contains(s)) {
+        suspected.remove(s); // still a member, no longer ours to watch: neither outcome is ours to count
+      }
+    }
     // A new predecessor gets two timeouts from now: it may not have installed this view yet, so not know
     // that it must heartbeat us (a joiner under load takes a while to start). One that was heard and then
     // falls silent gets the normal timeout.
@@ -166,6 +211,7 @@ final class RingFailureDetector extends Protocol {
           silent.add(p);
         }
       });
+      settleSuspicions(silent);
       View v = view;
       if (silent.isEmpty() || v == null) {
         reported = Set.of();
@@ -180,7 +226,7 @@ final class RingFailureDetector extends Protocol {
       reported = silent;
       reportedAt = now;
       Set<Address> passed = new HashSet<>(silent);
-      if (reports > ESCALATE_AFTER) {
+      if (reports > escalateAfter) {
         // Reported again and again and the view still holds them: the decider may be cut off from us
         // too. Count it as silent for choosing the next decider, and have VERIFY_SUSPECT2 ask it (it
         // is only passed on to GMS if it does not answer). One decider per report, like FD_SOCK walks
@@ -202,6 +248,20 @@ final class RingFailureDetector extends Protocol {
       }
     } catch (RuntimeException e) {
       log.warn("%s: ring failure detector tick failed: %s", local_addr, e);
+    }
+  }
+
+  /** Counts the predecessors newly silent, and the suspected ones heard from again. Timer task only. */
+  private void settleSuspicions(Set<Address> silent) {
+    for (Address s : silent) {
+      if (suspected.add(s)) {
+        raised.incrementAndGet();
+      }
+    }
+    for (Address s : suspected) {
+      if (!silent.contains(s) && lastHeard.containsKey(s) && suspected.remove(s)) {
+        refuted.incrementAndGet();
+      }
     }
   }
 

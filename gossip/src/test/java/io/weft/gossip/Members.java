@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -26,10 +29,12 @@ final class Members implements AutoCloseable {
   static final Duration PATIENCE = Duration.ofSeconds(60);
 
   final String cluster = "weft-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+  private final String simCluster = cluster + "-sim";
   final int base = 20 + ThreadLocalRandom.current().nextInt(200);
   final int port;
   final Path root;
   private final List<JGroupsMesh> all = new ArrayList<>();
+  private final Map<JGroupsMesh, FaultyTransport> transports = new IdentityHashMap<>();
 
   /** A free port and a fresh state root; unchecked so a test can make it in a field initialiser. */
   Members() {
@@ -60,11 +65,23 @@ final class Members implements AutoCloseable {
   }
 
   MeshConfig tcp(int i, List<InetSocketAddress> seeds) {
-    return MeshConfig.loopbackTest(cluster, ip(i), port, stateDir(i), seeds);
+    return loopback(cluster, ip(i), port, stateDir(i), seeds);
   }
 
+  /** A member over loopback TCP: binds {@code 127.0.0.x:port} and accepts loopback node IPs. */
+  static MeshConfig loopback(String cluster, InetAddress ip, int port, Path stateDir, List<InetSocketAddress> seeds) {
+    return new MeshConfig(cluster, ip, port, seeds, null, Optional.empty(), stateDir, MeshConfig.DEFAULT_CLUSTER_CIDR, 24,
+        MeshConfig.DEFAULT_LEASE_TIME, MeshConfig.Timing.defaults(), MeshConfig.Thresholds.defaults(), true);
+  }
+
+  /**
+   * A member of the in-JVM simulated mesh (its cluster name tells {@link #start} to give it the simulated
+   * transport; the port only has to be unique); {@code startNewMesh} false gives it a seed, so it joins
+   * rather than starts a mesh of its own.
+   */
   MeshConfig sim(int i, boolean startNewMesh) {
-    return MeshConfig.simulated(cluster, ip(i), 10_000 + i, stateDir(i), startNewMesh);
+    List<InetSocketAddress> seeds = startNewMesh ? List.of() : List.of(new InetSocketAddress(ip(i), 1));
+    return loopback(simCluster, ip(i), 10_000 + i, stateDir(i), seeds);
   }
 
   static MacAddress mac(int i) {
@@ -75,12 +92,29 @@ final class Members implements AutoCloseable {
     return LocalNode.allocated("node-" + i, ip(i), mac(i), "0.1.0-test");
   }
 
+  /** A member with a fault switch: over the simulated transport for {@link #sim} configs, else TCP. */
   JGroupsMesh start(MeshConfig config) {
-    JGroupsMesh m = new JGroupsMesh(config);
+    MeshTransport inner = config.clusterName().equals(simCluster) ? new SimulatedTransport(config)
+        : new TcpTransport(config);
+    FaultyTransport transport = new FaultyTransport(inner);
+    JGroupsMesh m = new JGroupsMesh(config, transport);
     synchronized (all) {
       all.add(m);
+      transports.put(m, transport);
     }
     return m;
+  }
+
+  /** The member's fault switch: hang, partition, heal, crash. */
+  FaultyTransport faults(JGroupsMesh m) {
+    synchronized (all) {
+      return transports.get(m);
+    }
+  }
+
+  /** Simulates the member's crash: no leave message, its connections just drop. */
+  void crash(JGroupsMesh m) throws Exception {
+    faults(m).crash();
   }
 
   JGroupsMesh tcpMember(int i, List<InetSocketAddress> seeds, UnaryOperator<MeshConfig> tweak) {

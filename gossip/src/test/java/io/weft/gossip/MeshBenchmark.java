@@ -77,7 +77,14 @@ public final class MeshBenchmark {
     return Integer.parseInt(relaxed(arg) ? arg.substring(0, arg.indexOf(':')) : arg);
   }
 
-  /** Who holds whose record (or has it down): counted by every member's observer. */
+  private static long logicalBytesOut(Members members, JGroupsMesh m) {
+    return ((SimulatedTransport) members.faults(m).inner()).logicalBytesOut();
+  }
+
+  /**
+   * Who holds whose record (or has it down): counted by every member's listener. A member pushes at most
+   * one snapshot per 50 ms (its debounce), so the times are up to that much later than the change itself.
+   */
   private static final class Tally {
     final Map<String, AtomicInteger> holders = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> downs = new ConcurrentHashMap<>();
@@ -85,7 +92,27 @@ public final class MeshBenchmark {
     final Map<String, Long> allDownAt = new ConcurrentHashMap<>();
     volatile int expected;
 
-    JGroupsMesh.PeerObserver observer() {
+    /** Tells {@link #onPeer} of each peer whose state changed from one snapshot of a member to the next. */
+    MeshListener listener() {
+      Map<String, PeerState> seen = new ConcurrentHashMap<>();
+      java.util.function.BiConsumer<String, PeerState> onPeer = onPeer();
+      return snapshot -> {
+        snapshot.peers().forEach((name, peer) -> {
+          if (seen.get(name) != peer.state()) {
+            onPeer.accept(name, peer.state());
+          }
+        });
+        for (String name : List.copyOf(seen.keySet())) {
+          if (!snapshot.peers().containsKey(name)) {
+            onPeer.accept(name, null);
+          }
+        }
+        seen.clear();
+        snapshot.peers().forEach((name, peer) -> seen.put(name, peer.state()));
+      };
+    }
+
+    private java.util.function.BiConsumer<String, PeerState> onPeer() {
       // Each member reports a name once per state it reaches.
       Map<String, PeerState> mine = new ConcurrentHashMap<>();
       java.util.Set<String> everUp = ConcurrentHashMap.newKeySet();
@@ -142,10 +169,11 @@ public final class MeshBenchmark {
       for (int start = 0; start < n; start += BATCH) {
         List<CompletableFuture<?>> joins = new ArrayList<>();
         for (int i = start; i < Math.min(n, start + BATCH); i++) {
-          JGroupsMesh m = members.start(tune(members.sim(i, i == 0), relaxed));
-          m.observe(tally.observer());
+          MeshConfig config = tune(members.sim(i, i == 0), relaxed);
+          JGroupsMesh m = members.start(config);
+          m.subscribe(tally.listener());
           all.add(m);
-          joins.add(stock ? StockJGroups.join(m, members.node(i)) : m.join(members.node(i)));
+          joins.add(stock ? StockJGroups.join(members, m, members.node(i), config.timing()) : m.join(members.node(i)));
           if (i == 0) {
             joins.get(0).get(30, TimeUnit.SECONDS);
           }
@@ -153,9 +181,8 @@ public final class MeshBenchmark {
         CompletableFuture.allOf(joins.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         System.err.printf("  N=%d: %d joined after %d ms%n", n, all.size(), (System.nanoTime() - t0) / 1_000_000);
       }
-      // Converged by the observers' counts, not by polling snapshot(): each snapshot() of each member
-      // recomputes its view of N records on that member's event thread (O(N^2) per poll), and under load
-      // it answers with its last, possibly initial, snapshot after 2 s.
+      // Converged by the listeners' counts, which see every snapshot each member pushes (polling snapshot()
+      // from here could miss a short-lived state).
       waitUntil(() -> {
         int min = n == 1 ? 0 : tally.holders.size() < n ? 0
             : tally.holders.values().stream().mapToInt(AtomicInteger::get).min().orElse(0);
@@ -166,11 +193,12 @@ public final class MeshBenchmark {
 
       // (a) one more node joins; every member (the N already there) must hold its record
       tally.expected = n;
-      JGroupsMesh joiner = members.start(tune(members.sim(n, false), relaxed));
-      joiner.observe(tally.observer());
+      MeshConfig joinerConfig = tune(members.sim(n, false), relaxed);
+      JGroupsMesh joiner = members.start(joinerConfig);
+      joiner.subscribe(tally.listener());
       String name = "node-" + n;
       long j0 = System.nanoTime();
-      CompletableFuture<?> f = stock ? StockJGroups.join(joiner, members.node(n)) : joiner.join(members.node(n));
+      CompletableFuture<?> f = stock ? StockJGroups.join(members, joiner, members.node(n), joinerConfig.timing()) : joiner.join(members.node(n));
       f.get(60, TimeUnit.SECONDS);
       long published = System.nanoTime();
       if (!waitUntil(() -> tally.allHoldAt.containsKey(name), Duration.ofSeconds(60))) {
@@ -198,7 +226,7 @@ public final class MeshBenchmark {
       // (c) steady state: bytes sent per member per second over 10 s
       long[] each0 = all.stream().mapToLong(m -> m.snapshot().bytesOut()).toArray();
       long out0 = java.util.Arrays.stream(each0).sum();
-      long logical0 = all.stream().mapToLong(JGroupsMesh::logicalBytesOut).sum();
+      long logical0 = all.stream().mapToLong(m -> logicalBytesOut(members, m)).sum();
       long s0 = System.nanoTime();
       Thread.sleep(10_000);
       double secs = (System.nanoTime() - s0) / 1e9;
@@ -208,7 +236,7 @@ public final class MeshBenchmark {
       for (int i = 0; i < each1.length; i++) {
         maxPerMember = Math.max(maxPerMember, (each1[i] - each0[i]) / secs);
       }
-      long logical1 = all.stream().mapToLong(JGroupsMesh::logicalBytesOut).sum();
+      long logical1 = all.stream().mapToLong(m -> logicalBytesOut(members, m)).sum();
       double perMember = (out1 - out0) / secs / total;
       double logicalPerMember = (logical1 - logical0) / secs / total;
 
@@ -217,7 +245,7 @@ public final class MeshBenchmark {
       JGroupsMesh victim = all.get(total / 2);
       String victimName = "node-" + (total / 2);
       long c0 = System.nanoTime();
-      victim.crash();
+      members.crash(victim);
       boolean dropped = waitUntil(() -> tally.allDownAt.containsKey(victimName), Duration.ofSeconds(60));
       String crashMs = dropped ? Long.toString((tally.allDownAt.get(victimName) - c0) / 1_000_000) : ">60000";
 

@@ -30,20 +30,20 @@ class PartitionCollisionTest {
     // node-1 and node-2 form one half; node-3 starts a mesh of its own while cut off from them.
     JGroupsMesh a = members.start(members.sim(1, true));
     JGroupsMesh e = members.start(members.sim(2, false));
-    a.isolateFrom(List.of("node-3"));
-    e.isolateFrom(List.of("node-3"));
+    members.faults(a).isolateFrom(List.of("node-3"));
+    members.faults(e).isolateFrom(List.of("node-3"));
     a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     NodeRecord re = e.join(members.node(2).withRememberedSubnet(remembered, false)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertEquals(remembered, re.podSubnet());
     Thread.sleep(20); // the two claims must differ in time for the rule to decide by it
     JGroupsMesh f = members.start(members.sim(3, true));
-    f.isolateFrom(List.of("node-1", "node-2"));
+    members.faults(f).isolateFrom(List.of("node-1", "node-2"));
     NodeRecord rf = f.join(members.node(3).withRememberedSubnet(remembered, false)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertEquals(remembered, rf.podSubnet(), "each half granted the remembered subnet");
     assertEquals(2, a.snapshot().viewSize());
     List<JGroupsMesh> all = List.of(a, e, f);
 
-    all.forEach(JGroupsMesh::heal);
+    all.forEach(m -> members.faults(m).heal());
     List<JGroupsMesh> healed = all;
     long healAt = System.nanoTime();
     try {

@@ -58,7 +58,7 @@ class RingFailureDetectorTest {
 
   @Test
   void settingsThatCannotDetectAnythingAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> new RingFailureDetector(0, 500, 1500));
-    assertThrows(IllegalArgumentException.class, () -> new RingFailureDetector(2, 500, 500));
+    assertThrows(IllegalArgumentException.class, () -> new RingFailureDetector(0, 500, 1500, 3));
+    assertThrows(IllegalArgumentException.class, () -> new RingFailureDetector(2, 500, 500, 3));
   }
 }

@@ -60,9 +60,9 @@ class SeedRetryTest {
   void seedsAreOrderedByAddressThenPort() {
     InetSocketAddress low = new InetSocketAddress(members.ip(1), 7000);
     InetSocketAddress high = new InetSocketAddress(members.ip(2), 6000);
-    assertTrue(JGroupsMesh.compareAddresses(low, high) < 0);
-    assertTrue(JGroupsMesh.compareAddresses(high, low) > 0);
-    assertTrue(JGroupsMesh.compareAddresses(low, new InetSocketAddress(members.ip(1), 7001)) < 0);
+    assertTrue(SeedJoiner.compareAddresses(low, high) < 0);
+    assertTrue(SeedJoiner.compareAddresses(high, low) > 0);
+    assertTrue(SeedJoiner.compareAddresses(low, new InetSocketAddress(members.ip(1), 7001)) < 0);
   }
 
   @Test
@@ -79,7 +79,7 @@ class SeedRetryTest {
     String node2 = members.ip(2).getHostAddress() + ":" + members.port;
     await().atMost(Members.PATIENCE).until(() -> remembered(3).contains(node2));
 
-    c.crash();
+    members.crash(c);
     a.close();
     await().atMost(Members.PATIENCE).until(() -> b.snapshot().peers().get("node-3").state() == PeerState.DOWN);
 
@@ -106,7 +106,7 @@ class SeedRetryTest {
     await().atMost(Members.PATIENCE).until(() -> remembered(1).contains(node3) && remembered(2).contains(node3)
         && b.snapshot().expectedPeers().contains(members.ip(3)));
 
-    c.crash();
+    members.crash(c);
     await().atMost(Members.PATIENCE).until(() -> b.snapshot().peers().get("node-3").state() == PeerState.DOWN);
     a.forget("node-3");
     // Decommissioned: no member rejoins through it, probes it, or waits for it at its next start.
@@ -123,7 +123,7 @@ class SeedRetryTest {
   @Test
   void aDnsNameIsResolvedToSeedsOnEveryAttempt() throws Exception {
     java.net.InetAddress localhost = java.net.InetAddress.getByName("127.0.0.1");
-    JGroupsMesh a = members.start(MeshConfig.loopbackTest(members.cluster, localhost, members.port,
+    JGroupsMesh a = members.start(Members.loopback(members.cluster, localhost, members.port,
         members.stateDir(1), List.of()));
     a.join(LocalNode.allocated("node-1", localhost, Members.mac(1), "0.1.0")).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     JGroupsMesh b = members.tcpMember(2, List.of(), c -> c.withDnsQuery("localhost"));

@@ -29,16 +29,16 @@ class SplitMergeTest {
     }
     await().atMost(Members.PATIENCE).until(() -> all.stream().allMatch(m -> m.snapshot().upPeers().size() == 3));
 
-    all.get(0).isolateFrom(List.of("node-3", "node-4"));
-    all.get(1).isolateFrom(List.of("node-3", "node-4"));
-    all.get(2).isolateFrom(List.of("node-1", "node-2"));
-    all.get(3).isolateFrom(List.of("node-1", "node-2"));
+    members.faults(all.get(0)).isolateFrom(List.of("node-3", "node-4"));
+    members.faults(all.get(1)).isolateFrom(List.of("node-3", "node-4"));
+    members.faults(all.get(2)).isolateFrom(List.of("node-1", "node-2"));
+    members.faults(all.get(3)).isolateFrom(List.of("node-1", "node-2"));
     await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(200))
         .until(() -> all.stream().allMatch(m -> m.snapshot().viewSize() == 2));
     // News in one half while split.
     all.get(3).publish(all.get(3).snapshot().self());
 
-    all.forEach(JGroupsMesh::heal);
+    all.forEach(m -> members.faults(m).heal());
     await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> all.stream()
         .allMatch(m -> m.snapshot().viewSize() == 4 && m.snapshot().upPeers().size() == 3));
     long v = all.get(3).snapshot().self().version();

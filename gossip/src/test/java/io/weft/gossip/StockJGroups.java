@@ -2,10 +2,6 @@ package io.weft.gossip;
 
 import io.weft.core.model.NodeRecord;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.jgroups.JChannel;
 import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.stack.Protocol;
@@ -20,44 +16,24 @@ import org.jgroups.stack.ProtocolStack;
  * after {@code suspectTimeout}; MERGE3 runs its rounds every {@code mergeMin..mergeMax} (check_interval
  * left to MERGE3, 1.6 x max). That is how Weft's stack was configured before the two replacements.
  *
- * <p>Benchmark code only: the swap reaches into {@link JGroupsMesh}'s private fields, so production has
- * no hook for it.
+ * <p>Benchmark code only: the swap happens through the test transport ({@link FaultyTransport}), so
+ * production has no hook for it.
  */
 final class StockJGroups {
   static final String NAME = "stock JGroups (FD_ALL3+MERGE3)";
 
   private StockJGroups() {}
 
-  /**
-   * {@code mesh.join(node)}, with FD_ALL3 and MERGE3 swapped in after the stack is built and before the
-   * channel connects. The mesh builds its channel on its event thread, then connects it on its connector
-   * thread; the connector is held until the swap is done.
-   */
-  static CompletableFuture<NodeRecord> join(JGroupsMesh mesh, LocalNode node) throws Exception {
-    ExecutorService connector = field(mesh, "connector");
-    ExecutorService events = field(mesh, "events");
-    CountDownLatch hold = new CountDownLatch(1);
-    connector.execute(() -> {
+  /** {@code mesh.join(node)}, with FD_ALL3 and MERGE3 swapped in after the stack is built and before it connects. */
+  static CompletableFuture<NodeRecord> join(Members members, JGroupsMesh mesh, LocalNode node, MeshConfig.Timing timing) {
+    members.faults(mesh).beforeNextConnect(channel -> {
       try {
-        hold.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        swap(channel.getProtocolStack(), timing);
+      } catch (Exception e) {
+        throw new IllegalStateException("could not swap in the stock protocols", e);
       }
     });
-    try {
-      CompletableFuture<NodeRecord> joined = mesh.join(node);
-      // join() queued the stack build on the event thread; once this no-op behind it has run, the channel
-      // exists and its connect waits behind the hold.
-      events.submit(() -> { }).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-      JChannel channel = field(mesh, "channel");
-      if (channel != null) {
-        MeshConfig config = field(mesh, "config");
-        swap(channel.getProtocolStack(), config.timing());
-      }
-      return joined;
-    } finally {
-      hold.countDown();
-    }
+    return mesh.join(node);
   }
 
   private static void swap(ProtocolStack stack, MeshConfig.Timing t) throws Exception {
@@ -75,12 +51,5 @@ final class StockJGroups {
     }
     stock.setProtocolStack(stack);
     stack.replaceProtocol(old, stock); // initialises the new protocol; it starts with the channel
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> T field(JGroupsMesh mesh, String name) throws ReflectiveOperationException {
-    var f = JGroupsMesh.class.getDeclaredField(name);
-    f.setAccessible(true);
-    return (T) f.get(mesh);
   }
 }

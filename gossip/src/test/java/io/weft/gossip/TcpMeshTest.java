@@ -29,6 +29,20 @@ class TcpMeshTest {
     return p != null && p.state() == state;
   }
 
+  /** The failure detectors' counts of both members, added up. */
+  private static MeshSnapshot.FailureDetection suspicions(JGroupsMesh... all) {
+    long raised = 0;
+    long confirmed = 0;
+    long refuted = 0;
+    for (JGroupsMesh m : all) {
+      MeshSnapshot.FailureDetection f = m.snapshot().counters().failureDetection();
+      raised += f.suspicionsRaised();
+      confirmed += f.suspicionsConfirmed();
+      refuted += f.suspicionsRefuted();
+    }
+    return new MeshSnapshot.FailureDetection(raised, confirmed, refuted);
+  }
+
   @Test
   void threeMembersJoinThroughASeedAndDetectAHungAndACrashedMember() throws Exception {
     JGroupsMesh a = members.tcpMember(1, List.of(), cfg -> cfg);
@@ -52,16 +66,19 @@ class TcpMeshTest {
 
     // A hung member (no FIN, no traffic) is found by FD_ALL3 + VERIFY_SUSPECT2.
     long hungAt = System.nanoTime();
-    c.hang(true);
+    members.faults(c).hang(true);
     await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(50))
         .until(() -> sees(a, "node-3", PeerState.DOWN) && sees(b, "node-3", PeerState.DOWN));
     long hungMs = (System.nanoTime() - hungAt) / 1_000_000;
     log.info("MEASURED: hung member marked down by every other member after {} ms (goal <= 3000)", hungMs);
     assertTrue(a.snapshot().peers().get("node-3").downSinceMillis() > 0);
+    // Its watchers counted it: suspected when silent, confirmed when it left the view.
+    await().atMost(Members.PATIENCE).until(() -> suspicions(a, b).suspicionsConfirmed() >= 1);
+    assertTrue(suspicions(a, b).suspicionsRaised() >= 1, suspicions(a, b).toString());
 
     // A crashed member (connections drop, no leave message).
     long crashAt = System.nanoTime();
-    b.crash();
+    members.crash(b);
     await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(50))
         .until(() -> sees(a, "node-2", PeerState.DOWN));
     log.info("MEASURED: crashed member marked down after {} ms", (System.nanoTime() - crashAt) / 1_000_000);
@@ -80,9 +97,9 @@ class TcpMeshTest {
     await().atMost(Members.PATIENCE).until(() -> List.of(a, b, c).stream()
         .allMatch(m -> m.snapshot().upPeers().size() == 2));
 
-    a.isolateFrom(List.of("node-3"));
-    b.isolateFrom(List.of("node-3"));
-    c.isolateFrom(List.of("node-1", "node-2"));
+    members.faults(a).isolateFrom(List.of("node-3"));
+    members.faults(b).isolateFrom(List.of("node-3"));
+    members.faults(c).isolateFrom(List.of("node-1", "node-2"));
     await().atMost(Members.PATIENCE).until(() -> sees(a, "node-3", PeerState.DOWN)
         && sees(c, "node-1", PeerState.DOWN) && sees(c, "node-2", PeerState.DOWN));
     // News in one half while split: node-2 publishes a new version.
@@ -90,12 +107,16 @@ class TcpMeshTest {
     b.publish(newer);
 
     long healAt = System.nanoTime();
-    a.heal();
-    b.heal();
-    c.heal();
+    members.faults(a).heal();
+    members.faults(b).heal();
+    members.faults(c).heal();
     await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(100))
         .until(() -> List.of(a, b, c).stream().allMatch(m -> m.snapshot().upPeers().size() == 2));
     log.info("MEASURED: partition merged after {} ms (goal ~10000)", (System.nanoTime() - healAt) / 1_000_000);
+    // The lone node-3 joins again rather than merging (a JOIN is cheaper than a merge): one side counted it.
+    long healedBy = List.of(a, b, c).stream().map(m -> m.snapshot().counters().mergeDetection())
+        .mapToLong(d -> d.mergesStarted() + d.rejoinsStarted()).sum();
+    assertTrue(healedBy >= 1, "no merge or rejoin counted");
     await().atMost(Members.PATIENCE).until(() ->
         c.snapshot().peers().get("node-2").record().version() == b.snapshot().self().version());
   }

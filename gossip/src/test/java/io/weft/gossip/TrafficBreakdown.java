@@ -140,7 +140,7 @@ public final class TrafficBreakdown {
       for (int i = 1; i <= n; i++) {
         JGroupsMesh m = members.tcpMember(i, i == 1 ? List.of() : List.of(members.seed(1)), c -> c.withSecret(SECRET).withTiming(timing));
         all.add(m);
-        joins.add(stock ? StockJGroups.join(m, members.node(i)) : m.join(members.node(i)));
+        joins.add(stock ? StockJGroups.join(members, m, members.node(i), timing) : m.join(members.node(i)));
         if (i == 1) {
           joins.get(0).get(60, TimeUnit.SECONDS);
         }
@@ -155,9 +155,10 @@ public final class TrafficBreakdown {
       }
       for (JGroupsMesh m : all) {
         Counter c = new Counter();
-        ProtocolStack stack = channelOf(m).getProtocolStack();
+        org.jgroups.JChannel channel = members.faults(m).channel();
+        ProtocolStack stack = channel.getProtocolStack();
         stack.insertProtocol(c, ProtocolStack.Position.ABOVE, stack.getTransport().getClass());
-        c.down(new Event(Event.VIEW_CHANGE, channelOf(m).getView()));
+        c.down(new Event(Event.VIEW_CHANGE, channel.getView()));
         counters.add(c);
       }
       Thread.sleep(3000); // let the join's own traffic settle
@@ -201,11 +202,5 @@ public final class TrafficBreakdown {
       all.parallelStream().forEach(JGroupsMesh::close);
       return sockMean;
     }
-  }
-
-  private static org.jgroups.JChannel channelOf(JGroupsMesh m) throws ReflectiveOperationException {
-    var f = JGroupsMesh.class.getDeclaredField("channel");
-    f.setAccessible(true);
-    return (org.jgroups.JChannel) f.get(m);
   }
 }

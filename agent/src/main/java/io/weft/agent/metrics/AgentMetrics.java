@@ -142,6 +142,32 @@ public final class AgentMetrics implements ReconcileObserver {
     CounterWithCallback.builder().name("weft_mesh_malformed_messages_total")
         .help("Mesh messages dropped because they could not be decoded or did not match their sender")
         .callback(cb -> cb.call(mesh.get().counters().malformedDropped())).register(registry);
+    registerProtocolCounters(mesh);
+  }
+
+  /** What the mesh's failure detector and merge probe did: an operator sees flapping and splits here. */
+  private void registerProtocolCounters(Supplier<MeshSnapshot> mesh) {
+    CounterWithCallback.builder().name("weft_mesh_suspicions_total")
+        .help("Ring failure detector suspicions of watched members, by outcome (raised: silent past the"
+            + " suspect timeout; confirmed: left the view afterwards; refuted: heard from again)")
+        .labelNames("outcome").callback(cb -> {
+          MeshSnapshot.FailureDetection f = mesh.get().counters().failureDetection();
+          cb.call(f.suspicionsRaised(), "raised");
+          cb.call(f.suspicionsConfirmed(), "confirmed");
+          cb.call(f.suspicionsRefuted(), "refuted");
+        }).register(registry);
+    CounterWithCallback.builder().name("weft_mesh_merge_probes_total")
+        .help("Merge probes sent to candidates outside the view (and to members after a pause)")
+        .callback(cb -> cb.call(mesh.get().counters().mergeDetection().probesSent())).register(registry);
+    CounterWithCallback.builder().name("weft_mesh_merges_started_total")
+        .help("Merges of another part of the mesh started by this node's merge probe")
+        .callback(cb -> cb.call(mesh.get().counters().mergeDetection().mergesStarted())).register(registry);
+    CounterWithCallback.builder().name("weft_mesh_rejoins_started_total")
+        .help("Times this node left its view to join the mesh again (alone, or excluded without knowing it)")
+        .callback(cb -> cb.call(mesh.get().counters().mergeDetection().rejoinsStarted())).register(registry);
+    CounterWithCallback.builder().name("weft_mesh_pauses_detected_total")
+        .help("Times this process found it had been paused (SIGSTOP, frozen VM) longer than failure detection waits")
+        .callback(cb -> cb.call(mesh.get().counters().mergeDetection().pausesDetected())).register(registry);
   }
 
   /** The IPAM's gauges and counters, read from its health when scraped (it exists once the CNI endpoint does). */

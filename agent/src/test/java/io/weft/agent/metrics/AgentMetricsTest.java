@@ -95,6 +95,26 @@ class AgentMetricsTest {
   }
 
   @Test
+  void theMeshProtocolsCountsAreExposed() throws Exception {
+    MeshSnapshot base = mesh(List.of());
+    MeshSnapshot.Counters c = base.counters();
+    MeshSnapshot withProtocols = base.withCounters(new MeshSnapshot.Counters(c.bytesIn(), c.bytesOut(), c.messagesIn(),
+        c.messagesOut(), c.malformedDropped(), c.refusedConnections(), new MeshSnapshot.FailureDetection(5, 2, 3),
+        new MeshSnapshot.MergeDetection(40, 1, 2, 1)));
+    String text = text(new AgentMetrics(() -> withProtocols, AgentMetricsTest::report));
+    for (String line : List.of(
+        "weft_mesh_suspicions_total{outcome=\"raised\"} 5",
+        "weft_mesh_suspicions_total{outcome=\"confirmed\"} 2",
+        "weft_mesh_suspicions_total{outcome=\"refuted\"} 3",
+        "weft_mesh_merge_probes_total 40",
+        "weft_mesh_merges_started_total 1",
+        "weft_mesh_rejoins_started_total 2",
+        "weft_mesh_pauses_detected_total 1")) {
+      assertTrue(text.contains(line), line + " missing from:\n" + text);
+    }
+  }
+
+  @Test
   void theServerAnswersMetricsHealthAndReadiness() throws Exception {
     AgentMetrics m = new AgentMetrics(() -> mesh(List.of()), AgentMetricsTest::report);
     AtomicReference<Optional<String>> ready = new AtomicReference<>(Optional.of("not joined"));

@@ -9,13 +9,12 @@ import org.jgroups.protocols.PingData;
 import org.jgroups.protocols.TP;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.MessageBatch;
-import org.jgroups.util.NameCache;
 
 /**
  * Test-only protocol directly above the transport (so discovery is cut too): drops every message of a
  * hung member, or the traffic from and to named members (both sides blocking each other make a
- * partition). Names rather than addresses, so a partition can be set up before anyone has joined.
- * Present only with {@link MeshConfig#faultInjection()}.
+ * partition). Names rather than addresses, so a partition can be set up before anyone has joined (a
+ * member's name is in its address, {@link NodeAddress}). {@link FaultyTransport} puts it in the stack.
  */
 final class FaultSwitch extends Protocol {
   private volatile boolean hung;
@@ -47,8 +46,7 @@ final class FaultSwitch extends Protocol {
     if (b.isEmpty()) {
       return false;
     }
-    String name = NameCache.get(other);
-    return name != null && b.contains(name);
+    return NodeAddress.nodeName(other).filter(b::contains).isPresent();
   }
 
   /**

@@ -1,0 +1,22 @@
+package io.weft.gossip;
+
+import org.jgroups.Address;
+
+/**
+ * What the parts of the mesh send through and ask about the current view: the channel as the event loop
+ * sees it. Event loop only.
+ */
+interface MeshLink {
+
+  /** Sends to one member; a message that cannot be sent is logged and dropped (the protocols retry). */
+  void send(Address member, Wire.Msg msg);
+
+  /** Sends to every member of the view. */
+  void multicast(Wire.Msg msg);
+
+  /** The current view's coordinator; null while not in a view. */
+  Address coordinator();
+
+  /** Whether this member coordinates the current view. */
+  boolean isCoordinator();
+}

@@ -1,0 +1,166 @@
+package io.weft.gossip;
+
+import io.weft.gossip.Wire.AllocGrant;
+import io.weft.gossip.Wire.AllocRequest;
+import io.weft.gossip.Wire.Announce;
+import io.weft.gossip.Wire.Forget;
+import io.weft.gossip.Wire.Msg;
+import io.weft.gossip.Wire.Sync;
+import io.weft.gossip.Wire.SyncEntry;
+import io.weft.gossip.Wire.SyncRequest;
+import io.weft.gossip.Wire.Tombstone;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jgroups.Address;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mesh's application messages in and the records they carry: decodes each message, checks that an
+ * Announce comes from the node it names (the sender's name is in its address, {@link NodeAddress}),
+ * stores what is newer in {@link MeshState}, answers SYNC requests, applies tombstones, and hands
+ * subnet requests and grants to the {@link SubnetAgreement}. Also the sending side of {@code forget}.
+ * Owned by the event loop; the counters are read from any thread.
+ */
+final class RecordExchange {
+  private static final Logger log = LoggerFactory.getLogger(RecordExchange.class);
+
+  private final Wire wire;
+  private final MeshState state;
+  private final SubnetAgreement agreement;
+  private final PeerMemory peers;
+  private final MeshLink link;
+  private final Runnable changed;
+  private final String localName;
+  private final Duration tombstoneTime;
+  private final AtomicLong messagesIn = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+
+  RecordExchange(Wire wire, MeshState state, SubnetAgreement agreement, PeerMemory peers, MeshLink link,
+      Runnable changed, String localName, Duration tombstoneTime) {
+    this.wire = wire;
+    this.state = state;
+    this.agreement = agreement;
+    this.peers = peers;
+    this.link = link;
+    this.changed = changed;
+    this.localName = localName;
+    this.tombstoneTime = tombstoneTime;
+  }
+
+  long messagesIn() {
+    return messagesIn.get();
+  }
+
+  long malformedDropped() {
+    return malformed.get();
+  }
+
+  /** One message as JGroups delivered it ({@code data} null when it had no byte payload). */
+  void received(Address src, byte[] data, int off, int len) {
+    messagesIn.incrementAndGet();
+    if (data == null) {
+      dropMalformed(src, "message without a byte payload");
+      return;
+    }
+    Msg msg;
+    try {
+      msg = wire.decode(data, off, len);
+    } catch (Wire.MalformedMessageException e) {
+      dropMalformed(src, e.getMessage());
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (msg instanceof Announce a) {
+      Optional<String> sender = src == null ? Optional.empty() : NodeAddress.nodeName(src);
+      if (sender.isPresent() && !sender.get().equals(a.announcement().name())) {
+        dropMalformed(src, "member " + sender.get() + " announced a record for " + a.announcement().name());
+        return;
+      }
+      offer(a.announcement(), now);
+    } else if (msg instanceof SyncRequest) {
+      link.send(src, state.sync(now));
+    } else if (msg instanceof Sync s) {
+      synced(s, now);
+    } else if (msg instanceof AllocRequest r) {
+      agreement.requested(r);
+    } else if (msg instanceof AllocGrant g) {
+      agreement.granted(g.reservation());
+    } else if (msg instanceof Forget f) {
+      forgotten(src, f.tombstone(), now);
+    }
+  }
+
+  /** Removes a node for good, here and mesh-wide. */
+  void forget(String nodeName) {
+    if (nodeName.equals(localName)) {
+      log.warn("refusing to forget this node itself ({}); stop its agent and forget it from another node", nodeName);
+      return;
+    }
+    stopExpecting(nodeName);
+    Tombstone t = state.forget(nodeName, System.currentTimeMillis());
+    log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
+        t.incarnation(), tombstoneTime);
+    link.multicast(new Forget(t));
+    changed.run();
+  }
+
+  private void forgotten(Address src, Tombstone t, long now) {
+    if (t.name().equals(localName)) {
+      log.error("{}: this node was forgotten mesh-wide (meshctl forget) by {}; peers ignore it until its agent"
+          + " restarts", localName, src);
+      return;
+    }
+    stopExpecting(t.name());
+    if (state.applyTombstone(t, now)) {
+      changed.run();
+    }
+  }
+
+  private void synced(Sync s, long now) {
+    boolean any = false;
+    for (Tombstone t : s.tombstones()) {
+      stopExpecting(t.name());
+      any |= state.applyTombstone(t, now);
+    }
+    for (SyncEntry e : s.entries()) {
+      MeshState.Offer o = state.offerSynced(e, now);
+      if (o == MeshState.Offer.CHANGED) {
+        any = true;
+      } else if (o == MeshState.Offer.SELF_NEWER) {
+        agreement.reincarnate(e.announcement());
+      }
+    }
+    s.reservations().forEach(r -> state.reserve(r, now));
+    if (any) {
+      changed.run();
+    }
+  }
+
+  private void offer(Announcement a, long now) {
+    MeshState.Offer o = state.offer(a, now);
+    if (o == MeshState.Offer.CHANGED) {
+      changed.run();
+    } else if (o == MeshState.Offer.SELF_NEWER) {
+      agreement.reincarnate(a);
+    }
+  }
+
+  /** A forgotten node is no longer expected: its address leaves the peers file and the merge candidates. */
+  private void stopExpecting(String nodeName) {
+    Optional<InetAddress> ip = state.known(nodeName).map(k -> k.announcement().record().nodeIp());
+    ip.ifPresent(a -> peers.forget(localName, nodeName, a));
+  }
+
+  private void dropMalformed(Address src, String why) {
+    long n = malformed.incrementAndGet();
+    if (Long.bitCount(n) == 1) {
+      log.warn("{}: dropped malformed mesh message from {} ({} so far): {}", localName, src, n, why);
+    } else {
+      log.debug("{}: dropped malformed mesh message from {}: {}", localName, src, why);
+    }
+    changed.run();
+  }
+}
