@@ -25,7 +25,7 @@ import org.jgroups.stack.Protocol;
  *
  * <ol>
  *   <li>TCP on {@code bindAddress:port}, no port range, diagnostics off, Weft's handshaking socket
- *       factory (optionally AES-GCM), suspect events on (a closed connection is suspected at once), a
+ *       factory (every connection authenticated and in AES-GCM frames), suspect events on (a closed connection is suspected at once), a
  *       sender thread per destination and non-blocking writes (a frozen member delays no one else);
  *       or SHARED_LOOPBACK for the in-JVM simulation</li>
  *   <li>FaultSwitch, only with fault injection (tests hang or partition members with it)</li>
@@ -139,6 +139,7 @@ final class MeshStack {
    */
   static void warmUp() {
     registerWeftProtocols();
+    HandshakeRunner.warmUp();
     for (Class<?> c : List.of(org.jgroups.JChannel.class, TCP.class, PerDestinationBundler.class, GMS.class,
         NAKACK2.class, UNICAST3.class, STABLE.class, VERIFY_SUSPECT2.class, MFC.class, FRAG4.class,
         SeedDiscovery.class, MergeProbe.class, RingFailureDetector.class, ViewSafeUFC.class)) {

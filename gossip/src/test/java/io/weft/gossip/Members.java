@@ -1,6 +1,7 @@
 package io.weft.gossip;
 
 import io.weft.core.net.MacAddress;
+import io.weft.gossip.trust.MeshTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -76,7 +77,12 @@ final class Members implements AutoCloseable {
   }
 
   JGroupsMesh start(MeshConfig config) {
-    JGroupsMesh m = new JGroupsMesh(config);
+    JGroupsMesh m;
+    try {
+      m = new JGroupsMesh(config, MeshTrust.open(config.stateDir()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     synchronized (all) {
       all.add(m);
     }
