@@ -9,7 +9,9 @@ import io.weft.gossip.trust.Handshake.Role;
 import io.weft.gossip.trust.HandshakeRefused;
 import io.weft.gossip.trust.HandshakeRefused.Reason;
 import io.weft.gossip.trust.KeyBindingStore;
+import io.weft.gossip.trust.Handshake.Verdict;
 import io.weft.gossip.trust.KeyBindings;
+import io.weft.gossip.trust.NodeKey;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +21,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,15 +54,18 @@ final class HandshakeRunner {
   static void warmUp() {
     SecureRandom random = new SecureRandom();
     try {
-      Handshake c = new Handshake(Role.CLIENT, Credentials.of(java.util.Optional.empty(),
+      Handshake c = new Handshake(Role.CLIENT, Credentials.of(Optional.empty(),
           io.weft.gossip.trust.NodeIdentity.generate(random), "warm-up-client"), random);
-      Handshake s = new Handshake(Role.SERVER, Credentials.of(java.util.Optional.empty(),
+      Handshake s = new Handshake(Role.SERVER, Credentials.of(Optional.empty(),
           io.weft.gossip.trust.NodeIdentity.generate(random), "warm-up-server"), random);
       byte[] helloC = c.hello();
       byte[] authS = s.onPeerHello(helloC);
       byte[] authC = c.onPeerHello(s.hello());
       Established client = c.onPeerAuth(authS);
       s.onPeerAuth(authC);
+      byte[] verdictC = c.verdict(Verdict.ACCEPTED);
+      c.onPeerVerdict(s.verdict(Verdict.ACCEPTED));
+      s.onPeerVerdict(verdictC);
       java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
       try (OutputStream out = new FrameOutputStream(wire, client.sendKey())) {
         out.write(helloC);
@@ -98,7 +104,17 @@ final class HandshakeRunner {
       byte[] auth = Arrays.copyOf(prefix, prefix.length + rest.length);
       System.arraycopy(rest, 0, auth, prefix.length, rest.length);
       Established e = h.onPeerAuth(auth);
-      admit(e, peer);
+      Optional<HandshakeRefused> mine = admit(e, peer);
+      send(out, h.verdict(mine.map(r -> r.reason() == Reason.KEY_CONFLICT ? Verdict.KEY_CONFLICT
+          : Verdict.BINDINGS_FULL).orElse(Verdict.ACCEPTED)));
+      if (mine.isPresent()) {
+        throw mine.get();
+      }
+      byte[] verdict = in.readUpTo(Handshake.VERDICT_LENGTH);
+      if (verdict.length == 0) {
+        throw new HandshakeRefused(Reason.PEER_CLOSED, "the peer closed the connection before its verdict");
+      }
+      h.onPeerVerdict(verdict);
       FrameInputStream frames = new FrameInputStream(in, e.receiveKey(), e.peerName() + "@" + peer);
       if (role == Role.SERVER && !frames.awaitFrame()) {
         throw new HandshakeRefused(Reason.PEER_CLOSED, "the peer closed the connection before its first frame");
@@ -116,18 +132,20 @@ final class HandshakeRunner {
     }
   }
 
-  private void admit(Established e, String peer) throws HandshakeRefused {
+  /** The refusal when the peer's name is bound to another key here (or cannot be bound), else empty. */
+  private Optional<HandshakeRefused> admit(Established e, String peer) {
     KeyBindings.Verdict v = bindings.admit(e.peerName(), e.peerKey(), peer, System.currentTimeMillis());
     if (v == KeyBindings.Verdict.CONFLICT) {
-      throw new HandshakeRefused(Reason.KEY_CONFLICT, "node " + e.peerName() + " presented key "
+      return Optional.of(new HandshakeRefused(Reason.KEY_CONFLICT, "node " + e.peerName() + " presented key "
           + e.peerKey().fingerprint() + " but is bound here to " + bindings.bindings().keyOf(e.peerName())
-              .map(k -> k.fingerprint()).orElse("?") + " (run `meshctl forget " + e.peerName()
-          + "` if it was reinstalled)");
+              .map(NodeKey::fingerprint).orElse("?") + " (run `meshctl forget " + e.peerName()
+          + "` if it was reinstalled)"));
     }
     if (v == KeyBindings.Verdict.FULL) {
-      throw new HandshakeRefused(Reason.BUSY, "node " + e.peerName() + " is new and this node already holds "
-          + KeyBindingStore.MAX_BINDINGS + " key bindings");
+      return Optional.of(new HandshakeRefused(Reason.BUSY, "node " + e.peerName() + " is new and this node"
+          + " already holds " + KeyBindingStore.MAX_BINDINGS + " key bindings"));
     }
+    return Optional.empty();
   }
 
   /** Counts and logs the refusal, closes the socket, and gives the exception to throw. */

@@ -25,7 +25,13 @@ import java.util.regex.Pattern;
  *         mac = HMAC-SHA256(HKDF-Expand(prk, "mac " role | th, 32), nameLength | name | key | sig)
  * keys  = HKDF-Expand(prk, "c2s" | th2, 32), HKDF-Expand(prk, "s2c" | th2, 32),
  *         th2 = SHA-256(th | authClient | authServer)
+ * verdict = code (0 accepted, 1 name bound to another key, 2 bindings full)
+ *           | HMAC-SHA256(HKDF-Expand(prk, "verdict " role | th2, 32), code), first 16 bytes
  * </pre>
+ *
+ * <p>The verdict is the third flight: each side says whether it accepts the peer's name for its key
+ * (the key bindings are the caller's), so a node refused for its key learns it, and why, instead of
+ * seeing a connection closed for no reason (and starting a mesh of its own).
  *
  * <p>The secret admits (the mac: only a holder derives the mac keys); the node key speaks for the node
  * (the signature covers both ephemeral keys, so it is good for this connection only); the ephemeral
@@ -43,6 +49,8 @@ public final class Handshake {
   private static final int MAC_LENGTH = 32;
   private static final int MIN_AUTH = 1 + 1 + NodeKey.LENGTH + NodeIdentity.SIGNATURE_LENGTH + MAC_LENGTH;
   private static final int MAX_AUTH = MIN_AUTH - 1 + MAX_NAME;
+  /** The verdict message: a code and a 16-byte tag. */
+  public static final int VERDICT_LENGTH = 1 + 16;
   private static final byte[] MAGIC = "WEFT".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] LABEL = "weft-mesh-v2".getBytes(StandardCharsets.US_ASCII);
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
@@ -102,7 +110,14 @@ public final class Handshake {
    */
   public record Established(String peerName, NodeKey peerKey, byte[] sendKey, byte[] receiveKey) {}
 
-  private enum Step { START, HELLO_SENT, AUTH_SENT, DONE }
+  /** This side's verdict on the peer's name and key (the caller checks them against its bindings). */
+  public enum Verdict {
+    ACCEPTED,
+    KEY_CONFLICT,
+    BINDINGS_FULL
+  }
+
+  private enum Step { START, HELLO_SENT, AUTH_SENT, AUTHENTICATED, VERDICT_SENT, DONE }
 
   private final Role role;
   private final Credentials credentials;
@@ -112,6 +127,7 @@ public final class Handshake {
   private byte[] transcript;
   private byte[] prk;
   private byte[] myAuth;
+  private byte[] finalTranscript;
 
   public Handshake(Role role, Credentials credentials, SecureRandom random) {
     this(role, credentials, X25519.generate(random));
@@ -240,10 +256,55 @@ public final class Handshake {
     byte[] authC = role == Role.CLIENT ? myAuth : peerAuth;
     byte[] authS = role == Role.CLIENT ? peerAuth : myAuth;
     byte[] th2 = sha256(transcript, authC, authS);
+    finalTranscript = th2;
     byte[] c2s = Hkdf.expand(prk, concat("c2s".getBytes(StandardCharsets.US_ASCII), th2), 32);
     byte[] s2c = Hkdf.expand(prk, concat("s2c".getBytes(StandardCharsets.US_ASCII), th2), 32);
-    step = Step.DONE;
+    step = Step.AUTHENTICATED;
     return role == Role.CLIENT ? new Established(peerName, peerKey, c2s, s2c) : new Established(peerName, peerKey, s2c, c2s);
+  }
+
+  /** This side's verdict on the peer, once its auth verified. */
+  public byte[] verdict(Verdict v) throws HandshakeRefused {
+    expect(Step.AUTHENTICATED);
+    step = Step.VERDICT_SENT;
+    return verdictMessage(role, (byte) v.ordinal());
+  }
+
+  /**
+   * Takes the peer's verdict on this node.
+   *
+   * @throws HandshakeRefused with {@link Reason#KEY_CONFLICT} when the peer refused this node's key
+   */
+  public void onPeerVerdict(byte[] peerVerdict) throws HandshakeRefused {
+    expect(Step.VERDICT_SENT);
+    if (peerVerdict.length != VERDICT_LENGTH) {
+      throw new HandshakeRefused(Reason.MALFORMED, "handshake verdict of " + peerVerdict.length + " bytes");
+    }
+    byte code = peerVerdict[0];
+    if (code < 0 || code >= Verdict.values().length
+        || !MessageDigest.isEqual(verdictMessage(role.other(), code), peerVerdict)) {
+      throw new HandshakeRefused(Reason.MALFORMED, "the peer's handshake verdict does not verify");
+    }
+    step = Step.DONE;
+    String me = credentials.nodeName() + " (key " + credentials.identity().publicKey().fingerprint() + ")";
+    switch (Verdict.values()[code]) {
+      case KEY_CONFLICT -> throw new HandshakeRefused(Reason.KEY_CONFLICT, "the peer refused this node, " + me
+          + ": it has the name bound to another key (was this node's state dir replaced? run `meshctl forget "
+          + credentials.nodeName() + "` on a member, then restart this agent)");
+      case BINDINGS_FULL -> throw new HandshakeRefused(Reason.BUSY, "the peer refused this node, " + me
+          + ": it holds as many key bindings as it may");
+      case ACCEPTED -> {
+        // established
+      }
+    }
+  }
+
+  private byte[] verdictMessage(Role r, byte code) {
+    byte[] tag = Hkdf.hmac(Hkdf.expand(prk, concat(r.bytes("verdict ", ""), finalTranscript), 32), new byte[] {code});
+    byte[] out = new byte[VERDICT_LENGTH];
+    out[0] = code;
+    System.arraycopy(tag, 0, out, 1, VERDICT_LENGTH - 1);
+    return out;
   }
 
   static boolean validName(String name) {
