@@ -152,9 +152,9 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Traffic from this node's pods to destinations outside the cluster CIDR leaves with the node's address; pod-to-pod traffic never does (default: ${DEFAULT-VALUE}; --masquerade=false turns it off).")
   String masquerade;
 
-  @Option(names = "--insecure", paramLabel = "BOOL", arity = "0..1", defaultValue = "false", fallbackValue = "true",
-      description = "Run without --secret-file: an open mesh, unauthenticated (any host that reaches the mesh port can join and announce routes). Without either the agent refuses to start (default: ${DEFAULT-VALUE}).")
-  String insecure;
+  @Option(names = "--insecure", defaultValue = "false",
+      description = "Run without --secret-file: an open mesh, unauthenticated (any host that reaches the mesh port can join and announce routes). Without either the agent refuses to start (default: off).")
+  boolean insecure;
 
   @Option(names = "--no-masquerade-cidr", paramLabel = "CIDR", split = ",",
       description = "Destination that routes the pod CIDR itself (e.g. a corporate network): never masqueraded; repeat or give a comma list (default: none).")
@@ -367,16 +367,16 @@ public final class AgentCommand implements Callable<Integer> {
 
   /** The secret (policy in {@link MeshSecret}); none only when {@code --insecure} says so. */
   private Optional<byte[]> secret() {
-    boolean open = bool("--insecure", insecure);
     if (secretFile == null || secretFile.isBlank()) {
-      if (!open) {
+      if (!insecure) {
         throw new ConfigException("no --secret-file: give every agent the same mesh secret (" + MeshSecret.HOW_TO
             + "), or run an open, unauthenticated mesh with --insecure");
       }
       return Optional.empty();
     }
-    if (open) {
-      throw bad("--insecure", insecure, "contradicts --secret-file " + secretFile + "; give one or the other");
+    if (insecure) {
+      throw new ConfigException("--insecure (or WEFT_INSECURE) and --secret-file " + secretFile
+          + " contradict each other: give one or the other");
     }
     try {
       return Optional.of(MeshSecret.read(path("--secret-file", secretFile)));
@@ -398,14 +398,11 @@ public final class AgentCommand implements Callable<Integer> {
   }
 
   private boolean masquerade() {
-    return bool("--masquerade", masquerade);
-  }
-
-  private boolean bool(String flag, String value) {
-    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+    String v = masquerade.trim().toLowerCase(Locale.ROOT);
+    return switch (v) {
       case "true", "yes", "on", "1" -> true;
       case "false", "no", "off", "0" -> false;
-      default -> throw bad(flag, value, "use true or false");
+      default -> throw bad("--masquerade", masquerade, "use true or false");
     };
   }
 

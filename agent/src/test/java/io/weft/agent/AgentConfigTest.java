@@ -210,7 +210,7 @@ class AgentConfigTest {
         return HOST.defaultRouteIpv4();
       }
     };
-    assertEquals(0, AgentMain.run(new String[0], Map.of(), upper, c -> {
+    assertEquals(0, AgentMain.run(new String[] {"--insecure"}, Map.of(), upper, c -> {
       config = c;
       return 0;
     }, new PrintWriter(out, true), new PrintWriter(err, true)));
@@ -286,7 +286,7 @@ class AgentConfigTest {
     assertTrue(config.secret().isEmpty());
     Path secret = secretFile("secret", GOOD_SECRET);
     assertEquals(2, runExactly(Map.of(), "--insecure", "--secret-file", secret.toString()));
-    assertTrue(err.toString().contains("--insecure true: contradicts --secret-file"), err.toString());
+    assertTrue(err.toString().contains("--insecure (or WEFT_INSECURE) and --secret-file"), err.toString());
   }
 
   @Test
