@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  /** A key conflict not seen again for this long is no longer reported (the node stopped trying). */
+  private static final Duration KEY_CONFLICT_RECENT = Duration.ofMinutes(5);
   private static final String INSECURE_WARNING = "--insecure: the mesh is unauthenticated and open; any host that"
       + " reaches port {} can join it and announce routes (give every agent the same --secret-file)";
 
@@ -251,7 +253,9 @@ public final class Agent implements AutoCloseable {
   private static List<String> nodeProblems(Preflight.Result host, CniEndpoint endpoint, MeshTrust trust) {
     List<String> out = new ArrayList<>(Preflight.problemsNow(host, Path.of("/proc/sys")));
     out.addAll(endpoint.ipamHealth().problems());
-    trust.bindings().conflicts().forEach(c -> out.add(c.describe()));
+    // A conflict stays a problem while the refused node keeps trying (it retries at least every 30 s).
+    long recent = System.currentTimeMillis() - KEY_CONFLICT_RECENT.toMillis();
+    trust.bindings().conflicts().stream().filter(c -> c.atMillis() >= recent).forEach(c -> out.add(c.describe()));
     return out;
   }
 

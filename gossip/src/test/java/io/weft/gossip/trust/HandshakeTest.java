@@ -84,10 +84,9 @@ class HandshakeTest {
   void aWrongSecretIsRefusedOnBothSides() throws Exception {
     Handshake c = client(SECRET);
     Handshake s = server("another mesh's secret, also long enough".getBytes(StandardCharsets.US_ASCII));
-    byte[] helloC = c.hello();
-    byte[] helloS = s.hello();
-    byte[] authS = s.onPeerHello(helloC);
-    byte[] authC = c.onPeerHello(helloS);
+    Auths auths = hellos(c, s);
+    byte[] authS = auths.server();
+    byte[] authC = auths.client();
     refused(Reason.WRONG_SECRET, () -> c.onPeerAuth(authS));
     refused(Reason.WRONG_SECRET, () -> s.onPeerAuth(authC));
   }
@@ -138,10 +137,7 @@ class HandshakeTest {
   void aPeerHoldingThisNodesOwnKeyIsRefused() throws Exception {
     Handshake c = new Handshake(Role.CLIENT, creds(SECRET, A, "node-a"), RANDOM);
     Handshake s = new Handshake(Role.SERVER, creds(SECRET, A, "node-copy"), RANDOM);
-    byte[] helloC = c.hello();
-    byte[] helloS = s.hello();
-    byte[] authS = s.onPeerHello(helloC);
-    c.onPeerHello(helloS);
+    byte[] authS = hellos(c, s).server();
     refused(Reason.REFLECTED, () -> c.onPeerAuth(authS));
   }
 
@@ -207,25 +203,41 @@ class HandshakeTest {
   void aTamperedSignatureIsRefusedEvenWithoutASecret() throws Exception {
     Handshake c = client(null);
     Handshake s = server(null);
-    byte[] helloC = c.hello();
-    byte[] helloS = s.hello();
-    byte[] authS = s.onPeerHello(helloC);
-    c.onPeerHello(helloS);
+    byte[] authS = hellos(c, s).server();
     byte[] forged = authS.clone();
     forged[forged.length - 40] ^= 1; // in the signature; the mac then fails first
     refused(Reason.WRONG_SECRET, () -> c.onPeerAuth(forged));
   }
 
-  @Test
-  void aNodeRefusedForItsKeyLearnsWhyAndAForgedVerdictIsRefused() throws Exception {
-    Handshake c = client(SECRET);
-    Handshake s = server(SECRET);
+  /** Both auth messages, once both sides have sent their hello and read the other's. */
+  private record Auths(byte[] client, byte[] server) {}
+
+  private static Auths hellos(Handshake c, Handshake s) throws HandshakeRefused {
     byte[] helloC = c.hello();
     byte[] helloS = s.hello();
     byte[] authS = s.onPeerHello(helloC);
-    byte[] authC = c.onPeerHello(helloS);
+    return new Auths(c.onPeerHello(helloS), authS);
+  }
+
+  /** A client and a server that have verified each other's auth, before their verdicts. */
+  private record Authenticated(Handshake c, Handshake s) {}
+
+  private static Authenticated authenticated() throws HandshakeRefused {
+    Handshake c = client(SECRET);
+    Handshake s = server(SECRET);
+    Auths auths = hellos(c, s);
+    byte[] authS = auths.server();
+    byte[] authC = auths.client();
     c.onPeerAuth(authS);
     s.onPeerAuth(authC);
+    return new Authenticated(c, s);
+  }
+
+  @Test
+  void aForgedVerdictIsRefused() throws Exception {
+    Authenticated a = authenticated();
+    Handshake c = a.c();
+    Handshake s = a.s();
     byte[] refusal = s.verdict(Verdict.KEY_CONFLICT);
     c.verdict(Verdict.ACCEPTED);
     byte[] forged = refusal.clone();
@@ -237,14 +249,9 @@ class HandshakeTest {
 
   @Test
   void theRefusedSideIsToldItsKeyIsBoundToAnother() throws Exception {
-    Handshake c = client(SECRET);
-    Handshake s = server(SECRET);
-    byte[] helloC = c.hello();
-    byte[] helloS = s.hello();
-    byte[] authS = s.onPeerHello(helloC);
-    byte[] authC = c.onPeerHello(helloS);
-    c.onPeerAuth(authS);
-    s.onPeerAuth(authC);
+    Authenticated a = authenticated();
+    Handshake c = a.c();
+    Handshake s = a.s();
     c.verdict(Verdict.ACCEPTED);
     byte[] refusal = s.verdict(Verdict.KEY_CONFLICT);
     HandshakeRefused e = assertThrows(HandshakeRefused.class, () -> c.onPeerVerdict(refusal));
