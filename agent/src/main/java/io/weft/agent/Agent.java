@@ -102,7 +102,9 @@ public final class Agent implements AutoCloseable {
     if (config.secret().isEmpty()) {
       log.warn("no --secret-file: the mesh is unauthenticated; any host that reaches port {} can join it", config.port());
     }
-    NodeBridge bridge = new NodeBridge(config.bridge(), config.clusterCidr());
+    // The loop owns the bridge; a CNI ADD that comes before its first ensure asks it for one.
+    NodeBridge bridge = new NodeBridge(config.bridge(), config.clusterCidr(),
+        () -> converger.requestReconcile("CNI ADD waits for the bridge"));
     Optional<Cidr> remembered = bridge.rememberedSubnet(loopHandle);
     boolean inUse = remembered.isPresent() && bridge.hasPods(loopHandle);
     timeline.mark("preflight");
@@ -177,7 +179,7 @@ public final class Agent implements AutoCloseable {
       }
     });
 
-    CniEndpoint endpoint = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, config.bridge(),
+    CniEndpoint endpoint = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, bridge,
         () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), () -> podMtu(config),
         config.stateDir(), Clock.systemUTC());
     cni = endpoint;
