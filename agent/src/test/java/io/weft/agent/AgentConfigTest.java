@@ -227,6 +227,21 @@ class AgentConfigTest {
   }
 
   @Test
+  void aValueItsTypeRefusesNamesTheFlagOrTheVariableItCameFrom() {
+    assertEquals(2, run(Map.of("WEFT_PORT", "x")));
+    assertEquals("weft-agent: WEFT_PORT x: not a port (1-65535)\n", err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run(Map.of("WEFT_PORT", "7000"), "--port=99999"));
+    assertEquals("weft-agent: --port 99999: not a port (1-65535)\n", err.toString(), "the flag wins, and is named");
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("--peer", "192.168.1.12,192.168.1.13:0"));
+    assertEquals("weft-agent: --peer 192.168.1.13:0: not a port (1-65535)\n", err.toString(), "the bad item of a list");
+    err.getBuffer().setLength(0);
+    assertEquals(2, run(Map.of("WEFT_RESYNC_INTERVAL", "0s")));
+    assertEquals("weft-agent: WEFT_RESYNC_INTERVAL 0s: must be more than zero\n", err.toString());
+  }
+
+  @Test
   void aStartStepThatCannotUseAValueNamesTheFlag() {
     assertEquals("--state-dir /proc/weft: cannot create it: no such file or directory: /proc/weft",
         Agent.unusable("--state-dir", "/proc/weft", "cannot create it", new java.nio.file.NoSuchFileException("/proc/weft")).getMessage());
