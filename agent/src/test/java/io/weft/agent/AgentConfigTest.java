@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -239,6 +240,23 @@ class AgentConfigTest {
     err.getBuffer().setLength(0);
     assertEquals(2, run(Map.of("WEFT_RESYNC_INTERVAL", "0s")));
     assertEquals("weft-agent: WEFT_RESYNC_INTERVAL 0s: must be more than zero\n", err.toString());
+  }
+
+  /** docs/reference.md names each flag's twin by this rule (ReferenceTest); here every flag really reads it. */
+  @Test
+  void everyFlagReadsTheTwinTheReferenceNames() {
+    CommandLine spec = new CommandLine(new AgentCommand(HOST, c -> 0));
+    List<String> flags = spec.getCommandSpec().options().stream()
+        .filter(o -> !o.usageHelp() && !o.versionHelp()).map(o -> o.longestName()).toList();
+    assertTrue(flags.size() >= 22, flags.toString());
+    for (String flag : flags) {
+      String twin = "WEFT_" + flag.substring(2).replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+      err.getBuffer().setLength(0);
+      config = null;
+      // A NUL is no valid value of any flag: refused, naming the twin it came from.
+      assertEquals(2, run(Map.of(twin, "\0")), flag + ": " + err);
+      assertTrue(err.toString().startsWith("weft-agent: " + twin + " "), flag + ": " + err);
+    }
   }
 
   @Test
