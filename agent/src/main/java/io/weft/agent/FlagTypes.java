@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -29,6 +30,15 @@ final class FlagTypes {
 
   private static TypeConversionException bad(String why) {
     return new TypeConversionException(why);
+  }
+
+  /** {@code parser}'s value of {@code text}, or a conversion error saying {@code why} (null: the parser's reason). */
+  private static <T> T parsed(String text, Function<String, T> parser, String why) {
+    try {
+      return parser.apply(text);
+    } catch (IllegalArgumentException e) {
+      throw bad(why == null ? e.getMessage() : why);
+    }
   }
 
   /** {@code text} as an integer in {@code [min, max]}, or a conversion error saying {@code why}. */
@@ -81,12 +91,7 @@ final class FlagTypes {
   }
 
   private static Duration duration(String text, boolean positive) {
-    Duration d;
-    try {
-      d = Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw bad(e.getMessage());
-    }
+    Duration d = parsed(text, Durations::parse, null);
     if (d.isNegative() || (positive && d.isZero())) {
       throw bad(positive ? "must be more than zero" : "must not be negative");
     }
@@ -97,11 +102,7 @@ final class FlagTypes {
   static final class Ipv4 implements ITypeConverter<Inet4Address> {
     @Override
     public Inet4Address convert(String text) {
-      try {
-        return IpAddresses.parseV4(text);
-      } catch (IllegalArgumentException e) {
-        throw bad("not an IPv4 address");
-      }
+      return parsed(text, IpAddresses::parseV4, "not an IPv4 address");
     }
   }
 
@@ -109,11 +110,7 @@ final class FlagTypes {
   static final class AnyCidr implements ITypeConverter<Cidr> {
     @Override
     public Cidr convert(String text) {
-      try {
-        return Cidr.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw bad(e.getMessage());
-      }
+      return parsed(text, Cidr::parse, null);
     }
   }
 
@@ -133,12 +130,7 @@ final class FlagTypes {
   static final class NoMasqueradeCidr implements ITypeConverter<Cidr> {
     @Override
     public Cidr convert(String text) {
-      Cidr c;
-      try {
-        c = Cidr.parse(text.trim());
-      } catch (IllegalArgumentException e) {
-        throw bad("not an IPv4 CIDR (e.g. 172.16.0.0/12)");
-      }
+      Cidr c = parsed(text.trim(), Cidr::parse, "not an IPv4 CIDR (e.g. 172.16.0.0/12)");
       if (!c.isIpv4()) {
         throw bad("not an IPv4 CIDR (e.g. 172.16.0.0/12)");
       }
@@ -157,12 +149,8 @@ final class FlagTypes {
       if (colon <= 0) {
         throw bad("use IP:PORT, e.g. 127.0.0.1:6782");
       }
-      InetAddress ip;
-      try {
-        ip = IpAddresses.parse(text.substring(0, colon).replace("[", "").replace("]", ""));
-      } catch (IllegalArgumentException e) {
-        throw bad("not an IP address before the port");
-      }
+      InetAddress ip = parsed(text.substring(0, colon).replace("[", "").replace("]", ""), IpAddresses::parse,
+          "not an IP address before the port");
       return new InetSocketAddress(ip, port(text.substring(colon + 1), 0));
     }
   }
@@ -200,11 +188,7 @@ final class FlagTypes {
   static final class Tunnel implements ITypeConverter<TunnelMode> {
     @Override
     public TunnelMode convert(String text) {
-      try {
-        return TunnelMode.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw bad("use auto, always or never");
-      }
+      return parsed(text, TunnelMode::parse, "use auto, always or never");
     }
   }
 

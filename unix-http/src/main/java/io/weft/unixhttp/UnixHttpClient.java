@@ -16,8 +16,12 @@ import java.util.TimerTask;
  * A minimal HTTP/1.1 client over the agent's unix socket ({@code Connection: close}; Content-Length,
  * chunked, or read to end). java.base only: meshctl starts fast with it, and the lab, whose runtime has no
  * Weft agent jars, reaches every node's agent through its socket file without entering its namespace.
+ *
+ * @param socket        the agent's API socket
+ * @param timeoutMillis how long one exchange may take, connect to last byte
+ * @param userAgent     who is asking ({@code meshctl}, {@code weft-lab}), for the agent's log
  */
-public final class UnixHttpClient {
+public record UnixHttpClient(Path socket, long timeoutMillis, String userAgent) {
 
   /** The agent answered. */
   public record Response(int status, String body) {}
@@ -29,20 +33,6 @@ public final class UnixHttpClient {
     public UnreachableException(String message, Throwable cause) {
       super(message, cause);
     }
-  }
-
-  private final Path socket;
-  private final long timeoutMillis;
-  private final String userAgent;
-
-  /**
-   * @param timeoutMillis how long one exchange may take, connect to last byte
-   * @param userAgent     who is asking ({@code meshctl}, {@code weft-lab}), for the agent's log
-   */
-  public UnixHttpClient(Path socket, long timeoutMillis, String userAgent) {
-    this.socket = socket;
-    this.timeoutMillis = timeoutMillis;
-    this.userAgent = userAgent;
   }
 
   public Response get(String pathAndQuery) throws UnreachableException {

@@ -23,16 +23,10 @@ import org.slf4j.LoggerFactory;
  * the pod. Any failure undoes every step done. A repeated ADD (the runtime retried after a timeout) of a
  * whole attachment answers the same result again.
  */
-final class AddVerb implements CniVerb {
+record AddVerb(CniNode cni) implements CniVerb {
   private static final Logger log = LoggerFactory.getLogger(AddVerb.class);
   /** How long an ADD waits for the loop's first ensure of the bridge (right after the node got its subnet). */
   static final Duration BRIDGE_WAIT = Duration.ofSeconds(5);
-
-  private final CniNode cni;
-
-  AddVerb(CniNode cni) {
-    this.cni = cni;
-  }
 
   @Override
   public Optional<CniResult> run(Dataplane node, CniRequest r) {

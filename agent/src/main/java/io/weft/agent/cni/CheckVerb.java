@@ -11,13 +11,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** CHECK: compare the attachment with what ADD made, and name every difference (code 111). */
-final class CheckVerb implements CniVerb {
-  private final CniNode cni;
-
-  CheckVerb(CniNode cni) {
-    this.cni = cni;
-  }
-
+record CheckVerb(CniNode cni) implements CniVerb {
   @Override
   public Optional<CniResult> run(Dataplane node, CniRequest r) {
     AttachmentKey key = CniNode.key(r);

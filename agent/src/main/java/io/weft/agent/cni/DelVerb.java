@@ -15,14 +15,8 @@ import org.slf4j.LoggerFactory;
  * already gone counts as done, so DEL can be repeated and works after the namespace is gone. The answer
  * goes out once the address is released and the delete is queued ({@link VethDeletes}).
  */
-final class DelVerb implements CniVerb {
+record DelVerb(CniNode cni) implements CniVerb {
   private static final Logger log = LoggerFactory.getLogger(DelVerb.class);
-
-  private final CniNode cni;
-
-  DelVerb(CniNode cni) {
-    this.cni = cni;
-  }
 
   @Override
   public Optional<CniResult> run(Dataplane node, CniRequest r) {

@@ -18,14 +18,8 @@ import org.slf4j.LoggerFactory;
  * GC (CNI 1.1): release what belongs to attachments the runtime no longer lists, delete host veths on the
  * bridge that belong to none, then reconcile the IPAM with the kernel.
  */
-final class GcVerb implements CniVerb {
+record GcVerb(CniNode cni) implements CniVerb {
   private static final Logger log = LoggerFactory.getLogger(GcVerb.class);
-
-  private final CniNode cni;
-
-  GcVerb(CniNode cni) {
-    this.cni = cni;
-  }
 
   @Override
   public Optional<CniResult> run(Dataplane node, CniRequest r) {

@@ -7,13 +7,7 @@ import io.weft.dataplane.Dataplane;
 import java.util.Optional;
 
 /** STATUS (CNI 1.1): ready once the node has its pod subnet and the bridge exists; else code 50. */
-final class StatusVerb implements CniVerb {
-  private final CniNode cni;
-
-  StatusVerb(CniNode cni) {
-    this.cni = cni;
-  }
-
+record StatusVerb(CniNode cni) implements CniVerb {
   @Override
   public Optional<CniResult> run(Dataplane node, CniRequest r) {
     if (cni.podSubnet().get().isEmpty()) {
