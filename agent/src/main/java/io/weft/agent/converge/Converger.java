@@ -299,9 +299,6 @@ public final class Converger implements AutoCloseable {
       plan = plan.withoutTunnel("unreachable: the tunnel device " + settings.tunnel().device() + " is not usable ("
           + String.join("; ", tunnelOutcome.errors()) + ")");
     }
-    EgressRules.Outcome egressOutcome = egress.reconcile(self);
-    egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
-    pollFilter = egressOutcome.result().needsPolling();
     List<Route> actual = dataplane.routes().list(RouteFilter.mainTable());
     RouteDiff diff = RouteDiff.between(plan.routes(), actual);
     Map<RouteKey, Route> wanted = plan.routes().stream().collect(Collectors.toMap(Route::key, r -> r));
@@ -336,6 +333,11 @@ public final class Converger implements AutoCloseable {
         repairs++;
       }
     }
+    // The packet filter after the routes: writing it may start an iptables process (tens of ms), which
+    // the routes pod-to-pod traffic needs should not wait for. A previous run's rules stay meanwhile.
+    EgressRules.Outcome egressOutcome = egress.reconcile(self);
+    egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
+    pollFilter = egressOutcome.result().needsPolling();
     List<Route> after = ops.isEmpty() ? actual : dataplane.routes().list(RouteFilter.mainTable());
     List<RouteStatus> rows = RouteDiff.status(plan.routes(), after);
     long done = nowMillis.getAsLong();
