@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -200,10 +201,12 @@ public final class AgentCommand implements Callable<Integer> {
     if (tunnel != TunnelMode.NEVER && vxlanPort == port) {
       throw bad("--vxlan-port", String.valueOf(vxlanPort), "is the mesh port too (--port); give them different ports");
     }
-    List<InetSocketAddress> seeds = peers.stream().map(s -> s.withDefaultPort(port)).toList();
+    // Blank list items (a trailing comma) convert to null and are skipped.
+    List<InetSocketAddress> seeds = peers.stream().filter(Objects::nonNull).map(s -> s.withDefaultPort(port)).toList();
     return new AgentConfig(name, hostname, ip, seeds, dns, port, clusterCidr, subnet, bridge, stateDir, apiSocket,
         metricsAddress, secret(), peerGrace, leaseTime, adoptGrace, resyncInterval, rtProtos,
-        TunnelSettings.of(tunnel, vxlanVni, vxlanPort), masquerade.on(), noMasqueradeCidrs);
+        TunnelSettings.of(tunnel, vxlanVni, vxlanPort), masquerade.on(),
+        noMasqueradeCidrs.stream().filter(Objects::nonNull).toList());
   }
 
   /**

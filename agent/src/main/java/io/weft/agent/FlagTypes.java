@@ -126,10 +126,13 @@ final class FlagTypes {
     }
   }
 
-  /** A destination never masqueraded: IPv4, and not every destination. */
+  /** A destination never masqueraded: IPv4, and not every destination; a blank list item is null (skipped). */
   static final class NoMasqueradeCidr implements ITypeConverter<Cidr> {
     @Override
     public Cidr convert(String text) {
+      if (text.isBlank()) {
+        return null;
+      }
       Cidr c = parsed(text.trim(), Cidr::parse, "not an IPv4 CIDR (e.g. 172.16.0.0/12)");
       if (!c.isIpv4()) {
         throw bad("not an IPv4 CIDR (e.g. 172.16.0.0/12)");
@@ -162,10 +165,14 @@ final class FlagTypes {
     }
   }
 
+  /** A blank list item (a trailing comma: {@code WEFT_PEER=a,}) is null, which AgentCommand skips. */
   static final class SeedPeer implements ITypeConverter<Seed> {
     @Override
     public Seed convert(String text) {
       String p = text.trim();
+      if (p.isEmpty()) {
+        return null;
+      }
       String host = p;
       OptionalInt port = OptionalInt.empty();
       int colon = p.lastIndexOf(':');

@@ -121,6 +121,17 @@ class AgentConfigTest {
   }
 
   @Test
+  void emptyItemsOfAListAreSkippedAsBefore() {
+    assertEquals(0, run(Map.of("WEFT_PEER", "192.168.1.12,", "WEFT_NO_MASQUERADE_CIDR", ",10.0.0.0/8"),
+        "--peer", "192.168.1.13,,192.168.1.14"));
+    assertEquals(List.of(new InetSocketAddress("192.168.1.13", 6783), new InetSocketAddress("192.168.1.14", 6783)),
+        config.seeds());
+    assertEquals(List.of(Cidr.parse("10.0.0.0/8")), config.noMasqueradeCidrs());
+    assertEquals(0, run(Map.of("WEFT_PEER", "192.168.1.12, 192.168.1.13")));
+    assertEquals(2, config.seeds().size(), "items may have spaces around them");
+  }
+
+  @Test
   void tunnelAndEgressDefaultsAndTheirEnvironmentTwins() {
     assertEquals(0, run());
     assertEquals(TunnelSettings.of(TunnelMode.AUTO, 87, 4789), config.tunnel());
@@ -253,8 +264,8 @@ class AgentConfigTest {
       String twin = "WEFT_" + flag.substring(2).replace('-', '_').toUpperCase(java.util.Locale.ROOT);
       err.getBuffer().setLength(0);
       config = null;
-      // A NUL is no valid value of any flag: refused, naming the twin it came from.
-      assertEquals(2, run(Map.of(twin, "\0")), flag + ": " + err);
+      // No valid value of any flag (a seed's port 0 is refused before any name lookup): refused, naming the twin.
+      assertEquals(2, run(Map.of(twin, flag.equals("--peer") ? "x:0" : "%\0bad")), flag + ": " + err);
       assertTrue(err.toString().startsWith("weft-agent: " + twin + " "), flag + ": " + err);
     }
   }
