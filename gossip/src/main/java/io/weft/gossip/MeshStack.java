@@ -133,10 +133,6 @@ final class MeshStack {
   }
 
   /**
-   * Weft's own protocols and headers get ids from JGroups' custom ranges (protocols >= 512, headers
-   * >= 1024) before any stack is built; once per JVM, however many meshes it runs.
-   */
-  /**
    * Builds a throwaway stack once, so that the join's own build does not pay for a cold one: JGroups
    * reads every protocol's annotated fields and methods by reflection and initialises its class
    * registry, thread pools and timer, 100-300 ms of a cold start and about 10 ms after this. The
@@ -148,8 +144,15 @@ final class MeshStack {
         Path.of("."));
     Built built = build(throwaway, new MeshSecurity(Optional.empty(), "warm-up"), null, List::of, why -> { });
     new JChannel(built.protocols()).close();
+    // The handshake's first crypto lookups load every installed JCA provider (tens of ms cold).
+    javax.crypto.Mac.getInstance("HmacSHA256");
+    javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
   }
 
+  /**
+   * Weft's own protocols and headers get ids from JGroups' custom ranges (protocols >= 512, headers
+   * >= 1024) before any stack is built; once per JVM, however many meshes it runs.
+   */
   private static synchronized void registerWeftProtocols() {
     if (ClassConfigurator.getProtocolId(RingFailureDetector.class) == 0) {
       ClassConfigurator.addProtocol(RingFailureDetector.PROTOCOL_ID, RingFailureDetector.class);
