@@ -28,7 +28,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** meshctl against the agent's real API server with the real status endpoints mounted. */
+/**
+ * meshctl against the agent's real API server with the real status endpoints mounted. It lives with the agent
+ * (which depends on meshctl only to package it), so meshctl itself never depends on the agent.
+ */
 class MeshctlAgainstApiServerTest {
   @TempDir
   Path tmp;
@@ -40,7 +43,7 @@ class MeshctlAgainstApiServerTest {
     List<Route> desired = List.of(Route.unreachable(cluster), toB);
     ReconcileReport report = StatusServiceTest.report(desired, desired, List.of());
     StatusService status = new StatusService(
-        () -> StatusServiceTest.snapshot(Map.of("node-b", Peer.up(StatusServiceTest.B, 1)), 2), () -> report, List::of,
+        () -> StatusServiceTest.snapshot(Map.of("node-b", Peer.up(StatusServiceTest.B, 1)), 2), () -> report, List::of, List.of(),
         cluster, Duration.ofMinutes(2), TunnelSettings.of(TunnelMode.AUTO, 87, 4789), new EgressSettings(true, List.of()),
         System::currentTimeMillis);
     Path socket = tmp.resolve("run/weft.sock");

@@ -3,6 +3,7 @@ package io.weft.gossip;
 import io.weft.core.model.NodeRecord;
 import io.weft.gossip.MeshSnapshot.Counters;
 import io.weft.gossip.Wire.Msg;
+import io.weft.gossip.trust.MeshTrust;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,6 +47,8 @@ public final class JGroupsMesh implements Mesh {
   private static final Logger log = LoggerFactory.getLogger(JGroupsMesh.class);
 
   private final MeshConfig config;
+  /** This node's identity and the name → key bindings its handshakes check. */
+  private final MeshTrust trust;
   private final MeshTransport transport;
   private final MeshEventLoop loop;
   private final StateStore store;
@@ -78,14 +81,20 @@ public final class JGroupsMesh implements Mesh {
     MeshStack.warmUp();
   }
 
-  /** A member over TCP on the config's node IP and port. */
-  public JGroupsMesh(MeshConfig config) {
-    this(config, new TcpTransport(Objects.requireNonNull(config, "config")));
+  /**
+   * A member over TCP on the config's node IP and port.
+   *
+   * @param trust this node's identity and key bindings, from its state dir ({@link MeshTrust#open})
+   */
+  public JGroupsMesh(MeshConfig config, MeshTrust trust) {
+    this(config, trust, TcpTransport.secured(Objects.requireNonNull(config, "config"),
+        Objects.requireNonNull(trust, "trust")));
   }
 
   /** A member over another transport (the gossip tests' in-JVM and fault-injecting ones). */
-  JGroupsMesh(MeshConfig config, MeshTransport transport) {
+  JGroupsMesh(MeshConfig config, MeshTrust trust, MeshTransport transport) {
     this.config = Objects.requireNonNull(config, "config");
+    this.trust = Objects.requireNonNull(trust, "trust");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.loop = new MeshEventLoop(config.bindAddress().getHostAddress() + ":" + config.port());
     this.store = new StateStore(config.stateDir());
@@ -204,10 +213,10 @@ public final class JGroupsMesh implements Mesh {
       state.provisionalSelf(localNode, localNode.agentVersion());
       agreement = new SubnetAgreement(config, store, loop, link, state, localNode, publisher::changed,
           this::selfPublished);
-      records = new RecordExchange(wire, state, agreement, peers, link, publisher::changed, localNode.name(),
-          config.timing().tombstoneTime());
-      MeshStack.Built built = MeshStack.build(config, transport, transport.probeTargets(peers::candidates),
-          this::rejoin);
+      records = new RecordExchange(wire, state, agreement, peers, trust.bindings(), link, publisher::changed,
+          localNode.name(), config.timing().tombstoneTime());
+      MeshStack.Built built = MeshStack.build(config, transport, localNode.name(),
+          transport.probeTargets(peers::candidates), this::rejoin);
       channel = new JChannel(built.protocols());
       stack = built;
       TP tp = channel.getProtocolStack().getTransport();

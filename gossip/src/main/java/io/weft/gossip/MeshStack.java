@@ -48,15 +48,16 @@ final class MeshStack {
   record Built(List<Protocol> protocols, MergeProbe mergeProbe, RingFailureDetector failureDetector) {}
 
   /**
+   * @param nodeName     this node's name (its handshake presents it)
    * @param probeTargets where the merge probe looks for other parts (the transport's addressing)
    * @param rejoin       asks the mesh to leave its view and join again (from a JGroups thread)
    */
-  static Built build(MeshConfig config, MeshTransport transport, Supplier<? extends Collection<? extends Address>> probeTargets,
-      Consumer<String> rejoin) throws Exception {
+  static Built build(MeshConfig config, MeshTransport transport, String nodeName,
+      Supplier<? extends Collection<? extends Address>> probeTargets, Consumer<String> rejoin) throws Exception {
     registerWeftProtocols();
     MeshConfig.Timing t = config.timing();
     MeshConfig.Thresholds th = config.thresholds();
-    List<Protocol> p = new ArrayList<>(transport.protocols());
+    List<Protocol> p = new ArrayList<>(transport.protocols(nodeName));
     MergeProbe merge = new MergeProbe(t.mergeMin().toMillis(), t.mergeMax().toMillis(), th, probeTargets, rejoin);
     RingFailureDetector ring = new RingFailureDetector(th.ringWatchers(), t.heartbeatInterval().toMillis(),
         t.suspectTimeout().toMillis(), th.escalateAfterReports());
@@ -84,17 +85,18 @@ final class MeshStack {
    * reads every protocol's annotated fields and methods by reflection and initialises its class
    * registry, thread pools and timer, 100-300 ms of a cold start and about 10 ms after this. The
    * throwaway channel is never connected (it binds no port, sends nothing) and is closed at once.
-   * Stateless, so it can run on a spare core early in a process's start. (With a throwaway secret, so
-   * the open-mesh warning is not logged for it; the secret's key derivation warms the HMAC up too.)
+   * Stateless, so it can run on a spare core early in a process's start. (Its throwaway secret only
+   * keeps the open-mesh warning out of the log.)
    */
   static void warmUp() throws Exception {
+    // The handshake's first crypto lookups load every installed JCA provider (tens of ms cold): one
+    // handshake in memory loads X25519, Ed25519, HMAC and AES-GCM.
+    HandshakeRunner.warmUp();
     MeshConfig throwaway = MeshConfig.of(InetAddress.getLoopbackAddress(), MeshConfig.DEFAULT_PORT, List.of(),
-        Path.of(".")).withSecret(new byte[32]);
-    Built built = build(throwaway, new TcpTransport(throwaway), List::of, why -> { });
+        Path.of(".")).withSecret(new byte[MeshConfig.MIN_SECRET_BYTES]);
+    // JGroups' plain socket factory: the throwaway channel never opens a socket.
+    Built built = build(throwaway, TcpTransport.unconnected(throwaway), "warm-up", List::of, why -> { });
     new JChannel(built.protocols()).close();
-    // The handshake's first crypto lookups load every installed JCA provider (tens of ms cold).
-    javax.crypto.Mac.getInstance("HmacSHA256");
-    javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
   }
 
   /**

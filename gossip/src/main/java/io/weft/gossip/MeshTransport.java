@@ -14,14 +14,14 @@ import org.jgroups.stack.Protocol;
  * has one, {@link TcpTransport}; the gossip tests add an in-JVM one and a fault-injecting decorator
  * beside themselves (as memberlist keeps its mock transport beside its tests).
  *
- * <p>Threads: {@link #protocols()} runs on the mesh event thread, {@link #reachable} and
+ * <p>Threads: {@link #protocols} runs on the mesh event thread, {@link #reachable} and
  * {@link #discoverThrough} on the connector thread, {@link #probeTargets}' supplier on a JGroups timer
  * thread, the counters on any thread.
  */
 interface MeshTransport {
 
-  /** The transport protocol and discovery, bottom first, new for one channel. */
-  List<Protocol> protocols() throws Exception;
+  /** The transport protocol and discovery, bottom first, new for one channel of the node {@code nodeName}. */
+  List<Protocol> protocols(String nodeName) throws Exception;
 
   /** Of the candidates, those where something listens now. May block for a short probe timeout. */
   List<InetSocketAddress> reachable(List<InetSocketAddress> candidates);

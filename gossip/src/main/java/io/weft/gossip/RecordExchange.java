@@ -9,6 +9,7 @@ import io.weft.gossip.Wire.Sync;
 import io.weft.gossip.Wire.SyncEntry;
 import io.weft.gossip.Wire.SyncRequest;
 import io.weft.gossip.Wire.Tombstone;
+import io.weft.gossip.trust.KeyBindingStore;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,6 +32,8 @@ final class RecordExchange {
   private final MeshState state;
   private final SubnetAgreement agreement;
   private final PeerMemory peers;
+  /** The name → key bindings: a forgotten node's goes, so a reinstalled node with a new key is bound anew. */
+  private final KeyBindingStore bindings;
   private final MeshLink link;
   private final Runnable changed;
   private final String localName;
@@ -38,12 +41,13 @@ final class RecordExchange {
   private final AtomicLong messagesIn = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
 
-  RecordExchange(Wire wire, MeshState state, SubnetAgreement agreement, PeerMemory peers, MeshLink link,
-      Runnable changed, String localName, Duration tombstoneTime) {
+  RecordExchange(Wire wire, MeshState state, SubnetAgreement agreement, PeerMemory peers, KeyBindingStore bindings,
+      MeshLink link, Runnable changed, String localName, Duration tombstoneTime) {
     this.wire = wire;
     this.state = state;
     this.agreement = agreement;
     this.peers = peers;
+    this.bindings = bindings;
     this.link = link;
     this.changed = changed;
     this.localName = localName;
@@ -100,6 +104,7 @@ final class RecordExchange {
       return;
     }
     stopExpecting(nodeName);
+    bindings.forget(nodeName);
     Tombstone t = state.forget(nodeName, System.currentTimeMillis());
     log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
         t.incarnation(), tombstoneTime);
@@ -114,6 +119,11 @@ final class RecordExchange {
       return;
     }
     stopExpecting(t.name());
+    // Any member may forget a node (it holds the secret); every node says who did, and the node's
+    // key binding goes with it, so a reinstalled node with a new key can be bound on first sight.
+    log.warn("{}: node {} forgotten mesh-wide by {} (meshctl forget)", localName, t.name(),
+        src == null ? "?" : NodeAddress.nodeName(src).orElse(String.valueOf(src)));
+    bindings.forget(t.name());
     if (state.applyTombstone(t, now)) {
       changed.run();
     }

@@ -10,7 +10,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import io.weft.gossip.trust.Handshake.Credentials;
+import io.weft.gossip.trust.MeshTrust;
 import org.jgroups.Address;
 import org.jgroups.PhysicalAddress;
 import org.jgroups.protocols.PerDestinationBundler;
@@ -18,13 +21,15 @@ import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TP;
 import org.jgroups.stack.IpAddress;
 import org.jgroups.stack.Protocol;
+import org.jgroups.util.DefaultSocketFactory;
+import org.jgroups.util.SocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The production transport: JGroups TCP on {@code bindAddress:port} with Weft's handshaking socket
- * factory ({@link MeshSecurity}, optionally AES-GCM), and {@link SeedDiscovery} over the candidates that
- * answered a bare TCP probe.
+ * factory ({@link MeshSecurity}: every connection authenticated, its frames in AES-GCM), and
+ * {@link SeedDiscovery} over the candidates that answered a bare TCP probe.
  */
 final class TcpTransport implements MeshTransport {
   private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
@@ -35,16 +40,32 @@ final class TcpTransport implements MeshTransport {
   private static final int PROBE_GRACE_MS = 20;
 
   private final MeshConfig config;
-  private final MeshSecurity security;
+  private final ConnectionStats connections;
+  /** The socket factory for this node's name: the handshaking one, or a plain one for the warm-up. */
+  private final Function<String, SocketFactory> sockets;
   private volatile SeedDiscovery discovery;
 
-  TcpTransport(MeshConfig config) {
+  private TcpTransport(MeshConfig config, ConnectionStats connections, Function<String, SocketFactory> sockets) {
     this.config = config;
-    this.security = new MeshSecurity(config.secret(), config.bindAddress().getHostAddress() + ":" + config.port());
+    this.connections = connections;
+    this.sockets = sockets;
+  }
+
+  /** The mesh's transport: every connection through the handshake, with this node's identity and bindings. */
+  static TcpTransport secured(MeshConfig config, MeshTrust trust) {
+    String id = config.bindAddress().getHostAddress() + ":" + config.port();
+    ConnectionStats connections = new ConnectionStats(id);
+    return new TcpTransport(config, connections, nodeName -> new MeshSecurity(
+        Credentials.of(config.secret(), trust.identity(), nodeName), trust.bindings(), connections, id));
+  }
+
+  /** For the warm-up's throwaway stack, which never opens a socket: JGroups' plain socket factory. */
+  static TcpTransport unconnected(MeshConfig config) {
+    return new TcpTransport(config, new ConnectionStats("warm-up"), nodeName -> new DefaultSocketFactory());
   }
 
   @Override
-  public List<Protocol> protocols() {
+  public List<Protocol> protocols(String nodeName) {
     if (config.secret().isEmpty()) {
       log.warn("*** WEFT MESH IS UNAUTHENTICATED AND UNENCRYPTED *** anyone who can reach {}:{} can join"
           + " the mesh and announce routes; give every agent the same --secret-file",
@@ -56,7 +77,7 @@ final class TcpTransport implements MeshTransport {
     tcp.setPortRange(0);
     // Outgoing connections leave from the node IP too, so peers (and firewalls) see one address.
     tcp.setClientBindAddr(config.bindAddress());
-    tcp.setSocketFactory(security);
+    tcp.setSocketFactory(sockets.apply(nodeName));
     tcp.enableSuspectEvents(true);
     // Mesh traffic is a trickle of small messages where latency matters (a join is a handful of
     // round trips): send each at once rather than waiting for the previous one's ACK.
@@ -190,26 +211,26 @@ final class TcpTransport implements MeshTransport {
 
   @Override
   public long bytesIn() {
-    return security.bytesIn();
+    return connections.bytesIn();
   }
 
   @Override
   public long bytesOut() {
-    return security.bytesOut();
+    return connections.bytesOut();
   }
 
   @Override
   public long refusedConnections() {
-    return security.refusedConnections();
+    return connections.refusedConnections();
   }
 
   @Override
   public long refusedOutgoing() {
-    return security.refusedOutgoing();
+    return connections.refusedOutgoing();
   }
 
   @Override
   public String lastOutgoingRefusal() {
-    return security.lastOutgoingRefusal();
+    return connections.lastOutgoingRefusal();
   }
 }

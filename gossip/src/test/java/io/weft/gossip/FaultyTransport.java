@@ -65,8 +65,8 @@ final class FaultyTransport implements MeshTransport {
   }
 
   @Override
-  public List<Protocol> protocols() throws Exception {
-    List<Protocol> p = new ArrayList<>(inner.protocols());
+  public List<Protocol> protocols(String nodeName) throws Exception {
+    List<Protocol> p = new ArrayList<>(inner.protocols(nodeName));
     bottom = p.get(0);
     p.add(1, faults);
     return p;

@@ -1,6 +1,7 @@
 package io.weft.gossip;
 
 import io.weft.core.net.MacAddress;
+import io.weft.gossip.trust.MeshTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,8 @@ final class Members implements AutoCloseable {
   final Path root;
   private final List<JGroupsMesh> all = new ArrayList<>();
   private final Map<JGroupsMesh, FaultyTransport> transports = new IdentityHashMap<>();
+  /** The identity and key bindings of the member last started on each state dir; guarded by {@code all}. */
+  private final Map<Path, MeshTrust> trusts = new HashMap<>();
 
   /** A free port and a fresh state root; unchecked so a test can make it in a field initialiser. */
   Members() {
@@ -58,6 +62,13 @@ final class Members implements AutoCloseable {
 
   InetSocketAddress seed(int i) {
     return new InetSocketAddress(ip(i), port);
+  }
+
+  /** Member {@code i}'s identity and key bindings (of its last start). */
+  MeshTrust trust(int i) {
+    synchronized (all) {
+      return trusts.get(stateDir(i));
+    }
   }
 
   Path stateDir(int i) {
@@ -94,13 +105,20 @@ final class Members implements AutoCloseable {
 
   /** A member with a fault switch: over the simulated transport for {@link #sim} configs, else TCP. */
   JGroupsMesh start(MeshConfig config) {
+    MeshTrust trust;
+    try {
+      trust = MeshTrust.open(config.stateDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     MeshTransport inner = config.clusterName().equals(simCluster) ? new SimulatedTransport(config)
-        : new TcpTransport(config);
+        : TcpTransport.secured(config, trust);
     FaultyTransport transport = new FaultyTransport(inner);
-    JGroupsMesh m = new JGroupsMesh(config, transport);
+    JGroupsMesh m = new JGroupsMesh(config, trust, transport);
     synchronized (all) {
       all.add(m);
       transports.put(m, transport);
+      trusts.put(config.stateDir(), trust);
     }
     return m;
   }

@@ -26,7 +26,7 @@ final class SimulatedTransport implements MeshTransport {
   }
 
   @Override
-  public List<Protocol> protocols() {
+  public List<Protocol> protocols(String nodeName) {
     SHARED_LOOPBACK loop = new SHARED_LOOPBACK();
     loop.setBindAddress(config.bindAddress());
     loop.setBindPort(config.port());
