@@ -1,6 +1,7 @@
 package io.weft.dataplane;
 
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import java.util.List;
 
 /**

@@ -1,24 +1,22 @@
 package io.weft.agent.converge;
 
+import io.weft.core.model.EntryOp;
+import io.weft.core.model.FdbEntry;
+import io.weft.core.model.Neighbour;
 import io.weft.core.model.NodeRecord;
-import io.weft.core.model.Route;
 import io.weft.core.model.TunnelEndpoint;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
-import io.weft.core.net.MacAddress;
+import io.weft.core.plan.Adoption;
+import io.weft.core.plan.Reconcile;
 import io.weft.dataplane.Dataplane;
-import io.weft.dataplane.FdbEntry;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
-import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.Vxlan;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -39,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Per tunnel peer: a permanent neighbour {@code VTEP-IP lladdr VTEP-MAC proto 87} and a permanent
  *       FDB entry {@code VTEP-MAC dst NODE-IP self} (a VXLAN FDB entry keeps no protocol: the device's name
  *       says whose it is). Entries nobody needs are removed, except while adopting at
- *       start (the peers they serve may not have rejoined yet).</li>
+ *       start (the peers they serve may not have rejoined yet). Which entries to write and remove is
+ *       core's {@link Reconcile}; this class reads the kernel and carries the operations out.</li>
  * </ul>
  * A link named like the device that is not a VXLAN device is not Weft's: it is reported, never touched.
  */
@@ -67,9 +66,11 @@ final class VxlanTunnel {
    * @param self      this node's record (local address, own VTEP address)
    * @param peers     the tunnel peers of the plan
    * @param uplinkMtu MTU of the device holding the node IP
-   * @param adopting  keep entries no peer claims (start-up adoption)
+   * @param addresses the host's IPv4 addresses as this reconcile read them (the device's among them)
+   * @param adoption  whether entries no peer claims are kept (start-up adoption)
    */
-  Outcome reconcile(NodeRecord self, List<TunnelEndpoint> peers, int uplinkMtu, boolean adopting) {
+  Outcome reconcile(NodeRecord self, List<TunnelEndpoint> peers, int uplinkMtu, List<InterfaceAddress> addresses,
+      Adoption adoption) {
     String dev = settings.device();
     Optional<Link> link = dataplane.links().byName(dev);
     Optional<Vxlan> have = link.isPresent() ? dataplane.links().vxlan(dev) : Optional.empty();
@@ -90,26 +91,49 @@ final class VxlanTunnel {
     // (another subnet on its side, a second NIC here, --tunnel always there) and tunnel to it.
     List<String> errors = new ArrayList<>();
     int changes = 0;
+    Vxlan want = new Vxlan(dev, settings.vni(), settings.port(), (Inet4Address) self.nodeIp(), false,
+        uplinkMtu - TunnelMode.VXLAN_OVERHEAD, TunnelEndpoint.vtepMac(self.nodeIp()));
+    // A device made in this pass holds no address yet, whatever the read before it found on the old one.
+    boolean fresh = have.isEmpty() || !sameTunnel(want, have.get());
+    List<InterfaceAddress> held = fresh ? List.of()
+        : addresses.stream().filter(a -> a.device().equals(dev)).toList();
     try {
-      changes += ensureDevice(self, uplinkMtu, have, link.map(Link::up).orElse(false));
-      changes += ensureAddress(self.podSubnet());
+      changes += ensureDevice(want, uplinkMtu, have, link.map(Link::up).orElse(false));
+      changes += ensureAddress(self.podSubnet(), held);
     } catch (NetlinkException e) {
       return new Outcome(changes, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + ": " + e.getMessage()),
           false);
     }
-    changes += convergeNeighbours(peers, adopting, errors);
-    changes += convergeFdb(peers, adopting, errors);
+    for (EntryOp<Neighbour> op : Reconcile.neighbours(dev, peers, dataplane.neighbours().list(dev), adoption)) {
+      Neighbour n = op.entry();
+      changes += attempt(errors, () -> {
+        if (op.kind() == EntryOp.Kind.REPLACE) {
+          dataplane.neighbours().replace(dev, n.address(), n.mac());
+        } else {
+          dataplane.neighbours().delete(dev, n.address());
+        }
+      });
+    }
+    for (EntryOp<FdbEntry> op : Reconcile.fdb(dev, peers, dataplane.neighbours().fdb(dev), adoption)) {
+      FdbEntry f = op.entry();
+      changes += attempt(errors, () -> {
+        if (op.kind() == EntryOp.Kind.REPLACE) {
+          dataplane.neighbours().replaceFdb(dev, f.mac(), f.destination());
+        } else {
+          dataplane.neighbours().deleteFdb(dev, f.mac(), f.destination());
+        }
+      });
+    }
     return new Outcome(changes, errors, true);
   }
 
   /**
+   * @param want the device Weft wants
    * @param have the device as found, if it is there
    * @param up   whether it is up (a device made here starts down)
    */
-  private int ensureDevice(NodeRecord self, int uplinkMtu, Optional<Vxlan> have, boolean up) {
+  private int ensureDevice(Vxlan want, int uplinkMtu, Optional<Vxlan> have, boolean up) {
     String dev = settings.device();
-    Vxlan want = new Vxlan(dev, settings.vni(), settings.port(), (Inet4Address) self.nodeIp(), false,
-        uplinkMtu - TunnelMode.VXLAN_OVERHEAD, TunnelEndpoint.vtepMac(self.nodeIp()));
     int changes = 0;
     if (have.isPresent() && !sameTunnel(want, have.get())) {
       log.info("recreating tunnel device {}: it has {} and Weft wants {}", dev, describe(have.get()), describe(want));
@@ -151,16 +175,17 @@ final class VxlanTunnel {
         + (v.learning() ? "on" : "off");
   }
 
-  /** The device holds exactly this node's VTEP address (its pod subnet's network address, /32). */
-  private int ensureAddress(Cidr podSubnet) {
+  /**
+   * The device holds exactly this node's VTEP address (its pod subnet's network address, /32).
+   *
+   * @param held the device's IPv4 addresses
+   */
+  private int ensureAddress(Cidr podSubnet, List<InterfaceAddress> held) {
     String dev = settings.device();
     Cidr want = TunnelEndpoint.deviceAddress(podSubnet);
     boolean present = false;
     int changes = 0;
-    for (InterfaceAddress a : dataplane.addresses().list(dev)) {
-      if (!(a.address() instanceof Inet4Address)) {
-        continue; // the kernel's own IPv6 link-local address
-      }
+    for (InterfaceAddress a : held) {
       if (a.address().equals(want.network()) && a.prefixLength() == 32) {
         present = true;
       } else {
@@ -171,52 +196,6 @@ final class VxlanTunnel {
     if (!present) {
       dataplane.addresses().add(dev, want.network(), 32);
       changes++;
-    }
-    return changes;
-  }
-
-  private int convergeNeighbours(List<TunnelEndpoint> peers, boolean adopting, List<String> errors) {
-    String dev = settings.device();
-    Map<InetAddress, MacAddress> want = new LinkedHashMap<>();
-    peers.forEach(p -> want.put(p.vtepIp(), p.vtepMac()));
-    Map<InetAddress, Neighbour> have = new LinkedHashMap<>();
-    dataplane.neighbours().list(dev).forEach(n -> have.put(n.address(), n));
-    int changes = 0;
-    for (Map.Entry<InetAddress, MacAddress> e : want.entrySet()) {
-      Neighbour n = have.get(e.getKey());
-      if (n == null || !e.getValue().equals(n.mac()) || !n.permanent() || n.protocol() != Route.PROTOCOL_WEFT) {
-        changes += attempt(errors, () -> dataplane.neighbours().replace(dev, e.getKey(), e.getValue()));
-      }
-    }
-    if (!adopting) {
-      for (Neighbour n : have.values()) {
-        if (!want.containsKey(n.address())) {
-          changes += attempt(errors, () -> dataplane.neighbours().delete(dev, n.address()));
-        }
-      }
-    }
-    return changes;
-  }
-
-  private int convergeFdb(List<TunnelEndpoint> peers, boolean adopting, List<String> errors) {
-    String dev = settings.device();
-    // Keyed by MAC: two records announcing one node IP share one entry (their VTEP MAC is the same).
-    Map<MacAddress, InetAddress> want = new LinkedHashMap<>();
-    peers.forEach(p -> want.put(p.vtepMac(), p.nodeIp()));
-    List<FdbEntry> have = dataplane.neighbours().fdb(dev);
-    int changes = 0;
-    for (Map.Entry<MacAddress, InetAddress> e : want.entrySet()) {
-      boolean present = have.stream().anyMatch(f -> f.mac().equals(e.getKey())
-          && e.getValue().equals(f.destination()) && f.permanent());
-      if (!present) {
-        changes += attempt(errors, () -> dataplane.neighbours().replaceFdb(dev, e.getKey(), e.getValue()));
-      }
-    }
-    for (FdbEntry f : have) {
-      boolean wanted = f.destination() != null && f.destination().equals(want.get(f.mac()));
-      if (!wanted && (!adopting || want.containsKey(f.mac()))) {
-        changes += attempt(errors, () -> dataplane.neighbours().deleteFdb(dev, f.mac(), f.destination()));
-      }
     }
     return changes;
   }

@@ -1,57 +1,30 @@
 package io.weft.core.plan;
 
-import static io.weft.core.plan.Fixtures.CLUSTER;
-import static io.weft.core.plan.Fixtures.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.Route;
-import io.weft.core.net.Cidr;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 class RouteDiffPropertyTest {
-  /** Destinations 0..7 are pod subnets, 8 is the whole cluster: few keys, so routes collide often. */
-  private static Cidr destination(int index) {
-    return index == 8 ? CLUSTER : Fixtures.podSubnet(index);
-  }
-
-  private static Route route(int dest, boolean unreachable, int gateway, String device, int protocol, int table) {
-    Cidr d = destination(dest);
-    return unreachable
-        ? new Route(d, Route.Type.UNREACHABLE, null, null, protocol, table)
-        : new Route(d, Route.Type.UNICAST, ip("192.168.1." + gateway), device, protocol, table);
-  }
-
   @Provide
   Arbitrary<List<Route>> desired() {
-    return Combinators.combine(
-            Arbitraries.integers().between(0, 8), Arbitraries.of(true, false),
-            Arbitraries.integers().between(1, 3), Arbitraries.of("eth0", "eth1"))
-        .as((d, u, g, dev) -> route(d, u, g, dev, Route.PROTOCOL_WEFT, Route.TABLE_MAIN))
-        .list().ofMaxSize(9).uniqueElements(Route::key);
+    return RouteArbitraries.desired();
   }
 
   @Provide
   Arbitrary<List<Route>> actual() {
-    // 2 kernel, 3 boot, 4 static, 87 weft; table 100 now and then.
-    return Combinators.combine(
-            Arbitraries.integers().between(0, 8), Arbitraries.of(true, false),
-            Arbitraries.integers().between(1, 3), Arbitraries.of("eth0", "eth1", "lo"),
-            Arbitraries.of(2, 3, 4, 87, 87, 87), Arbitraries.of(254, 254, 254, 100))
-        .as(RouteDiffPropertyTest::route)
-        .list().ofMaxSize(12);
+    return RouteArbitraries.actual();
   }
 
   @Property(tries = 1000)

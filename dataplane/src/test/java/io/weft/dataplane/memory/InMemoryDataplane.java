@@ -1,17 +1,18 @@
 package io.weft.dataplane.memory;
 
 import io.weft.core.egress.EgressPlan;
+import io.weft.core.model.FdbEntry;
+import io.weft.core.model.Neighbour;
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Addresses;
 import io.weft.dataplane.Dataplane;
-import io.weft.dataplane.FdbEntry;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.LinkEvent;
 import io.weft.dataplane.Links;
-import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.Neighbours;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.NetworkEventListener;
@@ -19,7 +20,6 @@ import io.weft.dataplane.NetworkEvents;
 import io.weft.dataplane.PacketFilter;
 import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
-import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import io.weft.dataplane.RouteTable;
 import io.weft.dataplane.Sysctls;
