@@ -68,6 +68,7 @@ public final class InMemoryDataplane implements Dataplane {
   private boolean requireDevices;
   private int nextIndex = 2;
   private int batches;
+  private int routeListings;
 
   private final RouteTable routeTable = new MemoryRoutes();
   private final Links linkTable = new MemoryLinks();
@@ -109,6 +110,11 @@ public final class InMemoryDataplane implements Dataplane {
 
   public synchronized void clearFailures() {
     failures.clear();
+  }
+
+  /** How many times the route table was listed: each stands for a dump of the kernel's table. */
+  public synchronized int routeListings() {
+    return routeListings;
   }
 
   /** Puts a route of any protocol into the table as another program would, and emits the event. */
@@ -281,6 +287,7 @@ public final class InMemoryDataplane implements Dataplane {
     @Override
     public List<Route> list(RouteFilter filter) {
       synchronized (InMemoryDataplane.this) {
+        routeListings++;
         boolean v6 = filter.destination() != null && !filter.destination().isIpv4();
         return routes.values().stream()
             .filter(r -> r.destination().isIpv4() != v6)
