@@ -1,8 +1,6 @@
 package io.weft.agent.converge;
 
 import io.weft.core.model.EntryOp;
-import io.weft.core.model.FdbEntry;
-import io.weft.core.model.Neighbour;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.TunnelEndpoint;
 import io.weft.core.model.TunnelMode;
@@ -19,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,26 +103,12 @@ final class VxlanTunnel {
       return new Outcome(changes, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + ": " + e.getMessage()),
           false);
     }
-    for (EntryOp<Neighbour> op : Reconcile.neighbours(dev, peers, dataplane.neighbours().list(dev), adoption)) {
-      Neighbour n = op.entry();
-      changes += attempt(errors, () -> {
-        if (op.kind() == EntryOp.Kind.REPLACE) {
-          dataplane.neighbours().replace(dev, n.address(), n.mac());
-        } else {
-          dataplane.neighbours().delete(dev, n.address());
-        }
-      });
-    }
-    for (EntryOp<FdbEntry> op : Reconcile.fdb(dev, peers, dataplane.neighbours().fdb(dev), adoption)) {
-      FdbEntry f = op.entry();
-      changes += attempt(errors, () -> {
-        if (op.kind() == EntryOp.Kind.REPLACE) {
-          dataplane.neighbours().replaceFdb(dev, f.mac(), f.destination());
-        } else {
-          dataplane.neighbours().deleteFdb(dev, f.mac(), f.destination());
-        }
-      });
-    }
+    changes += carryOut(Reconcile.neighbours(dev, peers, dataplane.neighbours().list(dev), adoption),
+        n -> dataplane.neighbours().replace(dev, n.address(), n.mac()),
+        n -> dataplane.neighbours().delete(dev, n.address()), errors);
+    changes += carryOut(Reconcile.fdb(dev, peers, dataplane.neighbours().fdb(dev), adoption),
+        f -> dataplane.neighbours().replaceFdb(dev, f.mac(), f.destination()),
+        f -> dataplane.neighbours().deleteFdb(dev, f.mac(), f.destination()), errors);
     return new Outcome(changes, errors, true);
   }
 
@@ -200,14 +185,18 @@ final class VxlanTunnel {
     return changes;
   }
 
-  /** One entry's write: a refusal is that entry's error, the others still go ahead. */
-  private static int attempt(List<String> errors, Runnable write) {
-    try {
-      write.run();
-      return 1;
-    } catch (NetlinkException e) {
-      errors.add(ReconcileReport.TUNNEL_ERROR + e.getMessage());
-      return 0;
+  /** Writes each entry op; a refusal is that entry's error, the others still go ahead. */
+  private static <T> int carryOut(List<EntryOp<T>> ops, Consumer<T> replace, Consumer<T> delete,
+      List<String> errors) {
+    int changes = 0;
+    for (EntryOp<T> op : ops) {
+      try {
+        (op.kind() == EntryOp.Kind.REPLACE ? replace : delete).accept(op.entry());
+        changes++;
+      } catch (NetlinkException e) {
+        errors.add(ReconcileReport.TUNNEL_ERROR + e.getMessage());
+      }
     }
+    return changes;
   }
 }

@@ -92,12 +92,17 @@ class ConvergerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> weftRoutes().equals(List.of(expected)));
   }
 
-  @Test
-  void aJoiningPeerGetsARouteAndTheClusterGetsAnUnreachableRoute() {
+  /** Starts the loop with peer B and waits until the kernel holds its route and the unreachable route. */
+  void startConvergedWithB() {
     start();
     mesh.set(SELF, true, Peer.up(B, now.get()));
     awaitRoutes(UNREACHABLE, TO_B);
     await().until(() -> loop.latest().converged());
+  }
+
+  @Test
+  void aJoiningPeerGetsARouteAndTheClusterGetsAnUnreachableRoute() {
+    startConvergedWithB();
     assertEquals(2, loop.latest().count(RouteStatus.State.INSTALLED));
   }
 
@@ -113,10 +118,7 @@ class ConvergerTest {
 
   @Test
   void aRouteDeletedByHandIsRestoredAndCountedAsDriftRepair() {
-    start();
-    mesh.set(SELF, true, Peer.up(B, now.get()));
-    awaitRoutes(UNREACHABLE, TO_B);
-    await().until(() -> loop.latest().converged());
+    startConvergedWithB();
 
     kernel.removeExternally(TO_B.key());
 
@@ -128,10 +130,7 @@ class ConvergerTest {
 
   @Test
   void aReconcileReadsTheRouteTableOnceWhetherItChangesRoutesOrNot() {
-    start();
-    mesh.set(SELF, true, Peer.up(B, now.get()));
-    awaitRoutes(UNREACHABLE, TO_B);
-    await().until(() -> loop.latest().converged());
+    startConvergedWithB();
     long before = loop.latest().number();
     int listings = kernel.routeListings();
 

@@ -12,6 +12,8 @@ import io.weft.core.model.Route;
 import io.weft.core.model.RouteOp;
 import io.weft.core.model.TunnelEndpoint;
 import io.weft.core.net.MacAddress;
+import io.weft.core.plan.RouteArbitraries.Actual;
+import io.weft.core.plan.RouteArbitraries.Desired;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,21 +30,11 @@ import net.jqwik.api.Provide;
 class ReconcilePropertyTest {
   private static final String DEV = "weft.vxlan";
 
-  @Provide
-  Arbitrary<List<Route>> desired() {
-    return RouteArbitraries.desired();
-  }
-
-  @Provide
-  Arbitrary<List<Route>> actual() {
-    return RouteArbitraries.actual();
-  }
-
   // ---- routes ----
 
   @Property(tries = 1000)
-  void theOpsTouchOnlyOurRoutesAndConverge(@ForAll("desired") List<Route> desired,
-      @ForAll("actual") List<Route> actual, @ForAll Adoption adoption) {
+  void theOpsTouchOnlyOurRoutesAndConverge(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual, @ForAll Adoption adoption) {
     RouteReconcile rec = Reconcile.routes(desired, actual, adoption);
     Set<Route.RouteKey> foreignKeys = actual.stream().filter(r -> !r.isWeft()).map(Route::key)
         .collect(Collectors.toSet());
@@ -65,8 +57,8 @@ class ReconcilePropertyTest {
   }
 
   @Property(tries = 1000)
-  void adoptionKeepsExactlyOurRoutesAtPrefixesNobodyWants(@ForAll("desired") List<Route> desired,
-      @ForAll("actual") List<Route> actual) {
+  void adoptionKeepsExactlyOurRoutesAtPrefixesNobodyWants(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     Set<Route.RouteKey> wanted = desired.stream().map(Route::key).collect(Collectors.toSet());
     List<Route> unclaimed = actual.stream().filter(r -> r.isWeft() && !wanted.contains(r.key())).toList();
 
@@ -85,8 +77,8 @@ class ReconcilePropertyTest {
   }
 
   @Property(tries = 500)
-  void aRefusedOpLeavesItsRowAsTheKernelHadIt(@ForAll("desired") List<Route> desired,
-      @ForAll("actual") List<Route> actual) {
+  void aRefusedOpLeavesItsRowAsTheKernelHadIt(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     RouteReconcile rec = Reconcile.routes(desired, actual, Adoption.ENDED);
     assertEquals(RouteDiff.status(desired, actual), rec.statusAfter(rec.ops()), "nothing acknowledged");
     for (RouteOp op : rec.ops()) {

@@ -8,6 +8,7 @@ import io.weft.core.net.Cidr;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ArbitrarySupplier;
 import net.jqwik.api.Combinators;
 
 /** Desired and kernel routes for the route property tests: few keys, so routes collide often. */
@@ -48,5 +49,21 @@ final class RouteArbitraries {
   /** A single route of either kind, for events. */
   static Arbitrary<Route> any() {
     return actual().filter(l -> !l.isEmpty()).map(l -> l.get(0));
+  }
+
+  /** For {@code @ForAll(supplier = RouteArbitraries.Desired.class)}. */
+  static final class Desired implements ArbitrarySupplier<List<Route>> {
+    @Override
+    public Arbitrary<List<Route>> get() {
+      return desired();
+    }
+  }
+
+  /** For {@code @ForAll(supplier = RouteArbitraries.Actual.class)}. */
+  static final class Actual implements ArbitrarySupplier<List<Route>> {
+    @Override
+    public Arbitrary<List<Route>> get() {
+      return actual();
+    }
   }
 }

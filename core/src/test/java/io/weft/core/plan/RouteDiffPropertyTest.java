@@ -5,30 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.Route;
+import io.weft.core.plan.RouteArbitraries.Actual;
+import io.weft.core.plan.RouteArbitraries.Desired;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 
 class RouteDiffPropertyTest {
-  @Provide
-  Arbitrary<List<Route>> desired() {
-    return RouteArbitraries.desired();
-  }
-
-  @Provide
-  Arbitrary<List<Route>> actual() {
-    return RouteArbitraries.actual();
-  }
-
   @Property(tries = 1000)
-  void applyingTheDiffConverges(@ForAll("desired") List<Route> desired, @ForAll("actual") List<Route> actual) {
+  void applyingTheDiffConverges(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     RouteDiff diff = RouteDiff.between(desired, actual);
     List<Route> after = SimulatedKernel.apply(actual, diff);
     RouteDiff again = RouteDiff.between(desired, after);
@@ -42,7 +33,8 @@ class RouteDiffPropertyTest {
   }
 
   @Property(tries = 1000)
-  void foreignRoutesAreNeverTouched(@ForAll("desired") List<Route> desired, @ForAll("actual") List<Route> actual) {
+  void foreignRoutesAreNeverTouched(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     RouteDiff diff = RouteDiff.between(desired, actual);
 
     diff.toDelete().forEach(r -> assertTrue(r.isWeft(), () -> "deletes a foreign route: " + r));
@@ -59,8 +51,8 @@ class RouteDiffPropertyTest {
   }
 
   @Property(tries = 1000)
-  void diffIsIdempotentAndOrderFree(@ForAll("desired") List<Route> desired, @ForAll("actual") List<Route> actual,
-      @ForAll Random random) {
+  void diffIsIdempotentAndOrderFree(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual, @ForAll Random random) {
     RouteDiff diff = RouteDiff.between(desired, actual);
     List<Route> after = SimulatedKernel.apply(actual, diff);
 
@@ -74,8 +66,8 @@ class RouteDiffPropertyTest {
   }
 
   @Property(tries = 1000)
-  void statusAccountsForEveryDesiredAndEveryOwnRoute(@ForAll("desired") List<Route> desired,
-      @ForAll("actual") List<Route> actual) {
+  void statusAccountsForEveryDesiredAndEveryOwnRoute(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     List<RouteStatus> rows = RouteDiff.status(desired, actual);
     Map<Route.RouteKey, Route> wanted = new LinkedHashMap<>();
     desired.forEach(r -> wanted.put(r.key(), r));

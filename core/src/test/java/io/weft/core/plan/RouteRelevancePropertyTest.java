@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.Route;
+import io.weft.core.plan.RouteArbitraries.Desired;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -16,11 +17,6 @@ import net.jqwik.api.Provide;
 
 class RouteRelevancePropertyTest {
   @Provide
-  Arbitrary<List<Route>> desired() {
-    return RouteArbitraries.desired();
-  }
-
-  @Provide
   Arbitrary<Route> route() {
     return RouteArbitraries.any();
   }
@@ -30,7 +26,7 @@ class RouteRelevancePropertyTest {
   }
 
   @Property(tries = 1000)
-  void theEchoOfADesiredRouteIsNoNewsItsLossIs(@ForAll("desired") List<Route> desired) {
+  void theEchoOfADesiredRouteIsNoNewsItsLossIs(@ForAll(supplier = Desired.class) List<Route> desired) {
     for (Route want : desired) {
       assertFalse(RouteRelevance.isNews(want, false, byKey(desired), CLUSTER), () -> "echo of " + want);
       assertTrue(RouteRelevance.isNews(want, true, byKey(desired), CLUSTER), () -> "lost " + want);
@@ -38,7 +34,7 @@ class RouteRelevancePropertyTest {
   }
 
   @Property(tries = 1000)
-  void anEventIsNewsExactlyWhenAReconcileWouldActOnIt(@ForAll("desired") List<Route> desired,
+  void anEventIsNewsExactlyWhenAReconcileWouldActOnIt(@ForAll(supplier = Desired.class) List<Route> desired,
       @ForAll("route") Route route, @ForAll boolean deleted) {
     boolean news = RouteRelevance.isNews(route, deleted, byKey(desired), CLUSTER);
     if (route.table() != Route.TABLE_MAIN) {
