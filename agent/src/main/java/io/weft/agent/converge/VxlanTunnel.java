@@ -95,7 +95,7 @@ final class VxlanTunnel {
     // A device made in this pass holds no address yet, whatever the read before it found on the old one.
     boolean fresh = have.isEmpty() || !sameTunnel(want, have.get());
     List<InterfaceAddress> held = fresh ? List.of()
-        : addresses.stream().filter(a -> a.device().equals(dev)).toList();
+        : addresses.stream().filter(a -> dev.equals(a.device())).toList();
     try {
       changes += ensureDevice(want, uplinkMtu, have, link.map(Link::up).orElse(false));
       changes += ensureAddress(self.podSubnet(), held);
