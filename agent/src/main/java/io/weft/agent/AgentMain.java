@@ -32,11 +32,15 @@ public final class AgentMain {
       init.setDaemon(true);
       init.setUncaughtExceptionHandler((t, e) -> { /* the main thread opens netlink again and reports it */ });
       init.start();
-      // Likewise logback's start and the JGroups classes the join's stack build needs (60-150 ms of
-      // class initialisation cold, 5-20 ms after), on the other core while the configuration is read.
+      // Likewise logback's start and a first JGroups stack build (100-300 ms cold, about 10 ms for the
+      // join's own build after it), on the other core while the configuration is read.
       Thread warm = new Thread(() -> {
         LoggerFactory.getILoggerFactory();
-        JGroupsMesh.warmUp();
+        try {
+          JGroupsMesh.warmUp();
+        } catch (Exception e) {
+          // only a head start: the join builds its own stack and reports what fails there
+        }
       }, "weft-warm-up");
       warm.setDaemon(true);
       warm.setUncaughtExceptionHandler((t, e) -> { /* only a head start: the join loads what it needs */ });

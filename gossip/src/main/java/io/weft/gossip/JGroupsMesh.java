@@ -151,10 +151,10 @@ public final class JGroupsMesh implements Mesh {
   private volatile List<Address> mergeCandidates = List.of();
 
   /**
-   * Prepares the JGroups classes a join needs, without any state: call it on a spare thread early in a
-   * process's start, so that the join that follows does not pay for them.
+   * Builds and drops a throwaway JGroups stack (no state, no port, no traffic): call it on a spare thread
+   * early in a process's start, so that the join that follows does not pay for a cold stack build.
    */
-  public static void warmUp() {
+  public static void warmUp() throws Exception {
     MeshStack.warmUp();
   }
 

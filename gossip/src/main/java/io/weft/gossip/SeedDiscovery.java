@@ -58,13 +58,17 @@ final class SeedDiscovery extends TCPPING {
   /**
    * A member that does not know another member's physical address asks discovery for it, and plain
    * TCPPING leaves the answer to that member alone, which only hears the question if its own address
-   * is among the asker's seeds. The coordinator knows every member's address, so it answers too.
+   * is among the asker's seeds. So every member answers for the asked members of its view whose
+   * addresses it knows: the question goes to the asker's seeds and to the nodes that asked it, and
+   * once a node rejoins under a new address (a frozen node thawed, a rejoin after exclusion) those may
+   * all be ordinary members — answering only from the coordinator left such an asker dropping its
+   * messages to the rejoined node for good.
    */
   @Override
   protected Object handle(PingHeader hdr, Message msg) {
     Object ret = super.handle(hdr, msg); // first: it caches the asker's own address, which the answer needs
     View v = view;
-    if (hdr.type() == PingHeader.GET_MBRS_REQ && is_coord && v != null && msg.getLength() > 0) {
+    if (hdr.type() == PingHeader.GET_MBRS_REQ && v != null && msg.getLength() > 0) {
       List<PingData> asked = readPingData(msg.getArray(), msg.getOffset(), msg.getLength());
       List<PingData> known = new ArrayList<>();
       if (asked != null) {
@@ -75,7 +79,7 @@ final class SeedDiscovery extends TCPPING {
           for (Address m : pd.mbrs()) {
             Object physical = m.equals(local_addr) ? null : down(new Event(Event.GET_PHYSICAL_ADDRESS, m));
             if (v.containsMember(m) && physical instanceof PhysicalAddress p) {
-              known.add(new PingData(m, true, NameCache.get(m), p).coord(false));
+              known.add(new PingData(m, true, NameCache.get(m), p).coord(m.equals(v.getCoord())));
             }
           }
         }

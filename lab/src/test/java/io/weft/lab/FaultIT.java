@@ -150,8 +150,21 @@ class FaultIT {
   @Test
   @Order(3)
   void aFrozenNodeCostsTheHealthyNodesNothingAndIsBackInTheViewSoonAfterItThaws() {
-    String coordinator = lab.node(lab.nodes().size()).status().orElseThrow().path("mesh").path("coordinator").asText();
-    freeze(lab.nodes().stream().filter(n -> !n.name().equals(coordinator)).findFirst().orElseThrow());
+    LabNode coordinator = coordinator();
+    freeze(lab.nodes().stream().filter(n -> n != coordinator).findFirst().orElseThrow(), "member");
+  }
+
+  @Test
+  @Order(4)
+  void aFrozenCoordinatorCostsTheHealthyNodesNothingEither() {
+    freeze(coordinator(), "coordinator");
+  }
+
+  /** The node the others name as their view's coordinator. */
+  private LabNode coordinator() {
+    String name = lab.node(lab.nodes().size()).status().orElseThrow().path("mesh").path("coordinator").asText();
+    return lab.nodes().stream().filter(n -> n.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no lab node is the coordinator " + name));
   }
 
   /**
@@ -159,7 +172,7 @@ class FaultIT {
    * must show it down, keep every route among themselves and lose no ping between their pods; its own
    * routes go after the grace, and it is back in their view soon after SIGCONT.
    */
-  private void freeze(LabNode frozen) {
+  private void freeze(LabNode frozen, String role) {
     List<LabNode> healthy = lab.nodes().stream().filter(n -> n != frozen).toList();
     Instant since = Instant.now();
     Map<List<Pod>, PingStream.Summary> pings;
@@ -190,15 +203,15 @@ class FaultIT {
     List<RouteWatch.Change> betweenHealthy = deleted.stream()
         .filter(c -> !c.node().equals(frozen.name()) && !c.line().startsWith("Deleted " + subnets.get(frozen.name()) + " "))
         .toList();
-    log.info("FAULT SIGSTOP of {} for {} s (--peer-grace {} s): shown down after {} ms, back in every healthy"
-        + " view {} ms after SIGCONT; {}; Weft routes deleted: {} ({} between healthy nodes)", frozen,
+    log.info("FAULT SIGSTOP of the {} {} for {} s (--peer-grace {} s): shown down after {} ms, back in every healthy"
+        + " view {} ms after SIGCONT; {}; Weft routes deleted: {} ({} between healthy nodes)", role, frozen,
         FREEZE.toSeconds(), GRACE.toSeconds(), detectedMs, backMs, loss, deleted.size(), betweenHealthy.size());
     assertEquals(0, loss.healthyLost(), loss.toString());
     assertEquals(List.of(), betweenHealthy, "no route between healthy nodes withdrawn because a third froze");
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aFifthOfOneUplinksPacketsDroppedCausesNoFlap() {
     LabNode lossy = lab.node(3);
     List<String> rule = List.of("OUTPUT", "-m", "statistic", "--mode", "random", "--probability", "0.2", "-j", "DROP");
@@ -234,19 +247,19 @@ class FaultIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aThreeSecondPartitionDeletesNoRoute() {
     partition(Duration.ofSeconds(3), true);
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aTenSecondPartitionCostsTheRestNothing() {
     partition(Duration.ofSeconds(10), false);
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aThirtySecondPartitionCostsTheRestNothingAndHeals() {
     partition(Duration.ofSeconds(30), false);
   }

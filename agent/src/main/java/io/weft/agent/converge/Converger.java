@@ -304,9 +304,6 @@ public final class Converger implements AutoCloseable {
       plan = plan.withoutTunnel("unreachable: the tunnel device " + settings.tunnel().device() + " is not usable ("
           + String.join("; ", tunnelOutcome.errors()) + ")");
     }
-    EgressRules.Outcome egressOutcome = egress.reconcile(self);
-    egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
-    pollFilter = egressOutcome.result().needsPolling();
     // The one read of the route table: the status below follows from the kernel's answers to the ops.
     RouteReconcile routes = Reconcile.routes(plan.routes(), dataplane.routes().list(RouteFilter.mainTable()),
         adoption);
@@ -338,6 +335,11 @@ public final class Converger implements AutoCloseable {
         repairs++;
       }
     }
+    // The packet filter after the routes: writing it may start an iptables process (tens of ms), which
+    // the routes pod-to-pod traffic needs should not wait for. A previous run's rules stay meanwhile.
+    EgressRules.Outcome egressOutcome = egress.reconcile(self);
+    egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
+    pollFilter = egressOutcome.result().needsPolling();
     List<RouteStatus> rows = routes.statusAfter(failed);
     long done = nowMillis.getAsLong();
     List<Long> lags = new ArrayList<>();

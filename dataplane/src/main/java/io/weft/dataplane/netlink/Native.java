@@ -6,9 +6,9 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 
 /**
- * The libc binding and its errno. Building the binding costs about half a CPU-second in a cold JVM (jnr
- * generates and loads glue classes), so one binding is built per JVM on first use and shared: it holds no
- * state of its own, only the function table of libc, which is process-wide anyway.
+ * The libc binding and its errno. Building the binding costs tens of milliseconds in a cold JVM, so one
+ * binding is built per JVM on first use and shared: it holds no state of its own, only the function table
+ * of libc, which is process-wide anyway.
  */
 public final class Native {
   private final LibC libc;
@@ -41,6 +41,20 @@ public final class Native {
   }
 
   private static final class Holder {
-    static final Native INSTANCE = new Native(LibraryLoader.create(LibC.class).load("c"));
+    private static final String ASM_SWITCH = "jnr.ffi.asm.enabled";
+    static final Native INSTANCE = load();
+
+    /**
+     * jnr-ffi's default loader generates a bytecode stub per function (ASM), about 100 ms of a cold
+     * agent start; its reflection loader binds the same functions in about 20 ms, and the few hundred
+     * nanoseconds it adds to a call are nothing next to the netlink system call behind it. jnr reads the
+     * switch once, when it loads its first library, and an explicit {@code -Djnr.ffi.asm.enabled} wins.
+     */
+    private static Native load() {
+      if (System.getProperty(ASM_SWITCH) == null) {
+        System.setProperty(ASM_SWITCH, "false");
+      }
+      return new Native(LibraryLoader.create(LibC.class).load("c"));
+    }
   }
 }
