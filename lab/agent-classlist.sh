@@ -23,7 +23,7 @@ ip -n wcl-a link add eth0 type veth peer name eth0 netns wcl-b
 ip -n wcl-a addr add 10.77.0.1/24 dev eth0; ip -n wcl-a link set eth0 up
 ip -n wcl-b addr add 10.77.0.2/24 dev eth0; ip -n wcl-b link set eth0 up
 for ns in wcl-a wcl-b; do ip netns exec $ns sysctl -q -w net.ipv4.ip_forward=1; done
-head -c 32 /dev/urandom | base64 > $D/secret
+head -c 32 /dev/urandom | base64 > $D/secret; chmod 600 $D/secret
 start() { # NETNS NAME IP [FLAG...]
   local ns=$1 n=$2 ip=$3; shift 3
   ip netns exec $ns env WEFT_JAVA_OPTS="-XX:DumpLoadedClassList=$D/$n.classlist" $W/bin/weft-agent --node-name $n \

@@ -22,6 +22,8 @@ import io.weft.gossip.JGroupsMesh;
 import io.weft.gossip.LocalNode;
 import io.weft.gossip.Mesh;
 import io.weft.gossip.MeshConfig;
+import io.weft.gossip.trust.MeshTrust;
+import io.weft.gossip.trust.NodeKeyFile;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -47,6 +49,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  /** A key conflict not seen again for this long is no longer reported (the node stopped trying). */
+  private static final Duration KEY_CONFLICT_RECENT = Duration.ofMinutes(5);
+  private static final String INSECURE_WARNING = "--insecure: the mesh is unauthenticated and open; any host that"
+      + " reaches port {} can join it and announce routes (give every agent the same --secret-file)";
 
   private final List<AutoCloseable> parts = new ArrayList<>();
   private final Consumer<Throwable> onFatal;
@@ -100,8 +106,16 @@ public final class Agent implements AutoCloseable {
       throw unusable("--state-dir", config.stateDir(), "cannot create it", e);
     }
     if (config.secret().isEmpty()) {
-      log.warn("no --secret-file: the mesh is unauthenticated; any host that reaches port {} can join it", config.port());
+      log.warn(INSECURE_WARNING.replace("{}", Integer.toString(config.port())));
     }
+    MeshTrust trust;
+    try {
+      trust = MeshTrust.open(config.stateDir());
+    } catch (IOException e) {
+      throw new ConfigException("--state-dir " + config.stateDir() + ": " + e.getMessage());
+    }
+    log.info("node identity key {} ({}/{})", trust.identity().publicKey().fingerprint(), config.stateDir(),
+        NodeKeyFile.FILE);
     NodeBridge bridge = new NodeBridge(config.bridge(), config.clusterCidr());
     Optional<Cidr> remembered = bridge.rememberedSubnet(loopHandle);
     boolean inUse = remembered.isPresent() && bridge.hasPods(loopHandle);
@@ -112,7 +126,7 @@ public final class Agent implements AutoCloseable {
         .withLeaseTime(config.leaseTime())
         .withDnsQuery(config.peerDns())
         .withSecret(config.secret().orElse(null));
-    mesh = new JGroupsMesh(meshConfig);
+    mesh = new JGroupsMesh(meshConfig, trust);
     parts.add(() -> {
       mesh.leave();
       mesh.close();
@@ -193,7 +207,7 @@ public final class Agent implements AutoCloseable {
     long every = config.resyncInterval().toMillis();
     ipamTimer.scheduleWithFixedDelay(endpoint::reconcileIpam, every, every, TimeUnit.MILLISECONDS);
     StatusService status = new StatusService(m::snapshot, this::latest,
-        () -> nodeProblems(host, endpoint), config.clusterCidr(),
+        () -> nodeProblems(host, endpoint, trust), warnings(config), config.clusterCidr(),
         config.peerGrace(), config.tunnel(), egress, System::currentTimeMillis);
     StatusApi statusApi = new StatusApi(status, this::forget, config.nodeName());
     ApiServer.Builder api = ApiServer.on(config.apiSocket())
@@ -236,10 +250,19 @@ public final class Agent implements AutoCloseable {
   }
 
   /** Host problems found now (rp_filter, ...) and the IPAM's (state dir, reconcile, unknown owners). */
-  private static List<String> nodeProblems(Preflight.Result host, CniEndpoint endpoint) {
+  private static List<String> nodeProblems(Preflight.Result host, CniEndpoint endpoint, MeshTrust trust) {
     List<String> out = new ArrayList<>(Preflight.problemsNow(host, Path.of("/proc/sys")));
     out.addAll(endpoint.ipamHealth().problems());
+    // A conflict stays a problem while the refused node keeps trying (it retries at least every 30 s).
+    long recent = System.currentTimeMillis() - KEY_CONFLICT_RECENT.toMillis();
+    trust.bindings().conflicts().stream().filter(c -> c.atMillis() >= recent).forEach(c -> out.add(c.describe()));
     return out;
+  }
+
+  /** What {@code meshctl status} always says about this configuration (it does not make the node degraded). */
+  private static List<String> warnings(AgentConfig config) {
+    return config.secret().isEmpty() ? List.of(INSECURE_WARNING.replace("{}", Integer.toString(config.port())))
+        : List.of();
   }
 
   /** The loop's latest reading of the pod MTU, or Ethernet's less the tunnel before the first one. */

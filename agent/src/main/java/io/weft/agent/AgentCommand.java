@@ -4,18 +4,14 @@ import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
-import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -49,11 +45,13 @@ import picocli.CommandLine.Spec;
         ""},
     footerHeading = "%nExamples:%n",
     footer = {
+        "  Make the mesh secret once, copy it to every node (mode 0600):",
+        "    head -c 32 /dev/urandom | base64 > /etc/weft/secret; chmod 600 /etc/weft/secret",
         "  Start a new mesh on the first node:",
-        "    weft-agent --node-ip 192.168.1.11",
+        "    weft-agent --node-ip 192.168.1.11 --secret-file /etc/weft/secret",
         "  Join it from another node (routes appear on both within seconds):",
-        "    weft-agent --node-ip 192.168.1.12 --peer 192.168.1.11",
-        "  Pin this node's pod subnet and authenticate the mesh:",
+        "    weft-agent --node-ip 192.168.1.12 --peer 192.168.1.11 --secret-file /etc/weft/secret",
+        "  Pin this node's pod subnet:",
         "    weft-agent --pod-subnet 10.244.7.0/24 --secret-file /etc/weft/secret",
         "  The same from the environment (e.g. a DaemonSet), seeds also from DNS:",
         "    WEFT_PEER=192.168.1.11 WEFT_PEER_DNS=weft-peers.weft.svc WEFT_SECRET_FILE=/etc/weft/secret weft-agent",
@@ -119,7 +117,8 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--metrics-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:6782", description = "Serves /metrics, /healthz, /readyz (default: ${DEFAULT-VALUE}).")
   String metricsAddress;
 
-  @Option(names = "--secret-file", paramLabel = "FILE", description = "Shared mesh secret, at least 16 bytes (default: none; the mesh is unauthenticated).")
+  @Option(names = "--secret-file", paramLabel = "FILE",
+      description = "Shared mesh secret: at least 32 bytes of real entropy (head -c 32 /dev/urandom | base64), the file not readable by group or others (default: none; then --insecure is required).")
   String secretFile;
 
   @Option(names = "--peer-grace", paramLabel = "DURATION", defaultValue = "120s", description = "How long routes to a peer that went down are kept (default: ${DEFAULT-VALUE}).")
@@ -152,6 +151,10 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--masquerade", paramLabel = "BOOL", arity = "0..1", defaultValue = "true", fallbackValue = "true",
       description = "Traffic from this node's pods to destinations outside the cluster CIDR leaves with the node's address; pod-to-pod traffic never does (default: ${DEFAULT-VALUE}; --masquerade=false turns it off).")
   String masquerade;
+
+  @Option(names = "--insecure", defaultValue = "false",
+      description = "Run without --secret-file: an open mesh, unauthenticated (any host that reaches the mesh port can join and announce routes). Without either the agent refuses to start (default: off).")
+  boolean insecure;
 
   @Option(names = "--no-masquerade-cidr", paramLabel = "CIDR", split = ",",
       description = "Destination that routes the pod CIDR itself (e.g. a corporate network): never masqueraded; repeat or give a comma list (default: none).")
@@ -362,30 +365,24 @@ public final class AgentCommand implements Callable<Integer> {
     return new InetSocketAddress(ip, port("--metrics-address", metricsAddress, metricsAddress.substring(colon + 1), 0));
   }
 
+  /** The secret (policy in {@link MeshSecret}); none only when {@code --insecure} says so. */
   private Optional<byte[]> secret() {
     if (secretFile == null || secretFile.isBlank()) {
+      if (!insecure) {
+        throw new ConfigException("no --secret-file: give every agent the same mesh secret (" + MeshSecret.HOW_TO
+            + "), or run an open, unauthenticated mesh with --insecure");
+      }
       return Optional.empty();
     }
-    byte[] bytes;
+    if (insecure) {
+      throw new ConfigException("--insecure (or WEFT_INSECURE) and --secret-file " + secretFile
+          + " contradict each other: give one or the other");
+    }
     try {
-      bytes = Files.readAllBytes(path("--secret-file", secretFile));
-    } catch (NoSuchFileException e) {
-      throw bad("--secret-file", secretFile, "no such file");
-    } catch (AccessDeniedException e) {
-      throw bad("--secret-file", secretFile, "not readable (permission denied)");
-    } catch (IOException e) {
-      throw bad("--secret-file", secretFile, "cannot read: " + e.getMessage());
+      return Optional.of(MeshSecret.read(path("--secret-file", secretFile)));
+    } catch (MeshSecret.Refused e) {
+      throw bad("--secret-file", secretFile, e.getMessage());
     }
-    // A trailing newline from `echo` or an editor is not part of the secret.
-    int end = bytes.length;
-    while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
-      end--;
-    }
-    if (end < 16) {
-      throw bad("--secret-file", secretFile, "holds " + end
-          + " bytes; use at least 16 random bytes (e.g. head -c 32 /dev/urandom | base64 > FILE)");
-    }
-    return Optional.of(Arrays.copyOf(bytes, end));
   }
 
   private TunnelMode tunnelMode() {

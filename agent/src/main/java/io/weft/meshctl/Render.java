@@ -43,6 +43,7 @@ final class Render {
       field(b, "Problems", problems.size() + "");
       problems.forEach(p -> b.append("  - ").append(p.asText()).append('\n'));
     }
+    s.path("warnings").forEach(w -> field(b, "Warning", w.asText()));
     if (s.path("peers").size() > 0) {
       b.append('\n').append(peers(s.path("peers"), nowMillis));
     }

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,7 +56,15 @@ class AgentConfigTest {
   final StringWriter out = new StringWriter();
   final StringWriter err = new StringWriter();
 
+  /** Runs the command; without a secret given, as an open mesh (--insecure), which most tests here are about. */
   int run(Map<String, String> env, String... args) {
+    List<String> given = List.of(args);
+    boolean secretChosen = given.contains("--secret-file") || given.contains("--insecure")
+        || env.containsKey("WEFT_SECRET_FILE") || env.containsKey("WEFT_INSECURE");
+    return runExactly(env, secretChosen ? args : Stream.concat(Stream.of("--insecure"), given.stream()).toArray(String[]::new));
+  }
+
+  int runExactly(Map<String, String> env, String... args) {
     return AgentMain.run(args, env, HOST, c -> {
       config = c;
       return 0;
@@ -86,8 +96,7 @@ class AgentConfigTest {
 
   @Test
   void everyFlagIsRead() throws Exception {
-    Path secret = tmp.resolve("secret");
-    Files.writeString(secret, "0123456789abcdef0123\n");
+    Path secret = secretFile("secret", GOOD_SECRET + "\n");
     assertEquals(0, run("--node-name", "n1", "--node-ip", "192.168.1.11", "--peer", "192.168.1.12",
         "--peer", "192.168.1.13:7000,192.168.1.14", "--port", "7783", "--cluster-cidr", "10.32.0.0/12",
         "--pod-subnet", "10.32.5.0/24", "--bridge", "br-weft", "--state-dir", tmp.toString(),
@@ -98,11 +107,11 @@ class AgentConfigTest {
     assertEquals(List.of(new InetSocketAddress("192.168.1.12", 7783), new InetSocketAddress("192.168.1.13", 7000),
         new InetSocketAddress("192.168.1.14", 7783)), config.seeds());
     assertEquals(Optional.of(Cidr.parse("10.32.5.0/24")), config.podSubnet());
-    assertEquals("0123456789abcdef0123", new String(config.secret().orElseThrow()));
+    assertEquals(GOOD_SECRET, new String(config.secret().orElseThrow(), StandardCharsets.US_ASCII));
     assertEquals(Duration.ofSeconds(30), config.peerGrace());
     assertEquals(Duration.ofHours(2), config.leaseTime());
     assertEquals(Optional.empty(), config.rtProtosDir());
-    assertTrue(!config.toString().contains("0123456789abcdef"), "the secret is never printed");
+    assertTrue(!config.toString().contains(GOOD_SECRET.substring(0, 12)), "the secret is never printed");
   }
 
   @Test
@@ -201,7 +210,7 @@ class AgentConfigTest {
         return HOST.defaultRouteIpv4();
       }
     };
-    assertEquals(0, AgentMain.run(new String[0], Map.of(), upper, c -> {
+    assertEquals(0, AgentMain.run(new String[] {"--insecure"}, Map.of(), upper, c -> {
       config = c;
       return 0;
     }, new PrintWriter(out, true), new PrintWriter(err, true)));
@@ -234,18 +243,56 @@ class AgentConfigTest {
         Agent.unusable("--metrics-address", "127.0.0.1:6782", "cannot listen", new java.net.BindException("Address already in use")).getMessage());
   }
 
-  @Test
-  void aShortSecretIsRefused() throws Exception {
-    Path secret = tmp.resolve("short");
-    Files.writeString(secret, "abc\n");
+  /** {@code head -c 32 /dev/urandom | base64}, once. */
+  static final String GOOD_SECRET = "q3JtU8m0cV1r2fH7Yk9wXo4ZbLpN6sEaTg5dQiC8uRw=";
+
+  private Path secretFile(String name, String content) throws Exception {
+    Path secret = tmp.resolve(name);
+    Files.writeString(secret, content, StandardCharsets.US_ASCII);
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    return secret;
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "abc|holds 3 bytes; a mesh secret needs at least 32 random bytes",
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|is one character repeated 40 times",
+      "passwordpasswordpasswordpassword|looks like low-entropy text",
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ|is a pattern",
+      "0123456789abcdef0123456789abcdef|is a pattern"})
+  void aWeakSecretIsRefusedWithHowToMakeOne(String content, String why) throws Exception {
+    Path secret = secretFile("weak", content + "\n");
     assertEquals(2, run("--secret-file", secret.toString()));
-    assertTrue(err.toString().contains("holds 3 bytes; use at least 16"), err.toString());
+    assertTrue(err.toString().contains(why), err.toString());
+    assertTrue(err.toString().contains("head -c 32 /dev/urandom | base64"), err.toString());
+    assertEquals(1, err.toString().lines().count(), err.toString());
+  }
+
+  @Test
+  void aSecretReadableByGroupOrOthersIsRefused() throws Exception {
+    Path secret = secretFile("open", GOOD_SECRET);
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r-----"));
+    assertEquals(2, run("--secret-file", secret.toString()));
+    assertTrue(err.toString().contains("is readable by group or others (rw-r-----); chmod 600 it"), err.toString());
+  }
+
+  @Test
+  void noSecretAtAllNeedsAnExplicitInsecure() throws Exception {
+    assertEquals(2, runExactly(Map.of()));
+    assertTrue(err.toString().contains("no --secret-file: give every agent the same mesh secret"), err.toString());
+    assertTrue(err.toString().contains("--insecure"), err.toString());
+    assertEquals(null, config, "the agent never started");
+    assertEquals(0, runExactly(Map.of("WEFT_INSECURE", "true")));
+    assertTrue(config.secret().isEmpty());
+    Path secret = secretFile("secret", GOOD_SECRET);
+    assertEquals(2, runExactly(Map.of(), "--insecure", "--secret-file", secret.toString()));
+    assertTrue(err.toString().contains("--insecure (or WEFT_INSECURE) and --secret-file"), err.toString());
   }
 
   @Test
   void anUnreadableSecretIsRefused() throws Exception {
     Path secret = tmp.resolve("locked");
-    Files.writeString(secret, "0123456789abcdef0123");
+    Files.writeString(secret, GOOD_SECRET);
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("---------"));
     // root reads anything: only meaningful for a normal user.
     if (!Files.isReadable(secret)) {

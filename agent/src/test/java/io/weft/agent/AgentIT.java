@@ -143,7 +143,7 @@ class AgentIT {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, DIST.resolve("bin/weft-agent").toString(),
         "--node-name", "it", "--node-ip", "192.168.79.11", "--state-dir", tmp.resolve("state").toString(),
         "--api-socket", tmp.resolve("weft.sock").toString(), "--rt-protos-dir", tmp.resolve("iproute2/rt_protos.d").toString(),
-        "--peer-grace", "5s", "--adopt-grace", "5s"));
+        "--peer-grace", "5s", "--adopt-grace", "5s", "--insecure"));
     agent = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("agent.log").toFile())).start();
   }

@@ -320,7 +320,7 @@ class StateFaultIT {
     cmd.addAll(List.of(DIST.resolve("bin/weft-agent").toAbsolutePath().toString(),
         "--node-name", "it", "--node-ip", "192.168.79.21", "--state-dir", state.toString(),
         "--api-socket", socket.toString(), "--rt-protos-dir", "none", "--resync-interval", "2s",
-        "--peer-grace", "5s", "--adopt-grace", "2s"));
+        "--peer-grace", "5s", "--adopt-grace", "2s", "--insecure"));
     Files.writeString(tmp.resolve("agent.log"), "==== start " + String.join(" ", cmd) + "\n",
         StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     agent = new ProcessBuilder(cmd).redirectErrorStream(true)

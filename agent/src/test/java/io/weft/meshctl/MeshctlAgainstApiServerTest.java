@@ -40,7 +40,7 @@ class MeshctlAgainstApiServerTest {
     List<Route> desired = List.of(Route.unreachable(cluster), toB);
     ReconcileReport report = StatusServiceTest.report(desired, desired, List.of());
     StatusService status = new StatusService(
-        () -> StatusServiceTest.snapshot(Map.of("node-b", Peer.up(StatusServiceTest.B, 1)), 2), () -> report, List::of,
+        () -> StatusServiceTest.snapshot(Map.of("node-b", Peer.up(StatusServiceTest.B, 1)), 2), () -> report, List::of, List.of(),
         cluster, Duration.ofMinutes(2), TunnelSettings.of(TunnelMode.AUTO, 87, 4789), new EgressSettings(true, List.of()),
         System::currentTimeMillis);
     Path socket = tmp.resolve("run/weft.sock");

@@ -176,6 +176,17 @@ class ManifestTest {
         "iptables-restore shares the host's lock with kube-proxy and Docker");
     // Namespaces the runtime creates after the agent started must appear inside its container.
     assertEquals("HostToContainer", mountAt(agent, "/run/netns").path("mountPropagation").asText());
+    // The agent only opens them (docs/security.md says so): it cannot create or replace one.
+    assertTrue(mountAt(agent, "/run/netns").path("readOnly").asBoolean(false), "/run/netns is mounted read-only");
+    assertTrue(mountAt(agent, "/etc/weft/secret").path("readOnly").asBoolean(false));
+  }
+
+  @Test
+  void theMeshSecretVolumeIsOwnerOnlyAsTheAgentRequires() {
+    JsonNode pod = podSpec(only(weft(), "DaemonSet"));
+    JsonNode secret = stream(pod.path("volumes")).filter(v -> v.has("secret")).findFirst().orElseThrow();
+    // The agent refuses a secret file readable by group or others.
+    assertEquals(0400, secret.path("secret").path("defaultMode").asInt());
   }
 
   @Test
@@ -288,6 +299,8 @@ class ManifestTest {
 
   private static void checkPodSpec(String what, JsonNode daemonSet) {
     JsonNode spec = daemonSet.path("spec");
+    assertEquals("RuntimeDefault", podSpec(daemonSet).path("securityContext").path("seccompProfile").path("type").asText(),
+        what + ": every container under the runtime's default seccomp profile");
     assertEquals(spec.path("selector").path("matchLabels"), spec.path("template").path("metadata").path("labels"),
         what + ": selector and pod labels differ");
     JsonNode pod = podSpec(daemonSet);

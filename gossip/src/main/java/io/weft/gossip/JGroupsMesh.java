@@ -18,6 +18,8 @@ import io.weft.gossip.Wire.Sync;
 import io.weft.gossip.Wire.SyncEntry;
 import io.weft.gossip.Wire.SyncRequest;
 import io.weft.gossip.Wire.Tombstone;
+import io.weft.gossip.trust.Handshake.Credentials;
+import io.weft.gossip.trust.MeshTrust;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -106,7 +108,10 @@ public final class JGroupsMesh implements Mesh {
   private final ExecutorService connector;
   private final Wire wire = new Wire();
   private final StateStore store;
-  private final MeshSecurity security;
+  /** This node's identity and the name → key bindings its handshakes check. */
+  private final MeshTrust trust;
+  /** Counters of the mesh's TCP connections; null when simulated. */
+  private final ConnectionStats connections;
   private final FaultSwitch faults;
   private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong messagesIn = new AtomicLong();
@@ -158,8 +163,12 @@ public final class JGroupsMesh implements Mesh {
     MeshStack.warmUp();
   }
 
-  public JGroupsMesh(MeshConfig config) {
+  /**
+   * @param trust this node's identity and key bindings, from its state dir ({@link MeshTrust#open})
+   */
+  public JGroupsMesh(MeshConfig config, MeshTrust trust) {
     this.config = Objects.requireNonNull(config, "config");
+    this.trust = Objects.requireNonNull(trust, "trust");
     String id = config.bindAddress().getHostAddress() + ":" + config.port();
     this.events = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "weft-mesh-events-" + id);
@@ -173,7 +182,7 @@ public final class JGroupsMesh implements Mesh {
       return t;
     });
     this.store = new StateStore(config.stateDir());
-    this.security = config.transport() == MeshConfig.Transport.TCP ? new MeshSecurity(config.secret(), id) : null;
+    this.connections = config.transport() == MeshConfig.Transport.TCP ? new ConnectionStats(id) : null;
     this.faults = config.faultInjection() ? new FaultSwitch() : null;
     this.snapshot = new MeshSnapshot(null, Map.of(), List.of(), List.of(), List.of(), seeds, List.of(), 0, null,
         Counters.ZERO, System.currentTimeMillis());
@@ -239,10 +248,10 @@ public final class JGroupsMesh implements Mesh {
   private Counters counters() {
     TrafficMeter m = meter;
     return new Counters(
-        security != null ? security.bytesIn() : m != null ? m.bytesIn.get() : 0,
-        security != null ? security.bytesOut() : m != null ? m.bytesOut.get() : 0,
+        connections != null ? connections.bytesIn() : m != null ? m.bytesIn.get() : 0,
+        connections != null ? connections.bytesOut() : m != null ? m.bytesOut.get() : 0,
         messagesIn.get(), messagesOut.get(), malformed.get(),
-        security != null ? security.refusedConnections() : 0);
+        connections != null ? connections.refusedConnections() : 0);
   }
 
   @Override
@@ -271,6 +280,7 @@ public final class JGroupsMesh implements Mesh {
         return;
       }
       stopExpecting(nodeName);
+      trust.bindings().forget(nodeName);
       Tombstone t = state.forget(nodeName, System.currentTimeMillis());
       log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
           t.incarnation(), config.timing().tombstoneTime());
@@ -396,6 +406,9 @@ public final class JGroupsMesh implements Mesh {
           lease.map(StateStore.Lease::source).orElse(SubnetSource.ALLOCATED),
           lease.map(StateStore.Lease::claimedAtMillis).orElse(0L), incarnation));
 
+      MeshSecurity security = connections == null ? null : new MeshSecurity(
+          Credentials.of(config.secret(), trust.identity(), localNode.name()), trust.bindings(), connections,
+          config.bindAddress().getHostAddress() + ":" + config.port());
       MeshStack.Built built = MeshStack.build(config, security, faults, mergeCandidates(), this::rejoin);
       channel = new JChannel(built.protocols());
       TP tp = channel.getProtocolStack().getTransport();
@@ -506,7 +519,7 @@ public final class JGroupsMesh implements Mesh {
     seeds = new SeedStatus(SeedStatus.State.JOINING, seeds.candidates(), attempts, 0, "joining the mesh");
     markDirty();
     boolean hasSeeds = !config.seeds().isEmpty() || config.dnsQuery() != null;
-    refusedBeforeAttempt = security == null ? 0 : security.refusedOutgoing();
+    refusedBeforeAttempt = connections == null ? 0 : connections.refusedOutgoing();
     List<InetSocketAddress> remembered = store.readPeers();
     connector.execute(() -> {
       List<InetSocketAddress> candidates = candidates(remembered);
@@ -703,7 +716,7 @@ public final class JGroupsMesh implements Mesh {
     if (first && refusedBySeeds(v)) {
       // The seeds answered but refused this node (wrong or missing secret, other version): a mesh of
       // one would only hide that. Leave, say why, and try again later.
-      String reason = "every reachable seed refused this node: " + security.lastOutgoingRefusal();
+      String reason = "every reachable seed refused this node: " + connections.lastOutgoingRefusal();
       view = null;
       connector.execute(() -> {
         channel.disconnect();
@@ -808,7 +821,7 @@ public final class JGroupsMesh implements Mesh {
   /** A first view of one while seeds were configured and our own handshakes to them were refused. */
   private boolean refusedBySeeds(View v) {
     boolean hasSeeds = !config.seeds().isEmpty() || config.dnsQuery() != null;
-    return hasSeeds && v.size() == 1 && security != null && security.refusedOutgoing() > refusedBeforeAttempt;
+    return hasSeeds && v.size() == 1 && connections != null && connections.refusedOutgoing() > refusedBeforeAttempt;
   }
 
   /**
@@ -1083,6 +1096,11 @@ public final class JGroupsMesh implements Mesh {
         return;
       }
       stopExpecting(f.tombstone().name());
+      // Any member may forget a node (it holds the secret); every node says who did, and the node's
+      // key binding goes with it, so a reinstalled node with a new key can be bound on first sight.
+      log.warn("{}: node {} forgotten mesh-wide by {} (meshctl forget)", local.name(), f.tombstone().name(),
+          names.getOrDefault(src, String.valueOf(src)));
+      trust.bindings().forget(f.tombstone().name());
       if (state.applyTombstone(f.tombstone(), now)) {
         observe(f.tombstone().name(), null);
         markDirty();

@@ -48,6 +48,8 @@ public record MeshConfig(
   public static final String DEFAULT_CLUSTER = "weft";
   public static final Cidr DEFAULT_CLUSTER_CIDR = Cidr.parse("10.244.0.0/16");
   public static final Duration DEFAULT_LEASE_TIME = Duration.ofHours(24);
+  /** The shortest mesh secret accepted; the agent also refuses one of obviously low entropy. */
+  public static final int MIN_SECRET_BYTES = 32;
 
   /** How members talk to each other. */
   public enum Transport {
@@ -74,9 +76,9 @@ public record MeshConfig(
       throw new IllegalArgumentException(
           "pod subnet prefix /" + subnetPrefix + " does not fit in cluster CIDR " + clusterCidr);
     }
-    if (secret.isPresent() && secret.get().length < 16) {
-      throw new IllegalArgumentException("mesh secret is " + secret.get().length
-          + " bytes; use at least 16 random bytes (e.g. head -c 32 /dev/urandom | base64)");
+    if (secret.isPresent() && secret.get().length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException("mesh secret is " + secret.get().length + " bytes; use at least "
+          + MIN_SECRET_BYTES + " random bytes (e.g. head -c 32 /dev/urandom | base64)");
     }
   }
 

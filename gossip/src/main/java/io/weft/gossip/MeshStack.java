@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Collection;
-import java.util.Optional;
 import java.util.function.Supplier;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
@@ -23,13 +22,15 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
+import org.jgroups.util.DefaultSocketFactory;
+import org.jgroups.util.SocketFactory;
 
 /**
  * The JGroups stack, built in code so every setting is visible. Bottom to top:
  *
  * <ol>
  *   <li>TCP on {@code bindAddress:port}, no port range, diagnostics off, Weft's handshaking socket
- *       factory (optionally AES-GCM), suspect events on (a closed connection is suspected at once), a
+ *       factory (every connection authenticated and in AES-GCM frames), suspect events on (a closed connection is suspected at once), a
  *       sender thread per destination and non-blocking writes (a frozen member delays no one else);
  *       or SHARED_LOOPBACK for the in-JVM simulation</li>
  *   <li>FaultSwitch, only with fault injection (tests hang or partition members with it)</li>
@@ -62,9 +63,10 @@ final class MeshStack {
   record Built(List<Protocol> protocols, SeedDiscovery discovery, TrafficMeter meter) {}
 
   /**
-   * @param faults the test fault switch, or null
+   * @param security the handshaking socket factory ({@link MeshSecurity}); unused when simulated
+   * @param faults   the test fault switch, or null
    */
-  static Built build(MeshConfig config, MeshSecurity security, FaultSwitch faults,
+  static Built build(MeshConfig config, SocketFactory security, FaultSwitch faults,
       Supplier<? extends Collection<? extends Address>> mergeCandidates, java.util.function.Consumer<String> rejoin)
       throws Exception {
     registerWeftProtocols();
@@ -140,13 +142,14 @@ final class MeshStack {
    * Stateless, so it can run on a spare core early in a process's start.
    */
   static void warmUp() throws Exception {
+    // The handshake's first crypto lookups load every installed JCA provider (tens of ms cold): one
+    // handshake in memory loads X25519, Ed25519, HMAC and AES-GCM.
+    HandshakeRunner.warmUp();
     MeshConfig throwaway = MeshConfig.of(InetAddress.getLoopbackAddress(), MeshConfig.DEFAULT_PORT, List.of(),
         Path.of("."));
-    Built built = build(throwaway, new MeshSecurity(Optional.empty(), "warm-up"), null, List::of, why -> { });
+    // JGroups' plain socket factory: the throwaway channel never opens a socket.
+    Built built = build(throwaway, new DefaultSocketFactory(), null, List::of, why -> { });
     new JChannel(built.protocols()).close();
-    // The handshake's first crypto lookups load every installed JCA provider (tens of ms cold).
-    javax.crypto.Mac.getInstance("HmacSHA256");
-    javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
   }
 
   /**

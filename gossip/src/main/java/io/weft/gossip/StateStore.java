@@ -7,16 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
+import io.weft.gossip.trust.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -119,24 +117,8 @@ final class StateStore {
 
   private void write(String name, JsonNode content) {
     Path target = dir.resolve(name);
-    Path tmp = dir.resolve(name + ".tmp");
     try {
-      Files.createDirectories(dir);
-      byte[] bytes = mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(content);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true);
-      } catch (IOException e) {
-        // some filesystems cannot fsync a directory; the rename itself is still atomic
-      }
+      AtomicFile.write(target, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
     } catch (IOException e) {
       throw new UncheckedIOException("could not write " + target + ": " + e.getMessage(), e);
     }

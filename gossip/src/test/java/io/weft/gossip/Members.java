@@ -1,6 +1,7 @@
 package io.weft.gossip;
 
 import io.weft.core.net.MacAddress;
+import io.weft.gossip.trust.MeshTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -30,6 +33,8 @@ final class Members implements AutoCloseable {
   final int port;
   final Path root;
   private final List<JGroupsMesh> all = new ArrayList<>();
+  /** The identity and key bindings of the member last started on each state dir; guarded by {@code all}. */
+  private final Map<Path, MeshTrust> trusts = new HashMap<>();
 
   /** A free port and a fresh state root; unchecked so a test can make it in a field initialiser. */
   Members() {
@@ -55,6 +60,13 @@ final class Members implements AutoCloseable {
     return new InetSocketAddress(ip(i), port);
   }
 
+  /** Member {@code i}'s identity and key bindings (of its last start). */
+  MeshTrust trust(int i) {
+    synchronized (all) {
+      return trusts.get(stateDir(i));
+    }
+  }
+
   Path stateDir(int i) {
     return root.resolve("node-" + i);
   }
@@ -76,7 +88,16 @@ final class Members implements AutoCloseable {
   }
 
   JGroupsMesh start(MeshConfig config) {
-    JGroupsMesh m = new JGroupsMesh(config);
+    JGroupsMesh m;
+    try {
+      MeshTrust trust = MeshTrust.open(config.stateDir());
+      synchronized (all) {
+        trusts.put(config.stateDir(), trust);
+      }
+      m = new JGroupsMesh(config, trust);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     synchronized (all) {
       all.add(m);
     }

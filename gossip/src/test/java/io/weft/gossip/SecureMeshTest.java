@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** With a secret, strangers (wrong secret, no secret, garbage) are refused and cannot disturb the mesh. */
 class SecureMeshTest {
-  private static final byte[] SECRET = "correct horse battery staple 42".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] OTHER = "another mesh's secret, not ours".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] SECRET = "correct horse battery staple 42, and more".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] OTHER = "another mesh's secret, not ours at all".getBytes(StandardCharsets.UTF_8);
   /** Closed after each test by JUnit, even when it fails: every member leaves, every state dir goes. */
   @AutoClose
   private final Members members = new Members();

@@ -46,6 +46,7 @@ public final class StatusService {
   private final Supplier<MeshSnapshot> mesh;
   private final Supplier<ReconcileReport> report;
   private final Supplier<List<String>> hostProblems;
+  private final List<String> warnings;
   private final Cidr clusterCidr;
   private final Duration peerGrace;
   private final TunnelSettings tunnel;
@@ -56,17 +57,19 @@ public final class StatusService {
    * @param mesh         the mesh's current snapshot
    * @param report       the loop's latest reconcile
    * @param hostProblems node problems found at preflight (e.g. strict rp_filter), each with its fix
+   * @param warnings     what is always said about this configuration (an open mesh); not problems
    * @param tunnel       the tunnel's settings
    * @param egress       masquerade settings
    */
   public StatusService(Supplier<MeshSnapshot> mesh, Supplier<ReconcileReport> report,
-      Supplier<List<String>> hostProblems, Cidr clusterCidr, Duration peerGrace, TunnelSettings tunnel,
+      Supplier<List<String>> hostProblems, List<String> warnings, Cidr clusterCidr, Duration peerGrace, TunnelSettings tunnel,
       EgressSettings egress, LongSupplier nowMillis) {
     this.tunnel = tunnel;
     this.egress = egress;
     this.mesh = mesh;
     this.report = report;
     this.hostProblems = hostProblems;
+    this.warnings = List.copyOf(warnings);
     this.clusterCidr = clusterCidr;
     this.peerGrace = peerGrace;
     this.nowMillis = nowMillis;
@@ -80,7 +83,7 @@ public final class StatusService {
     boolean converged = r.converged() && m.converged();
     NodeRecord self = m.self() != null ? m.self() : r.self();
     return new StatusView(node(self), clusterCidr.toString(), converged, problems.isEmpty(), meshInfo(m),
-        reconcileInfo(r), adoptionInfo(r), tunnelInfo(r), egressInfo(r), problems, peers);
+        reconcileInfo(r), adoptionInfo(r), tunnelInfo(r), egressInfo(r), problems, warnings, peers);
   }
 
   private EgressInfo egressInfo(ReconcileReport r) {

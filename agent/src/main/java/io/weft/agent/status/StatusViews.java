@@ -16,7 +16,7 @@ public final class StatusViews {
   /** {@code GET /v1/status}. */
   public record StatusView(NodeView node, String clusterCidr, boolean converged, boolean healthy, MeshInfo mesh,
       ReconcileInfo reconcile, AdoptionInfo adoption, TunnelInfo tunnel, EgressInfo egress, List<String> problems,
-      List<PeerView> peers) {}
+      List<String> warnings, List<PeerView> peers) {}
 
   /**
    * Pod traffic leaving the node: masquerade and the forwarding rules.

@@ -57,7 +57,7 @@ public class StatusServiceTest {
   }
 
   StatusService service(MeshSnapshot m, ReconcileReport r) {
-    return new StatusService(() -> m, () -> r, List::of, CLUSTER, Duration.ofMinutes(2),
+    return new StatusService(() -> m, () -> r, List::of, List.of(), CLUSTER, Duration.ofMinutes(2),
         TunnelSettings.of(TunnelMode.AUTO, 87, 4789), new EgressSettings(true, List.of()),
         () -> NOW);
   }
