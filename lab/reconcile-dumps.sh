@@ -41,7 +41,7 @@ done
 in_ns sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.uplink0.rp_filter=0
 # Started directly, not through a shell function: $! is then the agent itself (ip and the launcher exec).
 ip netns exec "$ns" "$dist/bin/weft-agent" --node-name dumps --node-ip 192.168.79.11 --state-dir "$work/state" \
-  --api-socket "$work/weft.sock" --rt-protos-dir none --resync-interval 60s --adopt-grace 1s \
+  --api-socket "$work/weft.sock" --rt-protos-dir none --resync-interval 60s --adopt-grace 1s --insecure \
   >"$work/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 60); do meshctl status >/dev/null 2>&1 && break; sleep 1; done
