@@ -116,7 +116,9 @@ public final class Agent implements AutoCloseable {
     }
     log.info("node identity key {} ({}/{})", trust.identity().publicKey().fingerprint(), config.stateDir(),
         NodeKeyFile.FILE);
-    NodeBridge bridge = new NodeBridge(config.bridge(), config.clusterCidr());
+    // The loop owns the bridge; a CNI ADD that comes before its first ensure asks it for one.
+    NodeBridge bridge = new NodeBridge(config.bridge(), config.clusterCidr(),
+        () -> converger.requestReconcile("CNI ADD waits for the bridge"));
     Optional<Cidr> remembered = bridge.rememberedSubnet(loopHandle);
     boolean inUse = remembered.isPresent() && bridge.hasPods(loopHandle);
     timeline.mark("preflight");
@@ -191,7 +193,7 @@ public final class Agent implements AutoCloseable {
       }
     });
 
-    CniEndpoint endpoint = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, config.bridge(),
+    CniEndpoint endpoint = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, bridge,
         () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), () -> podMtu(config),
         config.stateDir(), Clock.systemUTC());
     cni = endpoint;

@@ -3,24 +3,24 @@ package io.weft.agent;
 import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
-import io.weft.core.net.IpAddresses;
+import io.weft.core.plan.NodeRules;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code weft-agent}: the flags of SPEC.md, each with its {@code WEFT_*} environment twin (see
@@ -68,12 +68,6 @@ public final class AgentCommand implements Callable<Integer> {
     int run(AgentConfig config) throws Exception;
   }
 
-  /** Peers' RecordValidator takes names and hostnames only as lowercase RFC 1123 subdomains. */
-  private static final Pattern DNS_NAME =
-      Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
-  private static final int DNS_NAME_MAX = 253;
-  private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-
   private final HostFacts host;
   private final Runner runner;
 
@@ -83,82 +77,94 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--node-name", paramLabel = "NAME", description = "Unique node name in the mesh (default: hostname).")
   String nodeName;
 
-  @Option(names = "--node-ip", paramLabel = "IP",
+  @Option(names = "--node-ip", paramLabel = "IP", converter = FlagTypes.Ipv4.class,
       description = "External IPv4: peers route pod traffic here; gossip binds here (default: the address of the interface holding the default route).")
-  String nodeIp;
+  Inet4Address nodeIp;
 
-  @Option(names = "--peer", paramLabel = "HOST[:PORT]", split = ",",
+  @Option(names = "--peer", paramLabel = "HOST[:PORT]", split = ",", converter = FlagTypes.SeedPeer.class,
       description = "Seed peer to join through; repeat or give a comma list (default: none, start a new mesh).")
-  List<String> peers = new ArrayList<>();
+  List<FlagTypes.Seed> peers = new ArrayList<>();
 
   @Option(names = "--peer-dns", paramLabel = "NAME",
       description = "DNS name whose A records are seed peers too, re-resolved on every join attempt (e.g. a headless Service: weft-peers.weft.svc; default: none).")
   String peerDns;
 
-  @Option(names = "--port", paramLabel = "PORT", defaultValue = "6783", description = "Mesh TCP port (default: ${DEFAULT-VALUE}).")
-  String port;
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "6783", converter = FlagTypes.Port.class,
+      description = "Mesh TCP port (default: ${DEFAULT-VALUE}).")
+  int port;
 
-  @Option(names = "--cluster-cidr", paramLabel = "CIDR", defaultValue = "10.244.0.0/16", description = "The pod network (default: ${DEFAULT-VALUE}).")
-  String clusterCidr;
+  @Option(names = "--cluster-cidr", paramLabel = "CIDR", defaultValue = "10.244.0.0/16", converter = FlagTypes.ClusterCidr.class,
+      description = "The pod network (default: ${DEFAULT-VALUE}).")
+  Cidr clusterCidr;
 
-  @Option(names = "--pod-subnet", paramLabel = "CIDR",
+  @Option(names = "--pod-subnet", paramLabel = "CIDR", converter = FlagTypes.AnyCidr.class,
       description = "This node's /24 inside the cluster CIDR (default: allocated by the mesh, then kept in the state dir).")
-  String podSubnet;
+  Cidr podSubnet;
 
-  @Option(names = "--bridge", paramLabel = "NAME", defaultValue = "v-net-0", description = "Node bridge; its address is the pod subnet's first (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--bridge", paramLabel = "NAME", defaultValue = "v-net-0", converter = FlagTypes.InterfaceName.class,
+      description = "Node bridge; its address is the pod subnet's first (default: ${DEFAULT-VALUE}).")
   String bridge;
 
-  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/weft", description = "Subnet lease and IPAM allocations (default: ${DEFAULT-VALUE}).")
-  String stateDir;
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/weft", converter = FlagTypes.FilePath.class,
+      description = "Subnet lease and IPAM allocations (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
 
-  @Option(names = "--api-socket", paramLabel = "PATH", defaultValue = "/run/weft/weft.sock", description = "Local API for meshctl and the CNI plugin (default: ${DEFAULT-VALUE}).")
-  String apiSocket;
+  @Option(names = "--api-socket", paramLabel = "PATH", defaultValue = "/run/weft/weft.sock", converter = FlagTypes.FilePath.class,
+      description = "Local API for meshctl and the CNI plugin (default: ${DEFAULT-VALUE}).")
+  Path apiSocket;
 
-  @Option(names = "--metrics-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:6782", description = "Serves /metrics, /healthz, /readyz (default: ${DEFAULT-VALUE}).")
-  String metricsAddress;
+  @Option(names = "--metrics-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:6782", converter = FlagTypes.ListenAddress.class,
+      description = "Serves /metrics, /healthz, /readyz (default: ${DEFAULT-VALUE}).")
+  InetSocketAddress metricsAddress;
 
   @Option(names = "--secret-file", paramLabel = "FILE",
       description = "Shared mesh secret: at least 32 bytes of real entropy (head -c 32 /dev/urandom | base64), the file not readable by group or others (default: none; then --insecure is required).")
   String secretFile;
 
-  @Option(names = "--peer-grace", paramLabel = "DURATION", defaultValue = "120s", description = "How long routes to a peer that went down are kept (default: ${DEFAULT-VALUE}).")
-  String peerGrace;
+  @Option(names = "--peer-grace", paramLabel = "DURATION", defaultValue = "120s", converter = FlagTypes.NonNegativeDuration.class,
+      description = "How long routes to a peer that went down are kept (default: ${DEFAULT-VALUE}).")
+  Duration peerGrace;
 
-  @Option(names = "--lease-time", paramLabel = "DURATION", defaultValue = "24h", description = "How long a down peer's subnet stays reserved for it (default: ${DEFAULT-VALUE}).")
-  String leaseTime;
+  @Option(names = "--lease-time", paramLabel = "DURATION", defaultValue = "24h", converter = FlagTypes.PositiveDuration.class,
+      description = "How long a down peer's subnet stays reserved for it (default: ${DEFAULT-VALUE}).")
+  Duration leaseTime;
 
-  @Option(names = "--adopt-grace", paramLabel = "DURATION", defaultValue = "60s",
+  @Option(names = "--adopt-grace", paramLabel = "DURATION", defaultValue = "60s", converter = FlagTypes.NonNegativeDuration.class,
       description = "At start, routes of ours that no peer claims are kept until the mesh view settles, at most this long (default: ${DEFAULT-VALUE}).")
-  String adoptGrace;
+  Duration adoptGrace;
 
-  @Option(names = "--resync-interval", paramLabel = "DURATION", defaultValue = "30s", description = "Full re-read of the kernel state Weft owns: routes, tunnel, packet filter rules (default: ${DEFAULT-VALUE}).")
-  String resyncInterval;
+  @Option(names = "--resync-interval", paramLabel = "DURATION", defaultValue = "30s", converter = FlagTypes.PositiveDuration.class,
+      description = "Full re-read of the kernel state Weft owns: routes, tunnel, packet filter rules (default: ${DEFAULT-VALUE}).")
+  Duration resyncInterval;
 
-  @Option(names = "--rt-protos-dir", paramLabel = "DIR", defaultValue = "/etc/iproute2/rt_protos.d",
+  @Option(names = "--rt-protos-dir", paramLabel = "DIR", defaultValue = "/etc/iproute2/rt_protos.d", converter = FlagTypes.FilePath.class,
       description = "Directory for weft.conf, naming protocol 87 for `ip route` (if its parent exists); 'none' skips it. Default: ${DEFAULT-VALUE}")
-  String rtProtosDir;
+  Path rtProtosDir;
 
-  @Option(names = "--tunnel", paramLabel = "MODE", defaultValue = "auto",
+  @Option(names = "--tunnel", paramLabel = "MODE", defaultValue = "auto", converter = FlagTypes.Tunnel.class,
       description = "auto: a direct route to peers on a connected network, VXLAN to the others; always: VXLAN to every peer (clouds with source/destination checks); never: direct routes only, other peers are reported unreachable (default: ${DEFAULT-VALUE}).")
-  String tunnel;
+  TunnelMode tunnel;
 
-  @Option(names = "--vxlan-vni", paramLabel = "VNI", defaultValue = "87", description = "VXLAN network identifier of the tunnel device weft.vxlan, 1-16777215 (default: ${DEFAULT-VALUE}).")
-  String vxlanVni;
+  @Option(names = "--vxlan-vni", paramLabel = "VNI", defaultValue = "87", converter = FlagTypes.Vni.class,
+      description = "VXLAN network identifier of the tunnel device weft.vxlan, 1-16777215 (default: ${DEFAULT-VALUE}).")
+  int vxlanVni;
 
-  @Option(names = "--vxlan-port", paramLabel = "PORT", defaultValue = "4789", description = "UDP port of the VXLAN tunnel; open it between nodes (default: ${DEFAULT-VALUE}).")
-  String vxlanPort;
+  @Option(names = "--vxlan-port", paramLabel = "PORT", defaultValue = "4789", converter = FlagTypes.Port.class,
+      description = "UDP port of the VXLAN tunnel; open it between nodes (default: ${DEFAULT-VALUE}).")
+  int vxlanPort;
 
   @Option(names = "--masquerade", paramLabel = "BOOL", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+      converter = FlagTypes.Switch.class,
       description = "Traffic from this node's pods to destinations outside the cluster CIDR leaves with the node's address; pod-to-pod traffic never does (default: ${DEFAULT-VALUE}; --masquerade=false turns it off).")
-  String masquerade;
+  FlagTypes.OnOff masquerade;
 
   @Option(names = "--insecure", defaultValue = "false",
       description = "Run without --secret-file: an open mesh, unauthenticated (any host that reaches the mesh port can join and announce routes). Without either the agent refuses to start (default: off).")
   boolean insecure;
 
-  @Option(names = "--no-masquerade-cidr", paramLabel = "CIDR", split = ",",
+  @Option(names = "--no-masquerade-cidr", paramLabel = "CIDR", split = ",", converter = FlagTypes.NoMasqueradeCidr.class,
       description = "Destination that routes the pod CIDR itself (e.g. a corporate network): never masqueraded; repeat or give a comma list (default: none).")
-  List<String> noMasqueradeCidrs = new ArrayList<>();
+  List<Cidr> noMasqueradeCidrs = new ArrayList<>();
 
   public AgentCommand(HostFacts host, Runner runner) {
     this.host = host;
@@ -170,46 +176,40 @@ public final class AgentCommand implements Callable<Integer> {
     return runner.run(toConfig());
   }
 
-  /** Validates every value; the first bad one is a {@link ConfigException}. */
+  /**
+   * Checks what no single value can say alone (picocli's converters, {@link FlagTypes}, have checked each);
+   * the first bad one is a {@link ConfigException}.
+   */
   AgentConfig toConfig() {
     String hostname = normalizeHostname(host.hostname());
     String name = nodeName == null ? hostname : nodeName.trim();
-    if (!isDnsName(name)) {
+    if (!NodeRules.isDnsName(name)) {
       throw bad("--node-name", nodeName == null ? host.hostname() : name, nodeName == null
           ? "the hostname is not a usable node name (lowercase RFC 1123: letters, digits, '-', '.'); give --node-name"
           : "use a lowercase RFC 1123 name: letters a-z, digits, '-' and '.', each label starting and ending with a letter or digit (peers refuse anything else)");
     }
     String dns = peerDns();
     Inet4Address ip = nodeIp();
-    int meshPort = port("--port", port, port, 1);
-    Cidr cluster = clusterCidr();
-    Optional<Cidr> subnet = podSubnet(cluster);
-    if (cluster.contains(ip)) {
-      throw bad("--node-ip", ip.getHostAddress(), "inside the cluster CIDR " + cluster + "; use the node's external address");
+    Optional<Cidr> subnet = podSubnet();
+    if (clusterCidr.contains(ip)) {
+      throw bad("--node-ip", ip.getHostAddress(), "inside the cluster CIDR " + clusterCidr + "; use the node's external address");
     }
-    if (!IFNAME.matcher(bridge).matches()) {
-      throw bad("--bridge", bridge, "not an interface name (1-15 of letters, digits, '_', '.', '-')");
+    if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
+      throw bad("--state-dir", stateDir.toString(), "exists and is not a directory");
     }
-    Path state = path("--state-dir", stateDir);
-    if (Files.exists(state) && !Files.isDirectory(state)) {
-      throw bad("--state-dir", stateDir, "exists and is not a directory");
+    if (Files.isDirectory(apiSocket)) {
+      throw bad("--api-socket", apiSocket.toString(), "is a directory; give the socket's file path");
     }
-    Path socket = path("--api-socket", apiSocket);
-    if (Files.isDirectory(socket)) {
-      throw bad("--api-socket", apiSocket, "is a directory; give the socket's file path");
+    Optional<Path> rtProtos = rtProtosDir.equals(Path.of("none")) ? Optional.empty() : Optional.of(rtProtosDir);
+    if (tunnel != TunnelMode.NEVER && vxlanPort == port) {
+      throw bad("--vxlan-port", String.valueOf(vxlanPort), "is the mesh port too (--port); give them different ports");
     }
-    Optional<Path> rtProtos = "none".equals(rtProtosDir) ? Optional.empty() : Optional.of(path("--rt-protos-dir", rtProtosDir));
-    TunnelMode mode = tunnelMode();
-    int vni = vni();
-    int udp = port("--vxlan-port", vxlanPort, vxlanPort, 1);
-    if (mode != TunnelMode.NEVER && udp == meshPort) {
-      throw bad("--vxlan-port", vxlanPort, "is the mesh port too (--port); give them different ports");
-    }
-    return new AgentConfig(name, hostname, ip, seeds(meshPort), dns, meshPort, cluster, subnet, bridge, state, socket,
-        metricsAddress(), secret(), duration("--peer-grace", peerGrace, false),
-        duration("--lease-time", leaseTime, true), duration("--adopt-grace", adoptGrace, false),
-        duration("--resync-interval", resyncInterval, true), rtProtos, TunnelSettings.of(mode, vni, udp),
-        masquerade(), noMasqueradeCidrs(cluster));
+    // Blank list items (a trailing comma) convert to null and are skipped.
+    List<InetSocketAddress> seeds = peers.stream().filter(Objects::nonNull).map(s -> s.withDefaultPort(port)).toList();
+    return new AgentConfig(name, hostname, ip, seeds, dns, port, clusterCidr, subnet, bridge, stateDir, apiSocket,
+        metricsAddress, secret(), peerGrace, leaseTime, adoptGrace, resyncInterval, rtProtos,
+        TunnelSettings.of(tunnel, vxlanVni, vxlanPort), masquerade.on(),
+        noMasqueradeCidrs.stream().filter(Objects::nonNull).toList());
   }
 
   /**
@@ -231,17 +231,13 @@ public final class AgentCommand implements Callable<Integer> {
     return String.join(".", labels);
   }
 
-  static boolean isDnsName(String name) {
-    return name.length() <= DNS_NAME_MAX && DNS_NAME.matcher(name).matches();
-  }
-
   private String peerDns() {
     if (peerDns == null || peerDns.isBlank()) {
       return null;
     }
     String dns = peerDns.trim();
     // Not resolved here: on a fresh cluster the name answers only once DNS (itself a pod) runs.
-    if (!isDnsName(dns.toLowerCase(Locale.ROOT).replaceAll("\\.$", ""))) {
+    if (!NodeRules.isDnsName(dns.toLowerCase(Locale.ROOT).replaceAll("\\.$", ""))) {
       throw bad("--peer-dns", peerDns, "not a DNS name (letters, digits, '-' and '.')");
     }
     return dns;
@@ -257,112 +253,42 @@ public final class AgentCommand implements Callable<Integer> {
       });
       return found;
     }
-    Inet4Address ip;
-    try {
-      ip = IpAddresses.parseV4(nodeIp);
-    } catch (IllegalArgumentException e) {
-      throw bad("--node-ip", nodeIp, "not an IPv4 address");
-    }
-    unroutable(ip).ifPresent(why -> {
-      throw bad("--node-ip", nodeIp, why);
+    String given = nodeIp.getHostAddress();
+    unroutable(nodeIp).ifPresent(why -> {
+      throw bad("--node-ip", given, why);
     });
-    if (!host.ipv4Addresses().contains(ip)) {
-      throw bad("--node-ip", nodeIp, "not an address of this host (it has " + host.ipv4Addresses().stream()
+    if (!host.ipv4Addresses().contains(nodeIp)) {
+      throw bad("--node-ip", given, "not an address of this host (it has " + host.ipv4Addresses().stream()
           .map(InetAddress::getHostAddress).sorted().toList() + ")");
     }
-    return ip;
+    return nodeIp;
   }
 
   /**
-   * Why peers could not route pod traffic to {@code ip} (their RecordValidator refuses such a node IP), or
-   * empty when it can be a node IP.
+   * Why peers could not route pod traffic to {@code ip} (core's {@link NodeRules}, which their
+   * RecordValidator applies), in the operator's words; empty when it can be a node IP.
    */
   static Optional<String> unroutable(Inet4Address ip) {
-    if (ip.isLoopbackAddress()) {
-      return Optional.of("a loopback address: peers cannot route to it; give the node's external address");
-    }
-    if (ip.isLinkLocalAddress()) {
-      return Optional.of("a link-local address (169.254/16): peers refuse it; give the node's external address");
-    }
-    if (ip.isAnyLocalAddress() || (ip.getAddress()[0] == 0)) {
-      return Optional.of("in 0.0.0.0/8 (this network): not an address peers can route to");
-    }
-    if (ip.isMulticastAddress() || (ip.getAddress()[0] & 0xf0) == 0xf0) {
-      return Optional.of("a multicast or reserved (240.0.0.0/4) address: not a node address");
-    }
-    return Optional.empty();
+    return NodeRules.unroutable(ip).map(why -> switch (why) {
+      case LOOPBACK -> "a loopback address: peers cannot route to it; give the node's external address";
+      case LINK_LOCAL -> "a link-local address (169.254/16): peers refuse it; give the node's external address";
+      case THIS_NETWORK -> "in 0.0.0.0/8 (this network): not an address peers can route to";
+      case MULTICAST, RESERVED -> "a multicast or reserved (240.0.0.0/4) address: not a node address";
+      case NOT_IPV4 -> "not an IPv4 address";
+    });
   }
 
-  private Cidr clusterCidr() {
-    Cidr cluster;
-    try {
-      cluster = Cidr.parse(clusterCidr);
-    } catch (IllegalArgumentException e) {
-      throw bad("--cluster-cidr", clusterCidr, e.getMessage());
-    }
-    if (!cluster.isIpv4() || cluster.prefixLength() >= AgentConfig.SUBNET_PREFIX || cluster.prefixLength() < 8) {
-      throw bad("--cluster-cidr", clusterCidr, "must be an IPv4 prefix from /8 to /23 (it is split into /24 node subnets)");
-    }
-    return cluster;
-  }
-
-  private Optional<Cidr> podSubnet(Cidr cluster) {
+  private Optional<Cidr> podSubnet() {
     if (podSubnet == null) {
       return Optional.empty();
     }
-    Cidr s;
-    try {
-      s = Cidr.parse(podSubnet);
-    } catch (IllegalArgumentException e) {
-      throw bad("--pod-subnet", podSubnet, e.getMessage());
+    if (podSubnet.prefixLength() != AgentConfig.SUBNET_PREFIX) {
+      throw bad("--pod-subnet", podSubnet.toString(), "must be a /" + AgentConfig.SUBNET_PREFIX);
     }
-    if (s.prefixLength() != AgentConfig.SUBNET_PREFIX) {
-      throw bad("--pod-subnet", podSubnet, "must be a /" + AgentConfig.SUBNET_PREFIX);
+    if (!clusterCidr.contains(podSubnet)) {
+      throw bad("--pod-subnet", podSubnet.toString(), "not inside --cluster-cidr " + clusterCidr);
     }
-    if (!cluster.contains(s)) {
-      throw bad("--pod-subnet", podSubnet, "not inside --cluster-cidr " + cluster);
-    }
-    return Optional.of(s);
-  }
-
-  private List<InetSocketAddress> seeds(int defaultPort) {
-    List<InetSocketAddress> seeds = new ArrayList<>();
-    for (String raw : peers) {
-      String p = raw.trim();
-      if (p.isEmpty()) {
-        continue;
-      }
-      String hostPart = p;
-      int seedPort = defaultPort;
-      int colon = p.lastIndexOf(':');
-      if (colon >= 0 && p.indexOf(':') == colon) {
-        hostPart = p.substring(0, colon);
-        seedPort = port("--peer", raw, p.substring(colon + 1), 1);
-      }
-      if (hostPart.isEmpty()) {
-        throw bad("--peer", raw, "missing host (use HOST or HOST:PORT)");
-      }
-      InetSocketAddress a = new InetSocketAddress(hostPart, seedPort);
-      if (a.isUnresolved()) {
-        throw bad("--peer", raw, "cannot resolve host '" + hostPart + "'");
-      }
-      seeds.add(a);
-    }
-    return seeds;
-  }
-
-  private InetSocketAddress metricsAddress() {
-    int colon = metricsAddress.lastIndexOf(':');
-    if (colon <= 0) {
-      throw bad("--metrics-address", metricsAddress, "use IP:PORT, e.g. 127.0.0.1:6782");
-    }
-    InetAddress ip;
-    try {
-      ip = IpAddresses.parse(metricsAddress.substring(0, colon).replace("[", "").replace("]", ""));
-    } catch (IllegalArgumentException e) {
-      throw bad("--metrics-address", metricsAddress, "not an IP address before the port");
-    }
-    return new InetSocketAddress(ip, port("--metrics-address", metricsAddress, metricsAddress.substring(colon + 1), 0));
+    return Optional.of(podSubnet);
   }
 
   /** The secret (policy in {@link MeshSecret}); none only when {@code --insecure} says so. */
@@ -385,100 +311,18 @@ public final class AgentCommand implements Callable<Integer> {
     }
   }
 
-  private TunnelMode tunnelMode() {
-    try {
-      return TunnelMode.parse(tunnel);
-    } catch (IllegalArgumentException e) {
-      throw bad("--tunnel", tunnel, "use auto, always or never");
-    }
-  }
-
-  private int vni() {
-    return intIn("--vxlan-vni", vxlanVni, vxlanVni, 1, 0xFFFFFF, "not a VXLAN network identifier (1-16777215)");
-  }
-
-  private boolean masquerade() {
-    String v = masquerade.trim().toLowerCase(Locale.ROOT);
-    return switch (v) {
-      case "true", "yes", "on", "1" -> true;
-      case "false", "no", "off", "0" -> false;
-      default -> throw bad("--masquerade", masquerade, "use true or false");
-    };
-  }
-
-  private List<Cidr> noMasqueradeCidrs(Cidr cluster) {
-    List<Cidr> out = new ArrayList<>();
-    for (String text : noMasqueradeCidrs) {
-      if (text.isBlank()) {
-        continue;
-      }
-      Cidr c;
-      try {
-        c = Cidr.parse(text.trim());
-      } catch (IllegalArgumentException e) {
-        throw bad("--no-masquerade-cidr", text, "not an IPv4 CIDR (e.g. 172.16.0.0/12)");
-      }
-      if (!c.isIpv4()) {
-        throw bad("--no-masquerade-cidr", text, "not an IPv4 CIDR (e.g. 172.16.0.0/12)");
-      }
-      if (c.prefixLength() == 0) {
-        throw bad("--no-masquerade-cidr", text, "covers every destination; use --masquerade=false instead");
-      }
-      out.add(c);
-    }
-    return out;
-  }
-
-  private int port(String flag, String value, String text, int min) {
-    return intIn(flag, value, text, min, 65535, "not a port (" + min + "-65535)");
-  }
-
-  /** {@code text} as an integer in {@code [min, max]}, or a {@link ConfigException} saying {@code why}. */
-  private int intIn(String flag, String value, String text, int min, int max, String why) {
-    try {
-      int n = Integer.parseInt(text.trim());
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw bad(flag, value, why);
-  }
-
-  private Duration duration(String flag, String text, boolean positive) {
-    Duration d;
-    try {
-      d = Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw bad(flag, text, e.getMessage());
-    }
-    if (d.isNegative() || (positive && d.isZero())) {
-      throw bad(flag, text, positive ? "must be more than zero" : "must not be negative");
-    }
-    return d;
-  }
-
   private Path path(String flag, String text) {
     try {
-      if (text.isBlank()) {
-        throw bad(flag, text, "empty path");
-      }
-      return Path.of(text);
-    } catch (InvalidPathException e) {
-      throw bad(flag, text, "not a path: " + e.getReason());
+      return new FlagTypes.FilePath().convert(text);
+    } catch (TypeConversionException e) {
+      throw bad(flag, text, e.getMessage());
     }
   }
 
   /** Names the value as the user gave it: the flag, or its environment twin when that is where it came from. */
   private ConfigException bad(String flag, String value, String why) {
-    String source = flag;
-    if (spec != null && !spec.commandLine().getParseResult().hasMatchedOption(flag)) {
-      String env = EnvDefaults.envName(flag);
-      if (spec.defaultValueProvider() instanceof EnvDefaults e && e.has(env)) {
-        source = env;
-      }
-    }
+    boolean given = spec == null || spec.commandLine().getParseResult().hasMatchedOption(flag);
+    String source = given || !(spec.defaultValueProvider() instanceof EnvDefaults env) ? flag : env.sourceOf(flag);
     return new ConfigException(source + " " + value + ": " + why);
   }
 }

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * Entry point of {@code weft-agent}. Exit codes: 0 clean stop (SIGTERM/SIGINT: leave the mesh, keep the
@@ -67,11 +69,19 @@ public final class AgentMain {
       PrintWriter out, PrintWriter err) {
     CommandLine cmd = new CommandLine(new AgentCommand(host, runner));
     cmd.addSubcommand("cleanup", new CleanupCommand(NetlinkDataplane::current));
-    cmd.setDefaultValueProvider(new EnvDefaults(env));
+    EnvDefaults twins = new EnvDefaults(env);
+    cmd.setDefaultValueProvider(twins);
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setParameterExceptionHandler((e, argv) -> {
-      err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see --help)");
+      if (e.getCause() instanceof TypeConversionException bad && e.getArgSpec() instanceof OptionSpec option) {
+        // A value one of FlagTypes refused: said like every other bad value, naming where it came from.
+        String flag = option.longestName();
+        String source = givenOnCommandLine(argv, option) ? flag : twins.sourceOf(flag);
+        err.println(e.getCommandLine().getCommandName() + ": " + source + " " + e.getValue() + ": " + bad.getMessage());
+      } else {
+        err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see --help)");
+      }
       return EXIT_CONFIG;
     });
     cmd.setExecutionExceptionHandler((e, c, parsed) -> {
@@ -84,6 +94,17 @@ public final class AgentMain {
       return EXIT_FAILED;
     });
     return cmd.execute(args);
+  }
+
+  private static boolean givenOnCommandLine(String[] argv, OptionSpec option) {
+    for (String arg : argv) {
+      for (String name : option.names()) {
+        if (arg.equals(name) || arg.startsWith(name + "=")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**

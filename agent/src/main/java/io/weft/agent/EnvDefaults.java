@@ -23,6 +23,12 @@ public final class EnvDefaults implements IDefaultValueProvider {
     return "WEFT_" + flag.replaceFirst("^-+", "").replace('-', '_').toUpperCase(Locale.ROOT);
   }
 
+  /** Where a flag's value came from when the command line did not give it: its twin if set, else the flag's default. */
+  String sourceOf(String flag) {
+    String env = envName(flag);
+    return has(env) ? env : flag;
+  }
+
   boolean has(String envName) {
     String v = env.get(envName);
     return v != null && !v.isEmpty();

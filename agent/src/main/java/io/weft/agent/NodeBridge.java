@@ -1,5 +1,6 @@
 package io.weft.agent;
 
+import io.weft.agent.cni.OwnedBridge;
 import io.weft.core.net.Cidr;
 import io.weft.dataplane.AlreadyExistsException;
 import io.weft.dataplane.Dataplane;
@@ -7,28 +8,45 @@ import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node bridge ({@code v-net-0}): exists, is up, and holds the gateway (first address) of this node's
- * pod subnet. Idempotent; an address of an older pod subnet is removed when the subnet moved.
+ * The node bridge ({@code v-net-0}) and its one rule: it exists, is up, has the node's pod MTU and holds
+ * the gateway (first address) of this node's pod subnet and no other address of the cluster CIDR. Its one
+ * owner is the convergence loop, which runs {@link #ensure} at every reconcile (and so after every link or
+ * address event that touches it). The CNI verbs only read it: an ADD that comes before the first ensure
+ * for the current subnet asks the loop for one and waits ({@link OwnedBridge}).
  */
-public final class NodeBridge {
+public final class NodeBridge implements OwnedBridge {
   private static final Logger log = LoggerFactory.getLogger(NodeBridge.class);
 
   private final String name;
   private final Cidr clusterCidr;
+  private final Runnable askOwner;
+  /** Guarded by {@code this}: written by the owner after each successful ensure, read by CNI threads. */
+  private Cidr ensuredSubnet;
+  private long ensures;
 
-  public NodeBridge(String name, Cidr clusterCidr) {
+  /**
+   * @param askOwner asks the owner (the convergence loop) for a reconcile soon; must not block
+   */
+  public NodeBridge(String name, Cidr clusterCidr, Runnable askOwner) {
     this.name = name;
     this.clusterCidr = clusterCidr;
+    this.askOwner = askOwner;
+  }
+
+  @Override
+  public String name() {
+    return name;
   }
 
   /**
    * Makes the bridge hold {@code subnet}'s gateway, with the pods' MTU (a bridge does not fragment: a
-   * larger frame than a port's MTU is dropped there); runs on the thread that owns {@code dataplane}.
+   * larger frame than a port's MTU is dropped there); runs on the owner's thread, with its handle.
    */
   public void ensure(Dataplane dataplane, Cidr subnet, int podMtu) {
     Link bridge = dataplane.links().ensureBridge(name, podMtu);
@@ -55,11 +73,47 @@ public final class NodeBridge {
         log.info("bridge {} holds {}/{} (gateway of pod subnet {})", name, gateway.getHostAddress(),
             subnet.prefixLength(), subnet);
       } catch (AlreadyExistsException e) {
-        // Added meanwhile (the CNI endpoint ensures it too): the state we want.
+        // Added between the list and the add (by hand, or an agent of an earlier run): the state we want.
       }
     }
     if (!bridge.up()) {
       dataplane.links().setUp(name);
+    }
+    synchronized (this) {
+      ensuredSubnet = subnet;
+      ensures++;
+      notifyAll();
+    }
+  }
+
+  @Override
+  public synchronized boolean ensuredFor(Cidr subnet) {
+    return subnet.equals(ensuredSubnet);
+  }
+
+  @Override
+  public boolean awaitEnsure(Cidr subnet, Duration timeout) {
+    long before;
+    synchronized (this) {
+      before = ensures;
+    }
+    askOwner.run();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (this) {
+      while (ensures == before || !subnet.equals(ensuredSubnet)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          Duration wait = Duration.ofNanos(left);
+          wait(Math.max(1, wait.toMillis()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
     }
   }
 

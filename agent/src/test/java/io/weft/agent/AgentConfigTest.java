@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -126,6 +127,17 @@ class AgentConfigTest {
     assertEquals(2, config.seeds().size());
     assertEquals(Duration.ofSeconds(45), config.peerGrace());
     assertEquals("v-net-0", config.bridge(), "an empty variable counts as unset");
+  }
+
+  @Test
+  void emptyItemsOfAListAreSkippedAsBefore() {
+    assertEquals(0, run(Map.of("WEFT_PEER", "192.168.1.12,", "WEFT_NO_MASQUERADE_CIDR", ",10.0.0.0/8"),
+        "--peer", "192.168.1.13,,192.168.1.14"));
+    assertEquals(List.of(new InetSocketAddress("192.168.1.13", 6783), new InetSocketAddress("192.168.1.14", 6783)),
+        config.seeds());
+    assertEquals(List.of(Cidr.parse("10.0.0.0/8")), config.noMasqueradeCidrs());
+    assertEquals(0, run(Map.of("WEFT_PEER", "192.168.1.12, 192.168.1.13")));
+    assertEquals(2, config.seeds().size(), "items may have spaces around them");
   }
 
   @Test
@@ -233,6 +245,38 @@ class AgentConfigTest {
   void aBadEnvironmentValueNamesTheVariable() {
     assertEquals(2, run(Map.of("WEFT_POD_SUBNET", "10.9.1.0/24")));
     assertEquals("weft-agent: WEFT_POD_SUBNET 10.9.1.0/24: not inside --cluster-cidr 10.244.0.0/16\n", err.toString());
+  }
+
+  @Test
+  void aValueItsTypeRefusesNamesTheFlagOrTheVariableItCameFrom() {
+    assertEquals(2, run(Map.of("WEFT_PORT", "x")));
+    assertEquals("weft-agent: WEFT_PORT x: not a port (1-65535)\n", err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run(Map.of("WEFT_PORT", "7000"), "--port=99999"));
+    assertEquals("weft-agent: --port 99999: not a port (1-65535)\n", err.toString(), "the flag wins, and is named");
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("--peer", "192.168.1.12,192.168.1.13:0"));
+    assertEquals("weft-agent: --peer 192.168.1.13:0: not a port (1-65535)\n", err.toString(), "the bad item of a list");
+    err.getBuffer().setLength(0);
+    assertEquals(2, run(Map.of("WEFT_RESYNC_INTERVAL", "0s")));
+    assertEquals("weft-agent: WEFT_RESYNC_INTERVAL 0s: must be more than zero\n", err.toString());
+  }
+
+  /** docs/reference.md names each flag's twin by this rule (ReferenceTest); here every flag really reads it. */
+  @Test
+  void everyFlagReadsTheTwinTheReferenceNames() {
+    CommandLine spec = new CommandLine(new AgentCommand(HOST, c -> 0));
+    List<String> flags = spec.getCommandSpec().options().stream()
+        .filter(o -> !o.usageHelp() && !o.versionHelp()).map(o -> o.longestName()).toList();
+    assertTrue(flags.size() >= 22, flags.toString());
+    for (String flag : flags) {
+      String twin = "WEFT_" + flag.substring(2).replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+      err.getBuffer().setLength(0);
+      config = null;
+      // No valid value of any flag (a seed's port 0 is refused before any name lookup): refused, naming the twin.
+      assertEquals(2, run(Map.of(twin, flag.equals("--peer") ? "x:0" : "%\0bad")), flag + ": " + err);
+      assertTrue(err.toString().startsWith("weft-agent: " + twin + " "), flag + ": " + err);
+    }
   }
 
   @Test

@@ -149,7 +149,7 @@ class NodePreparationTest {
   @Test
   void theBridgeHoldsTheGatewayAndFollowsASubnetMove() {
     InMemoryDataplane k = node();
-    NodeBridge bridge = new NodeBridge("v-net-0", CLUSTER);
+    NodeBridge bridge = new NodeBridge("v-net-0", CLUSTER, () -> { });
     assertEquals(Optional.empty(), bridge.rememberedSubnet(k));
     bridge.ensure(k, Cidr.parse("10.244.1.0/24"), 1450);
     bridge.ensure(k, Cidr.parse("10.244.1.0/24"), 1450);

@@ -28,7 +28,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** meshctl against the agent's real API server with the real status endpoints mounted. */
+/**
+ * meshctl against the agent's real API server with the real status endpoints mounted. It lives with the agent
+ * (which depends on meshctl only to package it), so meshctl itself never depends on the agent.
+ */
 class MeshctlAgainstApiServerTest {
   @TempDir
   Path tmp;

@@ -3,6 +3,7 @@ package io.weft.docker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,13 +62,21 @@ class ReferenceTest {
     return (cut >= 0 ? d.substring(0, cut) : d).strip();
   }
 
-  private static String firstWord(String text) {
-    return text.replaceAll("[(),]", " ").strip().split("\\s+")[0];
+  /** The words of a default, punctuation aside: "none, start a new mesh" is "none (start a new mesh)". */
+  private static List<String> words(String text) {
+    return List.of(text.replaceAll("[(),]", " ").strip().split("\\s+"));
   }
 
   /** The rows of the markdown table that follows {@code heading}: flag to its cells. */
   private static Map<String, List<String>> table(String reference, String heading) {
-    String section = reference.substring(reference.indexOf(heading));
+    return table(reference, heading, "");
+  }
+
+  /** The same, for the first table after {@code heading} whose rows follow {@code after}. */
+  private static Map<String, List<String>> table(String reference, String heading, String after) {
+    int at = reference.indexOf(heading);
+    assertTrue(at >= 0, "docs/reference.md has no " + heading);
+    String section = reference.substring(reference.indexOf(after, at));
     Map<String, List<String>> rows = new TreeMap<>();
     boolean seen = false;
     for (String line : section.split("\n")) {
@@ -96,8 +105,7 @@ class ReferenceTest {
       assertEquals("WEFT_" + flag.replace('-', '_').toUpperCase(), row.getValue().get(1), flag);
       String helpDefault = defaults.get(flag);
       String docDefault = row.getValue().get(2);
-      // The value itself (120s, 10.244.0.0/16, none, auto) leads both; the words after it may differ.
-      assertEquals(firstWord(helpDefault), firstWord(docDefault), "--" + flag + ": reference says '" + docDefault
+      assertEquals(words(helpDefault), words(docDefault), "--" + flag + ": reference says '" + docDefault
           + "', help says '" + helpDefault + "'");
     }
   }
@@ -122,5 +130,38 @@ class ReferenceTest {
       assertTrue(reference.contains("| `" + command.group(1) + "` |"), "reference lacks " + command.group(1));
     }
     assertTrue(found >= 6, usage);
+  }
+
+  @Test
+  void theMeshctlOptionTableListsEveryOptionWithItsTwinAndDefault() {
+    String reference = Repo.read(Repo.root().resolve("docs/reference.md"));
+    String options = help("bin/meshctl", "--help").split("\nOptions:", 2)[1].split("\nExamples:", 2)[0];
+    Map<String, String> defaults = helpDefaults(options);
+    Map<String, List<String>> rows = table(reference, "## meshctl", "| option |");
+    assertEquals(defaults.keySet(), rows.keySet(), "reference rows against meshctl --help");
+    for (Map.Entry<String, List<String>> row : rows.entrySet()) {
+      String flag = row.getKey();
+      // "$WEFT_API_SOCKET or /run/weft/weft.sock": the twin, then the default.
+      Matcher twin = Pattern.compile("^\\$(WEFT_[A-Z_]+) or (.*)$").matcher(defaults.get(flag));
+      String helpTwin = twin.matches() ? twin.group(1) : "";
+      String helpDefault = twin.matches() ? twin.group(2) : defaults.get(flag);
+      assertEquals(helpTwin, row.getValue().get(1), "--" + flag + " twin");
+      assertEquals(words(helpDefault), words(row.getValue().get(2)), "--" + flag + " default");
+    }
+  }
+
+  @Test
+  void theReadmeLinksOnlyToFilesInTheRepository() {
+    String readme = Repo.read(Repo.root().resolve("README.md"));
+    Matcher link = Pattern.compile("\\]\\(([^)\\s]+)\\)|<(https?://[^>]+)>|(https?://\\S+)").matcher(readme);
+    int found = 0;
+    while (link.find()) {
+      String target = link.group(1);
+      assertTrue(target != null && !target.matches("^[a-z]+:.*"), "README links outside the repository: " + link.group());
+      Path file = Repo.root().resolve(target.replaceAll("#.*$", ""));
+      assertTrue(Files.exists(file), "README links to " + target + ", which is not in the repository");
+      found++;
+    }
+    assertTrue(found >= 5, "README's documentation links were not found");
   }
 }

@@ -3,25 +3,20 @@ package io.weft.lab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weft.unixhttp.UnixHttpClient;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AgentApiTest {
   @Test
-  void readsAContentLengthBody() {
-    String answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"a\":true}\n";
-    assertEquals(Optional.of("{\"a\":true}\n"), AgentApi.parse(answer));
+  void onlyASuccessIsAnAnswer() {
+    assertEquals(Optional.of("{\"a\":true}"), AgentApi.bodyOf(new UnixHttpClient.Response(200, "{\"a\":true}")));
+    assertTrue(AgentApi.bodyOf(new UnixHttpClient.Response(503, "{}")).isEmpty());
   }
 
   @Test
-  void joinsChunks() {
-    String answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n6\r\n:true}\r\n0\r\n\r\n";
-    assertEquals(Optional.of("{\"a\":true}"), AgentApi.parse(answer));
-  }
-
-  @Test
-  void errorsAndGarbageAreNoAnswer() {
-    assertTrue(AgentApi.parse("HTTP/1.1 503 Service Unavailable\r\n\r\n{}").isEmpty());
-    assertTrue(AgentApi.parse("hello").isEmpty());
+  void noAgentIsNoAnswer() {
+    assertTrue(AgentApi.get(Path.of("/nonexistent/weft.sock"), "/v1/status").isEmpty());
   }
 }

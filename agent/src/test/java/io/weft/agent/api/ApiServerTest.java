@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.weft.meshctl.UnixHttpClient;
+import io.weft.unixhttp.UnixHttpClient;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -43,7 +43,7 @@ class ApiServerTest {
       String reply = UnixHttp.get(socket, "/v1/status?o=json");
       assertTrue(reply.startsWith("HTTP/1.1 200 OK\r\n"), reply);
       assertTrue(reply.endsWith("{\"ok\":true,\"q\":\"json\"}"), reply);
-      UnixHttpClient.Response echo = new UnixHttpClient(socket, 5000).post("/v1/echo", "{\"x\":\"é\"}".getBytes(StandardCharsets.UTF_8));
+      UnixHttpClient.Response echo = new UnixHttpClient(socket, 5000, "weft-test").post("/v1/echo", "{\"x\":\"é\"}".getBytes(StandardCharsets.UTF_8));
       assertEquals(new UnixHttpClient.Response(200, "{\"x\":\"é\"}"), echo);
     }
   }
@@ -88,10 +88,10 @@ class ApiServerTest {
   void refusesBodiesOverTheLimit() throws Exception {
     Path socket = dir.resolve("l.sock");
     try (ApiServer s = server(socket).maxRequestBytes(1024).start()) {
-      UnixHttpClient.Response r = new UnixHttpClient(socket, 5000).post("/v1/echo", "x".repeat(2000).getBytes(StandardCharsets.UTF_8));
+      UnixHttpClient.Response r = new UnixHttpClient(socket, 5000, "weft-test").post("/v1/echo", "x".repeat(2000).getBytes(StandardCharsets.UTF_8));
       assertEquals(413, r.status());
       assertEquals("{\"error\":\"request body larger than 1024 bytes\"}", r.body());
-      assertEquals(200, new UnixHttpClient(socket, 5000).post("/v1/echo", "x".repeat(1000).getBytes(StandardCharsets.UTF_8)).status());
+      assertEquals(200, new UnixHttpClient(socket, 5000, "weft-test").post("/v1/echo", "x".repeat(1000).getBytes(StandardCharsets.UTF_8)).status());
     }
   }
 
@@ -108,7 +108,7 @@ class ApiServerTest {
       assertTrue(answer.endsWith("{\"error\":\"request body larger than " + ApiServer.DEFAULT_MAX_REQUEST_BYTES
           + " bytes\"}"), answer);
       assertTrue(ms < 1500, "answered and ended in " + ms + " ms, not after the drain limit");
-      assertEquals(200, new UnixHttpClient(socket, 5000).post("/v1/echo", "x".getBytes(StandardCharsets.UTF_8)).status(),
+      assertEquals(200, new UnixHttpClient(socket, 5000, "weft-test").post("/v1/echo", "x".getBytes(StandardCharsets.UTF_8)).status(),
           "the server still serves");
 
       String expecting = UnixHttp.exchange(socket, "POST /v1/echo HTTP/1.1\r\nHost: weft\r\nExpect: 100-continue\r\n"

@@ -53,7 +53,7 @@ class CniEndpointTest {
 
   @BeforeEach
   void start() {
-    endpoint = new CniEndpoint(() -> node, this::pod, "v-net-0", subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
   }
 
   @AfterEach
@@ -253,6 +253,42 @@ class CniEndpointTest {
   }
 
   @Test
+  void addNeverChangesTheBridgeItsOwnerMade() throws Exception {
+    CniRequest jumbo = new CniRequest(CniCommand.ADD, "1.0.0", "weft", "c1", netns("p1").toString(), "eth0", Map.of(),
+        9000, List.of(), List.of(), null, null);
+    call(jumbo);
+    assertEquals(1450, node.links().byName("v-net-0").orElseThrow().mtu(), "the node's pod MTU, not the config's");
+    assertEquals(9000, node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).orElseThrow().mtu());
+  }
+
+  @Test
+  void addBeforeTheOwnerMadeTheBridgeIsTryAgainLaterAndLeavesNothing() throws Exception {
+    endpoint.close();
+    OwnedBridge absent = new OwnedBridge() {
+      @Override
+      public String name() {
+        return "v-net-0";
+      }
+
+      @Override
+      public boolean ensuredFor(Cidr subnet) {
+        return false;
+      }
+
+      @Override
+      public boolean awaitEnsure(Cidr subnet, java.time.Duration timeout) {
+        return false; // an owner that never gets to it
+      }
+    };
+    endpoint = new CniEndpoint(() -> node, this::pod, absent, subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    CniError e = callFails(request(CniCommand.ADD, "c1", netns("p1")));
+    assertEquals(CniError.TRY_AGAIN_LATER, e.code());
+    assertTrue(e.getMessage().startsWith("bridge v-net-0 is not ready yet"), e.getMessage());
+    assertTrue(node.links().byName("v-net-0").isEmpty(), "the CNI side never creates the bridge");
+    assertEquals(List.of(), endpoint.allocations());
+  }
+
+  @Test
   void addIntoAMissingNamespaceIsContainerUnknown() {
     assertEquals(CniError.UNKNOWN_CONTAINER, callFails(request(CniCommand.ADD, "c1", tmp.resolve("gone"))).code());
   }
@@ -329,7 +365,7 @@ class CniEndpointTest {
     assertEquals(List.of(Map.of("address", address + "/24", "gateway", "10.244.5.1", "interface", 2L)), added.get("ips"));
     endpoint.close();
     Files.writeString(tmp.resolve("state/ipam/10.244.5.0_24/" + address), "{\"containerId\":\"c1\",\"ifn");
-    endpoint = new CniEndpoint(() -> node, this::pod, "v-net-0", subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
 
     assertEquals(List.of(), endpoint.allocations());
     IpamHealth health = endpoint.ipamHealth();
@@ -355,7 +391,7 @@ class CniEndpointTest {
     call(request(CniCommand.ADD, "c2", netns("p2")));
     endpoint.close();
     Files.writeString(tmp.resolve("state/ipam/10.244.5.0_24/10.244.5.2"), "garbage");
-    endpoint = new CniEndpoint(() -> node, this::pod, "v-net-0", subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
     assertEquals(1, endpoint.allocations().size());
     assertEquals(1, endpoint.ipamHealth().unknownOwners().size());
 

@@ -72,7 +72,8 @@ class CniPluginIT {
     dir = Files.createTempDirectory("wcni2-");
     socket = dir.resolve("run/weft.sock");
     node = NetlinkDataplane.in(Netns.path(NODE));
-    endpoint = new CniEndpoint(() -> NetlinkDataplane.in(Netns.path(NODE)), NetlinkDataplane::in, "v-net-0", () -> Optional.of(SUBNET), () -> 1500,
+    endpoint = new CniEndpoint(() -> NetlinkDataplane.in(Netns.path(NODE)), NetlinkDataplane::in,
+        LoopBridge.on(node, () -> Optional.of(SUBNET), 1500), () -> Optional.of(SUBNET), () -> 1500,
         dir.resolve("state"), Clock.systemUTC());
     server = ApiServer.on(socket).route("POST", "/v1/cni", new CniApi(new CniPlugin(endpoint))).workers(8).start();
   }

@@ -2,7 +2,6 @@ package io.weft.core.plan;
 
 import io.weft.core.model.NodeRecord;
 import io.weft.core.net.Cidr;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -40,13 +39,9 @@ public final class RecordValidator {
   public static final String SUBNET_WRONG_SIZE = "subnet_wrong_size";
   public static final String SUBNET_OVERLAP = "subnet_overlap";
 
-  static final int MAX_NAME_LENGTH = 253;
+  static final int MAX_NAME_LENGTH = NodeRules.MAX_NAME_LENGTH;
   static final int MAX_AGENT_VERSION_LENGTH = 64;
-  private static final Pattern DNS_NAME =
-      Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
   private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
-  private static final Cidr THIS_NETWORK = Cidr.parse("0.0.0.0/8");
-  private static final Cidr RESERVED = Cidr.parse("240.0.0.0/4");
 
   /** Checks {@code candidate} against {@code context}; never throws for any well-formed record. */
   public Verdict validate(NodeRecord candidate, ValidationContext context) {
@@ -66,7 +61,7 @@ public final class RecordValidator {
       return Optional.of(Verdict.reject(code, what + " has " + name.length() + " characters, want 1.."
           + MAX_NAME_LENGTH));
     }
-    if (!DNS_NAME.matcher(name).matches()) {
+    if (!NodeRules.isDnsName(name)) {
       return Optional.of(Verdict.reject(code, what + " '" + printable(name)
           + "' is not a lowercase DNS name (a-z, 0-9, '-', '.'; labels start and end alphanumeric)"));
     }
@@ -84,28 +79,15 @@ public final class RecordValidator {
 
   private static Optional<Verdict> checkNodeIp(NodeRecord r, ValidationContext context) {
     InetAddress ip = r.nodeIp();
-    String problem;
-    if (!(ip instanceof Inet4Address)) {
-      problem = "is not IPv4";
-    } else if (THIS_NETWORK.contains(ip)) {
-      problem = "is in 0.0.0.0/8, not a host address";
-    } else if (ip.isMulticastAddress()) {
-      problem = "is multicast";
-    } else if (RESERVED.contains(ip)) {
-      problem = "is reserved or broadcast (240.0.0.0/4)";
-    } else if (ip.isLinkLocalAddress()) {
-      problem = "is link-local";
-    } else if (ip.isLoopbackAddress() && !context.allowLoopback()) {
-      problem = "is loopback";
-    } else if (context.clusterCidr().contains(ip)) {
-      problem = "is inside the cluster CIDR " + context.clusterCidr();
-    } else if (ip.equals(context.self().nodeIp())) {
-      problem = "is this node's own IP";
-    } else {
-      return Optional.empty();
+    Optional<String> problem = NodeRules.unroutable(ip)
+        .filter(why -> why != NodeRules.Unroutable.LOOPBACK || !context.allowLoopback())
+        .map(NodeRules.Unroutable::problem);
+    if (problem.isEmpty() && context.clusterCidr().contains(ip)) {
+      problem = Optional.of("is inside the cluster CIDR " + context.clusterCidr());
+    } else if (problem.isEmpty() && ip.equals(context.self().nodeIp())) {
+      problem = Optional.of("is this node's own IP");
     }
-    return Optional.of(Verdict.reject(BAD_NODE_IP,
-        "node IP " + ip.getHostAddress() + " of " + r.name() + " " + problem));
+    return problem.map(p -> Verdict.reject(BAD_NODE_IP, "node IP " + ip.getHostAddress() + " of " + r.name() + " " + p));
   }
 
   private static Optional<Verdict> checkSubnet(NodeRecord r, ValidationContext context) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.weft.unixhttp.UnixHttpClient;
 import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +88,7 @@ public final class Meshctl {
       (args.help() ? out : err).print(HELP);
       return args.help() ? OK : USAGE;
     }
-    UnixHttpClient client = new UnixHttpClient(args.socket(), args.timeoutMillis());
+    UnixHttpClient client = new UnixHttpClient(args.socket(), args.timeoutMillis(), "meshctl");
     List<String> w = args.words();
     try {
       return switch (w.get(0)) {

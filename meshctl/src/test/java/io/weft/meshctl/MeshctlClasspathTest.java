@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.core.egress.EgressPlan;
 import io.weft.dataplane.netfilter.IptablesRules;
+import io.weft.unixhttp.UnixHttpClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Constructor;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bin/meshctl puts only weft-agent.jar, weft-dataplane.jar, weft-core.jar and Jackson on the classpath:
+ * bin/meshctl puts only weft-meshctl.jar, weft-unix-http.jar, weft-dataplane.jar, weft-core.jar and Jackson on
+ * the classpath:
  * every command must run in a class loader that has nothing else (no picocli, logback, netty, JGroups, jnr),
  * doctor without an agent too (it then reads the packet filter itself).
  */
@@ -31,8 +33,8 @@ class MeshctlClasspathTest {
   }
 
   @Test
-  void everyCommandRunsWithOnlyTheAgentJarAndJackson() throws Exception {
-    URL[] urls = {where(Meshctl.class), where(MeshctlClasspathTest.class), where(IptablesRules.class),
+  void everyCommandRunsWithOnlyItsOwnJarsAndJackson() throws Exception {
+    URL[] urls = {where(Meshctl.class), where(MeshctlClasspathTest.class), where(UnixHttpClient.class), where(IptablesRules.class),
         where(EgressPlan.class), where(ObjectMapper.class), where(JsonFactory.class), where(JsonProperty.class)};
     try (URLClassLoader isolated = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
       Class<?> fakeClass = isolated.loadClass(FakeAgent.class.getName());

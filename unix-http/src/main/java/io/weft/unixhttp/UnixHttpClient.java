@@ -1,4 +1,4 @@
-package io.weft.meshctl;
+package io.weft.unixhttp;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,28 +14,25 @@ import java.util.TimerTask;
 
 /**
  * A minimal HTTP/1.1 client over the agent's unix socket ({@code Connection: close}; Content-Length,
- * chunked, or read to end). JDK only, so meshctl starts fast.
+ * chunked, or read to end). java.base only: meshctl starts fast with it, and the lab, whose runtime has no
+ * Weft agent jars, reaches every node's agent through its socket file without entering its namespace.
+ *
+ * @param socket        the agent's API socket
+ * @param timeoutMillis how long one exchange may take, connect to last byte
+ * @param userAgent     who is asking ({@code meshctl}, {@code weft-lab}), for the agent's log
  */
-public final class UnixHttpClient {
+public record UnixHttpClient(Path socket, long timeoutMillis, String userAgent) {
 
   /** The agent answered. */
   public record Response(int status, String body) {}
 
-  /** The agent could not be reached or did not answer: meshctl exits 3. */
+  /** The agent could not be reached or did not answer (meshctl exits 3). */
   public static final class UnreachableException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    UnreachableException(String message, Throwable cause) {
+    public UnreachableException(String message, Throwable cause) {
       super(message, cause);
     }
-  }
-
-  private final Path socket;
-  private final long timeoutMillis;
-
-  public UnixHttpClient(Path socket, long timeoutMillis) {
-    this.socket = socket;
-    this.timeoutMillis = timeoutMillis;
   }
 
   public Response get(String pathAndQuery) throws UnreachableException {
@@ -58,7 +55,7 @@ public final class UnixHttpClient {
       throw new UnreachableException("cannot open a unix socket: " + e.getMessage(), e);
     }
     // Unix socket channels have no read timeout; a timer closes the channel if the agent hangs.
-    Timer watchdog = new Timer("meshctl-timeout", true);
+    Timer watchdog = new Timer(userAgent + "-timeout", true);
     watchdog.schedule(new TimerTask() {
       @Override
       public void run() {
@@ -76,7 +73,7 @@ public final class UnixHttpClient {
         throw new UnreachableException("cannot reach the agent at " + socket + ": " + describe(e)
             + " (is weft-agent running? is this the right --socket? are you root?)", e);
       }
-      String request = method + " " + target + " HTTP/1.1\r\nHost: weft\r\nUser-Agent: meshctl\r\n"
+      String request = method + " " + target + " HTTP/1.1\r\nHost: weft\r\nUser-Agent: " + userAgent + "\r\n"
           + "Accept: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
       ByteBuffer[] out = {ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)), ByteBuffer.wrap(body)};
       while (out[0].hasRemaining() || out[1].hasRemaining()) {
@@ -112,7 +109,7 @@ public final class UnixHttpClient {
   }
 
   /** The response when complete (or, at end of stream, whatever arrived); null when more is needed. */
-  static Response parse(byte[] raw, boolean atEnd) {
+  public static Response parse(byte[] raw, boolean atEnd) {
     int headerEnd = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     if (headerEnd < 0) {
       return null;
