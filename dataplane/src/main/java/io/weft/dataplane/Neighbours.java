@@ -1,5 +1,7 @@
 package io.weft.dataplane;
 
+import io.weft.core.model.FdbEntry;
+import io.weft.core.model.Neighbour;
 import io.weft.core.net.MacAddress;
 import java.net.InetAddress;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.weft.dataplane;
 
+import io.weft.core.model.RouteOp;
+
 /** What became of one {@link RouteOp}: {@code error} is null when the kernel acknowledged it. */
 public record RouteOpResult(RouteOp op, NetlinkException error) {
 

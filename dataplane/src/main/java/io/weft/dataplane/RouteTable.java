@@ -1,10 +1,11 @@
 package io.weft.dataplane;
 
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import java.util.List;
 
 /**
- * The routes of one namespace.
+ * The routes of one namespace: the kernel's verbs, no decisions.
  *
  * <p>Every route Weft writes carries {@link Route#PROTOCOL_WEFT}: {@code add}, {@code replace} and
  * {@code delete} (and the same ops in {@link #apply}) refuse any other protocol with an
@@ -19,7 +20,11 @@ public interface RouteTable {
   /** Adds a new route; {@link AlreadyExistsException} when the table already holds its prefix. */
   void add(Route route);
 
-  /** Adds the route or replaces the one holding its prefix. */
+  /**
+   * Adds the route or replaces the one holding its prefix, whatever that one's protocol: the kernel's
+   * replace. Where a replace may be sent is the caller's decision (core's {@code Reconcile} sends one only
+   * where it read Weft's own route alone).
+   */
   void replace(Route route);
 
   /** Deletes the route with this table and prefix and protocol 87; {@link NotFoundException} if none. */

@@ -2,12 +2,12 @@ package io.weft.agent.cleanup;
 
 import io.weft.agent.converge.TunnelSettings;
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.PacketFilter;
 import io.weft.dataplane.RouteFilter;
-import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import java.io.IOException;
 import java.nio.file.Files;

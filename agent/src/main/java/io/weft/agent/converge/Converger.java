@@ -3,15 +3,19 @@ package io.weft.agent.converge;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.Peer;
 import io.weft.core.model.PeerState;
-import io.weft.core.model.Route;
 import io.weft.core.model.Route.RouteKey;
+import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.Adoption;
 import io.weft.core.plan.AdoptionRule;
+import io.weft.core.plan.Reconcile;
 import io.weft.core.plan.RouteConflict;
-import io.weft.core.plan.RouteDiff;
 import io.weft.core.plan.RoutePlan;
 import io.weft.core.plan.RoutePlanner;
+import io.weft.core.plan.RouteReconcile;
+import io.weft.core.plan.RouteRelevance;
 import io.weft.core.plan.RouteStatus;
 import io.weft.core.plan.SkippedPeer;
 import io.weft.dataplane.Dataplane;
@@ -23,7 +27,6 @@ import io.weft.dataplane.NetworkEventListener;
 import io.weft.dataplane.NetworkEvents;
 import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
-import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -51,9 +54,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Inputs (mesh changes, kernel route and link events, the periodic resync, retries, grace deadlines)
  * only mark the loop dirty and schedule a reconcile: at once after a quiet spell, else at the end of the
- * coalesce window after the last one, so a storm of inputs is one reconcile. A reconcile reads the mesh view and the kernel's main table, plans the desired routes
- * ({@link RoutePlanner}), diffs them ({@link RouteDiff}: only protocol 87 is ours, a foreign route is a
- * conflict left alone), applies the diff in one batch and publishes a {@link ReconcileReport}.
+ * coalesce window after the last one, so a storm of inputs is one reconcile. A reconcile reads the mesh view
+ * and the kernel, plans the desired routes ({@link RoutePlanner}), asks core's {@link Reconcile} for the
+ * operations (only protocol 87 is ours, a foreign route is a conflict left alone, adoption keeps what no
+ * peer claims), has the dataplane carry them out in one batch and publishes a {@link ReconcileReport}.
+ * Kernel route events pass only when {@link RouteRelevance} calls them news.
  *
  * <p>Failed changes are retried with exponential backoff; a new input still runs at once, so one
  * change the kernel keeps refusing never delays the repair of the others. The
@@ -63,8 +68,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Converger implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Converger.class);
-  /** rtm_protocol of the routes the kernel adds for a connected network (RTPROT_KERNEL). */
-  private static final int PROTOCOL_KERNEL = 2;
   /** Pod veth host ends ({@code weft} + 8 hex): their churn never changes a route decision. */
   private static final Pattern POD_VETH = Pattern.compile("weft[0-9a-f]{8}");
   /** How often rules in a backend without change notices are re-read: the drift-repair bound. */
@@ -98,7 +101,7 @@ public final class Converger implements AutoCloseable {
   private long number;
   private long adoptionStartedAt;
   private long adoptUntil;
-  private boolean adopting = true;
+  private Adoption adoption = Adoption.HOLDING;
   private List<InetAddress> awaitedLogged = List.of();
   private long adoptionEndedAt;
   private String adoptionEndReason = "";
@@ -249,7 +252,7 @@ public final class Converger implements AutoCloseable {
       ReconcileReport previous = latest;
       publish(new ReconcileReport(++number, now, 0, takeTrigger(), previous.self(), previous.desired(),
           previous.skipped(), previous.routes(), previous.conflicts(), 0, 0, 0,
-          List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoption(List.of()), failures, retryAt,
+          List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoptionReport(List.of()), failures, retryAt,
           previous.paths(), previous.podMtu(), previous.egress()));
     }
     lastReconcileEndMillis = nowMillis.getAsLong();
@@ -273,14 +276,16 @@ public final class Converger implements AutoCloseable {
     NodeRecord self = state.self();
     if (self == null) {
       publish(new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, null, List.of(), List.of(),
-          List.of(), List.of(), 0, 0, 0, List.of(), 0, List.of(), adoption(List.of()), failures, 0, Map.of(), 0,
+          List.of(), List.of(), 0, 0, 0, List.of(), 0, List.of(), adoptionReport(List.of()), failures, 0, Map.of(), 0,
           ReconcileReport.Egress.NOT_YET));
       return;
     }
     List<String> errors = new ArrayList<>();
-    // One read of the host's addresses and links serves the MTU and the connected networks.
+    // One read of the host's addresses serves the MTU, the connected networks and the tunnel device; of the
+    // links only those holding an address are looked up (a dump of every link carries a veth per pod).
     List<InterfaceAddress> addresses = dataplane.addresses().listIpv4();
-    List<Link> links = dataplane.links().list();
+    List<Link> links = addresses.stream().map(InterfaceAddress::device).filter(Objects::nonNull).distinct()
+        .flatMap(d -> dataplane.links().byName(d).stream()).toList();
     int uplinkMtu = uplinkMtu(self, addresses, links);
     int podMtu = settings.tunnel().mode().podMtu(uplinkMtu);
     try {
@@ -292,23 +297,18 @@ public final class Converger implements AutoCloseable {
 
     RoutePlan plan = planner.plan(self, state.peers(), connectedNetworks(addresses, links), now);
     // The device and its entries first: the tunnel routes below go through it.
-    VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, adopting);
+    VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, addresses, adoption);
     errors.addAll(tunnelOutcome.errors());
     if (!tunnelOutcome.usable() && plan.needsTunnel()) {
       // Never route pods into a device that is not Weft's or not working: those peers get a reason instead.
       plan = plan.withoutTunnel("unreachable: the tunnel device " + settings.tunnel().device() + " is not usable ("
           + String.join("; ", tunnelOutcome.errors()) + ")");
     }
-    List<Route> actual = dataplane.routes().list(RouteFilter.mainTable());
-    RouteDiff diff = RouteDiff.between(plan.routes(), actual);
+    // The one read of the route table: the status below follows from the kernel's answers to the ops.
+    RouteReconcile routes = Reconcile.routes(plan.routes(), dataplane.routes().list(RouteFilter.mainTable()),
+        adoption);
+    List<RouteOp> ops = routes.ops();
     Map<RouteKey, Route> wanted = plan.routes().stream().collect(Collectors.toMap(Route::key, r -> r));
-
-    List<Route> kept = adopting
-        ? diff.toDelete().stream().filter(r -> !wanted.containsKey(r.key())).toList() : List.of();
-    List<RouteOp> ops = new ArrayList<>();
-    diff.toDelete().stream().filter(r -> !kept.contains(r)).forEach(r -> ops.add(RouteOp.delete(r)));
-    diff.toReplace().forEach(r -> ops.add(RouteOp.replace(r)));
-    diff.toAdd().forEach(r -> ops.add(RouteOp.add(r)));
     ops.stream().filter(op -> op.kind() != RouteOp.Kind.DELETE)
         .forEach(op -> waitingSince.putIfAbsent(op.route().key(), inputAt));
     desired = wanted;
@@ -318,10 +318,12 @@ public final class Converger implements AutoCloseable {
     int deleted = 0;
     int repairs = 0;
     List<RouteOpResult> results = ops.isEmpty() ? List.of() : dataplane.routes().apply(ops);
+    List<RouteOp> failed = new ArrayList<>();
     for (RouteOpResult result : results) {
       RouteOp op = result.op();
       if (!result.ok()) {
         errors.add(result.error().getMessage());
+        failed.add(op);
         continue;
       }
       switch (op.kind()) {
@@ -338,8 +340,7 @@ public final class Converger implements AutoCloseable {
     EgressRules.Outcome egressOutcome = egress.reconcile(self);
     egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
     pollFilter = egressOutcome.result().needsPolling();
-    List<Route> after = ops.isEmpty() ? actual : dataplane.routes().list(RouteFilter.mainTable());
-    List<RouteStatus> rows = RouteDiff.status(plan.routes(), after);
+    List<RouteStatus> rows = routes.statusAfter(failed);
     long done = nowMillis.getAsLong();
     List<Long> lags = new ArrayList<>();
     Set<RouteKey> installed = new HashSet<>();
@@ -363,8 +364,8 @@ public final class Converger implements AutoCloseable {
       retryAt = done + backoff.delay(failures).toMillis();
     }
     ReconcileReport report = new ReconcileReport(++number, now, System.nanoTime() - t0, trigger, self,
-        plan.routes(), plan.skipped(), rows, diff.conflicts(), added, replaced, deleted, errors, repairs, lags,
-        adoption(kept), failures, retryAt, plan.paths(), podMtu,
+        plan.routes(), plan.skipped(), rows, routes.conflicts(), added, replaced, deleted, errors, repairs, lags,
+        adoptionReport(routes.kept()), failures, retryAt, plan.paths(), podMtu,
         new ReconcileReport.Egress(settings.egress().masquerade(), egressOutcome.inPlace(settings.egress().masquerade()),
             egressOutcome.result().backends(), egressOutcome.repairs(), egressOutcome.result().nftDrops()));
     logReport(report, ops, repairs, tunnelOutcome.changes());
@@ -381,7 +382,7 @@ public final class Converger implements AutoCloseable {
   }
 
   private void updateAdoption(PlanningInput state, long now) {
-    if (!adopting) {
+    if (adoption == Adoption.ENDED) {
       return;
     }
     List<InetAddress> known = state.peers().stream().map(p -> p.record().nodeIp()).toList();
@@ -397,7 +398,7 @@ public final class Converger implements AutoCloseable {
   }
 
   private void endAdoption(long now, String reason) {
-    adopting = false;
+    adoption = Adoption.ENDED;
     adoptionEndedAt = now;
     adoptionEndReason = reason;
     if (!latest.adoption().kept().isEmpty()) {
@@ -405,8 +406,9 @@ public final class Converger implements AutoCloseable {
     }
   }
 
-  private ReconcileReport.Adoption adoption(List<Route> kept) {
-    return new ReconcileReport.Adoption(adopting, adoptUntil, adoptionEndedAt, adoptionEndReason, kept);
+  private ReconcileReport.Adoption adoptionReport(List<Route> kept) {
+    return new ReconcileReport.Adoption(adoption == Adoption.HOLDING, adoptUntil, adoptionEndedAt, adoptionEndReason,
+        kept);
   }
 
   /**
@@ -438,7 +440,7 @@ public final class Converger implements AutoCloseable {
       next = now + FILTER_POLL_MILLIS;
       reason = "packet filter poll (legacy iptables sends no change notices)";
     }
-    if (adopting && adoptUntil > 0 && Math.max(adoptUntil, now) < next) {
+    if (adoption == Adoption.HOLDING && adoptUntil > 0 && Math.max(adoptUntil, now) < next) {
       next = Math.max(adoptUntil, now);
       reason = "adoption grace ended";
     }
@@ -501,7 +503,7 @@ public final class Converger implements AutoCloseable {
     @Override
     public void onRouteChanged(RouteEvent event) {
       post(() -> {
-        if (isRelevant(event)) {
+        if (RouteRelevance.isNews(event.route(), event.deleted(), desired, settings.clusterCidr())) {
           input("route " + (event.deleted() ? "deleted: " : "changed: ") + event.route());
         }
       });
@@ -531,32 +533,5 @@ public final class Converger implements AutoCloseable {
     public void onResyncNeeded(String reason) {
       post(() -> input("resync: " + reason));
     }
-  }
-
-  /**
-   * Our routes, anything inside the cluster CIDR (foreign conflicts) and connected networks (a peer
-   * may become reachable); the echo of our own changes is not news.
-   */
-  private boolean isRelevant(RouteEvent event) {
-    Route r = event.route();
-    if (r.table() != Route.TABLE_MAIN) {
-      return false;
-    }
-    boolean ours = r.isWeft();
-    if (!ours && r.protocol() != PROTOCOL_KERNEL && !settings.clusterCidr().overlaps(r.destination())) {
-      return false;
-    }
-    if (ours) {
-      Route want = desired.get(r.key());
-      if (!event.deleted() && want != null && want.type() == r.type()
-          && Objects.equals(want.gateway(), r.gateway())
-          && (want.device() == null || want.device().equals(r.device()))) {
-        return false;
-      }
-      if (event.deleted() && want == null) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -1,26 +1,23 @@
 package io.weft.agent.converge;
 
+import io.weft.core.model.EntryOp;
 import io.weft.core.model.NodeRecord;
-import io.weft.core.model.Route;
 import io.weft.core.model.TunnelEndpoint;
 import io.weft.core.model.TunnelMode;
 import io.weft.core.net.Cidr;
-import io.weft.core.net.MacAddress;
+import io.weft.core.plan.Adoption;
+import io.weft.core.plan.Reconcile;
 import io.weft.dataplane.Dataplane;
-import io.weft.dataplane.FdbEntry;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
-import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.Vxlan;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Per tunnel peer: a permanent neighbour {@code VTEP-IP lladdr VTEP-MAC proto 87} and a permanent
  *       FDB entry {@code VTEP-MAC dst NODE-IP self} (a VXLAN FDB entry keeps no protocol: the device's name
  *       says whose it is). Entries nobody needs are removed, except while adopting at
- *       start (the peers they serve may not have rejoined yet).</li>
+ *       start (the peers they serve may not have rejoined yet). Which entries to write and remove is
+ *       core's {@link Reconcile}; this class reads the kernel and carries the operations out.</li>
  * </ul>
  * A link named like the device that is not a VXLAN device is not Weft's: it is reported, never touched.
  */
@@ -67,9 +65,11 @@ final class VxlanTunnel {
    * @param self      this node's record (local address, own VTEP address)
    * @param peers     the tunnel peers of the plan
    * @param uplinkMtu MTU of the device holding the node IP
-   * @param adopting  keep entries no peer claims (start-up adoption)
+   * @param addresses the host's IPv4 addresses as this reconcile read them (the device's among them)
+   * @param adoption  whether entries no peer claims are kept (start-up adoption)
    */
-  Outcome reconcile(NodeRecord self, List<TunnelEndpoint> peers, int uplinkMtu, boolean adopting) {
+  Outcome reconcile(NodeRecord self, List<TunnelEndpoint> peers, int uplinkMtu, List<InterfaceAddress> addresses,
+      Adoption adoption) {
     String dev = settings.device();
     Optional<Link> link = dataplane.links().byName(dev);
     Optional<Vxlan> have = link.isPresent() ? dataplane.links().vxlan(dev) : Optional.empty();
@@ -90,26 +90,35 @@ final class VxlanTunnel {
     // (another subnet on its side, a second NIC here, --tunnel always there) and tunnel to it.
     List<String> errors = new ArrayList<>();
     int changes = 0;
+    Vxlan want = new Vxlan(dev, settings.vni(), settings.port(), (Inet4Address) self.nodeIp(), false,
+        uplinkMtu - TunnelMode.VXLAN_OVERHEAD, TunnelEndpoint.vtepMac(self.nodeIp()));
+    // A device made in this pass holds no address yet, whatever the read before it found on the old one.
+    boolean fresh = have.isEmpty() || !sameTunnel(want, have.get());
+    List<InterfaceAddress> held = fresh ? List.of()
+        : addresses.stream().filter(a -> dev.equals(a.device())).toList();
     try {
-      changes += ensureDevice(self, uplinkMtu, have, link.map(Link::up).orElse(false));
-      changes += ensureAddress(self.podSubnet());
+      changes += ensureDevice(want, uplinkMtu, have, link.map(Link::up).orElse(false));
+      changes += ensureAddress(self.podSubnet(), held);
     } catch (NetlinkException e) {
       return new Outcome(changes, List.of(ReconcileReport.TUNNEL_ERROR + "device " + dev + ": " + e.getMessage()),
           false);
     }
-    changes += convergeNeighbours(peers, adopting, errors);
-    changes += convergeFdb(peers, adopting, errors);
+    changes += carryOut(Reconcile.neighbours(dev, peers, dataplane.neighbours().list(dev), adoption),
+        n -> dataplane.neighbours().replace(dev, n.address(), n.mac()),
+        n -> dataplane.neighbours().delete(dev, n.address()), errors);
+    changes += carryOut(Reconcile.fdb(dev, peers, dataplane.neighbours().fdb(dev), adoption),
+        f -> dataplane.neighbours().replaceFdb(dev, f.mac(), f.destination()),
+        f -> dataplane.neighbours().deleteFdb(dev, f.mac(), f.destination()), errors);
     return new Outcome(changes, errors, true);
   }
 
   /**
+   * @param want the device Weft wants
    * @param have the device as found, if it is there
    * @param up   whether it is up (a device made here starts down)
    */
-  private int ensureDevice(NodeRecord self, int uplinkMtu, Optional<Vxlan> have, boolean up) {
+  private int ensureDevice(Vxlan want, int uplinkMtu, Optional<Vxlan> have, boolean up) {
     String dev = settings.device();
-    Vxlan want = new Vxlan(dev, settings.vni(), settings.port(), (Inet4Address) self.nodeIp(), false,
-        uplinkMtu - TunnelMode.VXLAN_OVERHEAD, TunnelEndpoint.vtepMac(self.nodeIp()));
     int changes = 0;
     if (have.isPresent() && !sameTunnel(want, have.get())) {
       log.info("recreating tunnel device {}: it has {} and Weft wants {}", dev, describe(have.get()), describe(want));
@@ -151,16 +160,17 @@ final class VxlanTunnel {
         + (v.learning() ? "on" : "off");
   }
 
-  /** The device holds exactly this node's VTEP address (its pod subnet's network address, /32). */
-  private int ensureAddress(Cidr podSubnet) {
+  /**
+   * The device holds exactly this node's VTEP address (its pod subnet's network address, /32).
+   *
+   * @param held the device's IPv4 addresses
+   */
+  private int ensureAddress(Cidr podSubnet, List<InterfaceAddress> held) {
     String dev = settings.device();
     Cidr want = TunnelEndpoint.deviceAddress(podSubnet);
     boolean present = false;
     int changes = 0;
-    for (InterfaceAddress a : dataplane.addresses().list(dev)) {
-      if (!(a.address() instanceof Inet4Address)) {
-        continue; // the kernel's own IPv6 link-local address
-      }
+    for (InterfaceAddress a : held) {
       if (a.address().equals(want.network()) && a.prefixLength() == 32) {
         present = true;
       } else {
@@ -175,60 +185,18 @@ final class VxlanTunnel {
     return changes;
   }
 
-  private int convergeNeighbours(List<TunnelEndpoint> peers, boolean adopting, List<String> errors) {
-    String dev = settings.device();
-    Map<InetAddress, MacAddress> want = new LinkedHashMap<>();
-    peers.forEach(p -> want.put(p.vtepIp(), p.vtepMac()));
-    Map<InetAddress, Neighbour> have = new LinkedHashMap<>();
-    dataplane.neighbours().list(dev).forEach(n -> have.put(n.address(), n));
+  /** Writes each entry op; a refusal is that entry's error, the others still go ahead. */
+  private static <T> int carryOut(List<EntryOp<T>> ops, Consumer<T> replace, Consumer<T> delete,
+      List<String> errors) {
     int changes = 0;
-    for (Map.Entry<InetAddress, MacAddress> e : want.entrySet()) {
-      Neighbour n = have.get(e.getKey());
-      if (n == null || !e.getValue().equals(n.mac()) || !n.permanent() || n.protocol() != Route.PROTOCOL_WEFT) {
-        changes += attempt(errors, () -> dataplane.neighbours().replace(dev, e.getKey(), e.getValue()));
-      }
-    }
-    if (!adopting) {
-      for (Neighbour n : have.values()) {
-        if (!want.containsKey(n.address())) {
-          changes += attempt(errors, () -> dataplane.neighbours().delete(dev, n.address()));
-        }
+    for (EntryOp<T> op : ops) {
+      try {
+        (op.kind() == EntryOp.Kind.REPLACE ? replace : delete).accept(op.entry());
+        changes++;
+      } catch (NetlinkException e) {
+        errors.add(ReconcileReport.TUNNEL_ERROR + e.getMessage());
       }
     }
     return changes;
-  }
-
-  private int convergeFdb(List<TunnelEndpoint> peers, boolean adopting, List<String> errors) {
-    String dev = settings.device();
-    // Keyed by MAC: two records announcing one node IP share one entry (their VTEP MAC is the same).
-    Map<MacAddress, InetAddress> want = new LinkedHashMap<>();
-    peers.forEach(p -> want.put(p.vtepMac(), p.nodeIp()));
-    List<FdbEntry> have = dataplane.neighbours().fdb(dev);
-    int changes = 0;
-    for (Map.Entry<MacAddress, InetAddress> e : want.entrySet()) {
-      boolean present = have.stream().anyMatch(f -> f.mac().equals(e.getKey())
-          && e.getValue().equals(f.destination()) && f.permanent());
-      if (!present) {
-        changes += attempt(errors, () -> dataplane.neighbours().replaceFdb(dev, e.getKey(), e.getValue()));
-      }
-    }
-    for (FdbEntry f : have) {
-      boolean wanted = f.destination() != null && f.destination().equals(want.get(f.mac()));
-      if (!wanted && (!adopting || want.containsKey(f.mac()))) {
-        changes += attempt(errors, () -> dataplane.neighbours().deleteFdb(dev, f.mac(), f.destination()));
-      }
-    }
-    return changes;
-  }
-
-  /** One entry's write: a refusal is that entry's error, the others still go ahead. */
-  private static int attempt(List<String> errors, Runnable write) {
-    try {
-      write.run();
-      return 1;
-    } catch (NetlinkException e) {
-      errors.add(ReconcileReport.TUNNEL_ERROR + e.getMessage());
-      return 0;
-    }
   }
 }

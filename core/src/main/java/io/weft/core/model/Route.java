@@ -21,6 +21,8 @@ public record Route(Cidr destination, Type type, InetAddress gateway, String dev
 
   /** Weft's route protocol number; {@code /etc/iproute2/rt_protos.d/weft.conf} names it. */
   public static final int PROTOCOL_WEFT = 87;
+  /** rtm_protocol of the routes the kernel adds itself, e.g. for a connected network (RTPROT_KERNEL). */
+  public static final int PROTOCOL_KERNEL = 2;
   /** The kernel's main table (RT_TABLE_MAIN). */
   public static final int TABLE_MAIN = 254;
 

@@ -3,7 +3,6 @@ package io.weft.core.plan;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.net.Cidr;
 import java.net.InetAddress;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -101,17 +100,9 @@ public final class RecordValidator {
       return Optional.of(Verdict.reject(SUBNET_WRONG_SIZE, "pod subnet " + subnet + " of " + r.name()
           + " is not a /" + context.subnetPrefixLength()));
     }
-    Cidr own = context.self().podSubnet();
-    if (subnet.overlaps(own)) {
-      return Optional.of(Verdict.reject(SUBNET_OVERLAP, "pod subnet " + subnet + " of " + r.name()
-          + " overlaps this node's subnet " + own));
-    }
-    return context.liveOwners().entrySet().stream()
-        .filter(e -> !e.getKey().equals(r.name()) && !e.getKey().equals(context.self().name()))
-        .filter(e -> e.getValue().overlaps(subnet))
-        .min(Map.Entry.comparingByKey())
-        .map(e -> Verdict.reject(SUBNET_OVERLAP, "pod subnet " + subnet + " of " + r.name()
-            + " overlaps " + e.getKey() + "'s subnet " + e.getValue()));
+    return SubnetOverlap.first(r.name(), subnet, context.self().name(), context.self().podSubnet(),
+        context.liveOwners()).map(o -> Verdict.reject(SUBNET_OVERLAP, "pod subnet " + subnet + " of " + r.name()
+            + " overlaps " + o.describe()));
   }
 
   /** Peer-supplied text is quoted in logs: escape anything that could forge a log line. */

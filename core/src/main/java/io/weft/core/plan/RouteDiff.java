@@ -133,7 +133,10 @@ public record RouteDiff(List<Route> toAdd, List<Route> toReplace, List<Route> to
     return rows;
   }
 
-  /** Same type and gateway; same device unless the desired route leaves it to the kernel. */
+  /**
+   * The forwarding comparison, the one place it is written: same type, gateway and on-link flag, and the
+   * same device unless the desired route leaves the device to the kernel.
+   */
   static boolean sameForwarding(Route desired, Route actual) {
     return desired.type() == actual.type()
         && Objects.equals(desired.gateway(), actual.gateway())

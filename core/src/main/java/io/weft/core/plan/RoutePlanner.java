@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Decides which routes this node wants and which path each live peer takes: a direct
@@ -92,9 +93,12 @@ public final class RoutePlanner {
     Map<String, PeerPath> paths = new TreeMap<>();
     List<TunnelEndpoint> tunnels = new ArrayList<>();
     routes.add(Route.unreachable(clusterCidr));
+    // Live peers' names are unique (the mesh keys them by name); a duplicate would count once.
+    Map<String, Cidr> holders = live.stream().collect(
+        Collectors.toMap(Peer::name, p -> p.record().podSubnet(), (a, b) -> a, TreeMap::new));
     for (Peer peer : live) {
       NodeRecord r = peer.record();
-      Optional<String> problem = problemWith(peer, self, live);
+      Optional<String> problem = problemWith(peer, self, holders);
       if (problem.isPresent()) {
         skipped.add(new SkippedPeer(r.name(), r.podSubnet(), r.nodeIp(), problem.get()));
         continue;
@@ -124,20 +128,16 @@ public final class RoutePlanner {
     return peer.state() == PeerState.UP || nowMillis - peer.downSinceMillis() < peerGrace.toMillis();
   }
 
-  private Optional<String> problemWith(Peer peer, NodeRecord self, List<Peer> live) {
+  private Optional<String> problemWith(Peer peer, NodeRecord self, Map<String, Cidr> holders) {
     Cidr subnet = peer.record().podSubnet();
     InetAddress ip = peer.record().nodeIp();
     if (!clusterCidr.contains(subnet) || subnet.equals(clusterCidr)) {
       return Optional.of("invalid: subnet " + subnet + " is not a subnet of the cluster CIDR " + clusterCidr);
     }
-    if (subnet.overlaps(self.podSubnet())) {
-      return Optional.of("conflict: subnet " + subnet + " overlaps this node's subnet " + self.podSubnet());
-    }
-    for (Peer other : live) {
-      if (other != peer && other.record().podSubnet().overlaps(subnet)) {
-        return Optional.of("conflict: subnet " + subnet + " overlaps " + other.name() + "'s subnet "
-            + other.record().podSubnet());
-      }
+    Optional<SubnetOverlap.Overlap> overlap = SubnetOverlap.first(peer.name(), subnet, self.name(),
+        self.podSubnet(), holders);
+    if (overlap.isPresent()) {
+      return Optional.of("conflict: subnet " + subnet + " overlaps " + overlap.get().describe());
     }
     if (ip.equals(self.nodeIp())) {
       return Optional.of("invalid: node IP " + ip.getHostAddress() + " is this node's own IP");

@@ -1,61 +1,25 @@
 package io.weft.core.plan;
 
-import static io.weft.core.plan.Fixtures.CLUSTER;
-import static io.weft.core.plan.Fixtures.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.Route;
-import io.weft.core.net.Cidr;
+import io.weft.core.plan.RouteArbitraries.Actual;
+import io.weft.core.plan.RouteArbitraries.Desired;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 
 class RouteDiffPropertyTest {
-  /** Destinations 0..7 are pod subnets, 8 is the whole cluster: few keys, so routes collide often. */
-  private static Cidr destination(int index) {
-    return index == 8 ? CLUSTER : Fixtures.podSubnet(index);
-  }
-
-  private static Route route(int dest, boolean unreachable, int gateway, String device, int protocol, int table) {
-    Cidr d = destination(dest);
-    return unreachable
-        ? new Route(d, Route.Type.UNREACHABLE, null, null, protocol, table)
-        : new Route(d, Route.Type.UNICAST, ip("192.168.1." + gateway), device, protocol, table);
-  }
-
-  @Provide
-  Arbitrary<List<Route>> desired() {
-    return Combinators.combine(
-            Arbitraries.integers().between(0, 8), Arbitraries.of(true, false),
-            Arbitraries.integers().between(1, 3), Arbitraries.of("eth0", "eth1"))
-        .as((d, u, g, dev) -> route(d, u, g, dev, Route.PROTOCOL_WEFT, Route.TABLE_MAIN))
-        .list().ofMaxSize(9).uniqueElements(Route::key);
-  }
-
-  @Provide
-  Arbitrary<List<Route>> actual() {
-    // 2 kernel, 3 boot, 4 static, 87 weft; table 100 now and then.
-    return Combinators.combine(
-            Arbitraries.integers().between(0, 8), Arbitraries.of(true, false),
-            Arbitraries.integers().between(1, 3), Arbitraries.of("eth0", "eth1", "lo"),
-            Arbitraries.of(2, 3, 4, 87, 87, 87), Arbitraries.of(254, 254, 254, 100))
-        .as(RouteDiffPropertyTest::route)
-        .list().ofMaxSize(12);
-  }
-
   @Property(tries = 1000)
-  void applyingTheDiffConverges(@ForAll("desired") List<Route> desired, @ForAll("actual") List<Route> actual) {
+  void applyingTheDiffConverges(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     RouteDiff diff = RouteDiff.between(desired, actual);
     List<Route> after = SimulatedKernel.apply(actual, diff);
     RouteDiff again = RouteDiff.between(desired, after);
@@ -69,7 +33,8 @@ class RouteDiffPropertyTest {
   }
 
   @Property(tries = 1000)
-  void foreignRoutesAreNeverTouched(@ForAll("desired") List<Route> desired, @ForAll("actual") List<Route> actual) {
+  void foreignRoutesAreNeverTouched(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     RouteDiff diff = RouteDiff.between(desired, actual);
 
     diff.toDelete().forEach(r -> assertTrue(r.isWeft(), () -> "deletes a foreign route: " + r));
@@ -86,8 +51,8 @@ class RouteDiffPropertyTest {
   }
 
   @Property(tries = 1000)
-  void diffIsIdempotentAndOrderFree(@ForAll("desired") List<Route> desired, @ForAll("actual") List<Route> actual,
-      @ForAll Random random) {
+  void diffIsIdempotentAndOrderFree(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual, @ForAll Random random) {
     RouteDiff diff = RouteDiff.between(desired, actual);
     List<Route> after = SimulatedKernel.apply(actual, diff);
 
@@ -101,8 +66,8 @@ class RouteDiffPropertyTest {
   }
 
   @Property(tries = 1000)
-  void statusAccountsForEveryDesiredAndEveryOwnRoute(@ForAll("desired") List<Route> desired,
-      @ForAll("actual") List<Route> actual) {
+  void statusAccountsForEveryDesiredAndEveryOwnRoute(@ForAll(supplier = Desired.class) List<Route> desired,
+      @ForAll(supplier = Actual.class) List<Route> actual) {
     List<RouteStatus> rows = RouteDiff.status(desired, actual);
     Map<Route.RouteKey, Route> wanted = new LinkedHashMap<>();
     desired.forEach(r -> wanted.put(r.key(), r));

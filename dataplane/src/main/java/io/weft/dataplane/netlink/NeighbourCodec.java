@@ -1,9 +1,9 @@
 package io.weft.dataplane.netlink;
 
+import io.weft.core.model.FdbEntry;
+import io.weft.core.model.Neighbour;
 import io.weft.core.model.Route;
 import io.weft.core.net.MacAddress;
-import io.weft.dataplane.FdbEntry;
-import io.weft.dataplane.Neighbour;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.function.IntFunction;

@@ -5,7 +5,7 @@ import io.weft.dataplane.InterfaceAddress;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.function.IntFunction;
 
 /** {@link Addresses} over a request socket. */
 public final class NetlinkAddresses implements Addresses {
@@ -33,10 +33,10 @@ public final class NetlinkAddresses implements Addresses {
     List<NetlinkMessage> parts = socket.dump(AddressCodec.dumpRequest(family), op);
     // One device: its name is known, so no dump of every link (which pods being set up side by side
     // keep interrupting, and which costs a round trip per CNI verb).
-    Map<Integer, String> names = only == null ? links.names() : Map.of(only, device);
+    IntFunction<String> names = only == null ? links.namesOnDemand() : i -> i == only ? device : null;
     List<InterfaceAddress> out = new ArrayList<>();
     for (NetlinkMessage m : parts) {
-      InterfaceAddress a = m.type() == Nl.RTM_NEWADDR ? AddressCodec.decode(m, names::get) : null;
+      InterfaceAddress a = m.type() == Nl.RTM_NEWADDR ? AddressCodec.decode(m, names) : null;
       if (a != null && (only == null || a.index() == only)) {
         out.add(a);
       }

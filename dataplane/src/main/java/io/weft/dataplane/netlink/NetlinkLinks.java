@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 /** {@link Links} over a request socket. */
 public final class NetlinkLinks implements Links {
@@ -61,11 +62,15 @@ public final class NetlinkLinks implements Links {
     return out;
   }
 
-  /** Index to name for every link: one dump, for decoding routes and addresses. */
-  public Map<Integer, String> names() {
-    Map<Integer, String> out = new HashMap<>();
-    list().forEach(l -> out.put(l.index(), l.name()));
-    return out;
+  /**
+   * Index to name for decoding one dump of routes or addresses: each index the dump names is looked up
+   * once (one RTM_GETLINK by index), instead of a dump of every link. A table names a handful of devices
+   * while a node has a veth per pod, and a link dump is what concurrent pod set-ups keep interrupting.
+   * Null for an index that is gone.
+   */
+  public IntFunction<String> namesOnDemand() {
+    Map<Integer, Optional<String>> seen = new HashMap<>();
+    return index -> seen.computeIfAbsent(index, i -> byIndex(i).map(Link::name)).orElse(null);
   }
 
   /**

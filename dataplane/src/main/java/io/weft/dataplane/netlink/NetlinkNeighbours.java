@@ -1,8 +1,8 @@
 package io.weft.dataplane.netlink;
 
+import io.weft.core.model.FdbEntry;
+import io.weft.core.model.Neighbour;
 import io.weft.core.net.MacAddress;
-import io.weft.dataplane.FdbEntry;
-import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.Neighbours;
 import java.net.InetAddress;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.weft.dataplane.netlink;
 
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.net.Cidr;
-import io.weft.dataplane.RouteOp;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;

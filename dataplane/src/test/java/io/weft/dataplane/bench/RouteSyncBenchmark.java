@@ -1,10 +1,10 @@
 package io.weft.dataplane.bench;
 
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.dataplane.NetlinkDataplane;
-import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import io.weft.dataplane.netlink.Native;
 import io.weft.dataplane.netlink.TestNetns;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.dataplane.AlreadyExistsException;
@@ -16,7 +17,6 @@ import io.weft.dataplane.Link;
 import io.weft.dataplane.NoSuchDeviceException;
 import io.weft.dataplane.NotFoundException;
 import io.weft.dataplane.RouteFilter;
-import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import java.net.InetAddress;
 import java.util.List;
@@ -33,6 +33,24 @@ abstract class DataplaneContract {
 
   /** A handle on a namespace whose uplink d0 is up with 192.168.50.1/24. */
   abstract Dataplane dataplane();
+
+  /** Puts {@code destination via 192.168.50.20 dev d0 proto static} into the main table, as another program would. */
+  abstract void addForeignRoute(Cidr destination);
+
+  @Test
+  void aForeignRouteAtOurPrefixSurvivesAddAndDeleteWhileAReplaceTakesThePrefix() {
+    Dataplane dp = dataplane();
+    addForeignRoute(PODS);
+    Route mine = Route.via(PODS, GATEWAY, "d0");
+    assertThrows(AlreadyExistsException.class, () -> dp.routes().add(mine));
+    assertThrows(NotFoundException.class, () -> dp.routes().delete(mine));
+    Route foreign = dp.routes().list(RouteFilter.mainTable().withDestination(PODS)).get(0);
+    assertEquals(4, foreign.protocol());
+    // A replace is the kernel's and takes whatever holds the prefix: never sending one where a foreign
+    // route was read is core's Reconcile (ReconcilePropertyTest), not a second rule down here.
+    dp.routes().replace(mine);
+    assertEquals(List.of(mine), dp.routes().list(RouteFilter.mainTable().withDestination(PODS)));
+  }
 
   @Test
   void aWeftRouteIsAddedListedReplacedAndDeleted() {

@@ -1,5 +1,7 @@
 package io.weft.dataplane.contract;
 
+import io.weft.core.model.Route;
+import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.memory.InMemoryDataplane;
@@ -17,5 +19,11 @@ class InMemoryDataplaneContractTest extends DataplaneContract {
   @Override
   Dataplane dataplane() {
     return dp;
+  }
+
+  @Override
+  void addForeignRoute(Cidr destination) {
+    dp.addForeignRoute(new Route(destination, Route.Type.UNICAST, IpAddresses.parse("192.168.50.20"), "d0", 4,
+        Route.TABLE_MAIN));
   }
 }

@@ -1,5 +1,6 @@
 package io.weft.dataplane.contract;
 
+import io.weft.core.net.Cidr;
 import io.weft.core.testing.RequiresRoot;
 import io.weft.dataplane.Dataplane;
 import io.weft.dataplane.NetlinkDataplane;
@@ -32,5 +33,10 @@ class NetlinkDataplaneContractIT extends DataplaneContract {
   @Override
   Dataplane dataplane() {
     return dp;
+  }
+
+  @Override
+  void addForeignRoute(Cidr destination) {
+    ns.ip("route", "add", destination.toString(), "via", "192.168.50.20", "dev", "d0", "proto", "static");
   }
 }

@@ -1,17 +1,18 @@
 package io.weft.dataplane.memory;
 
 import io.weft.core.egress.EgressPlan;
+import io.weft.core.model.FdbEntry;
+import io.weft.core.model.Neighbour;
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.MacAddress;
 import io.weft.dataplane.Addresses;
 import io.weft.dataplane.Dataplane;
-import io.weft.dataplane.FdbEntry;
 import io.weft.dataplane.InterfaceAddress;
 import io.weft.dataplane.Link;
 import io.weft.dataplane.LinkEvent;
 import io.weft.dataplane.Links;
-import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.Neighbours;
 import io.weft.dataplane.NetlinkException;
 import io.weft.dataplane.NetworkEventListener;
@@ -19,7 +20,6 @@ import io.weft.dataplane.NetworkEvents;
 import io.weft.dataplane.PacketFilter;
 import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
-import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import io.weft.dataplane.RouteTable;
 import io.weft.dataplane.Sysctls;
@@ -68,6 +68,7 @@ public final class InMemoryDataplane implements Dataplane {
   private boolean requireDevices;
   private int nextIndex = 2;
   private int batches;
+  private int routeListings;
 
   private final RouteTable routeTable = new MemoryRoutes();
   private final Links linkTable = new MemoryLinks();
@@ -109,6 +110,11 @@ public final class InMemoryDataplane implements Dataplane {
 
   public synchronized void clearFailures() {
     failures.clear();
+  }
+
+  /** How many times the route table was listed: each stands for a dump of the kernel's table. */
+  public synchronized int routeListings() {
+    return routeListings;
   }
 
   /** Puts a route of any protocol into the table as another program would, and emits the event. */
@@ -281,6 +287,7 @@ public final class InMemoryDataplane implements Dataplane {
     @Override
     public List<Route> list(RouteFilter filter) {
       synchronized (InMemoryDataplane.this) {
+        routeListings++;
         boolean v6 = filter.destination() != null && !filter.destination().isIpv4();
         return routes.values().stream()
             .filter(r -> r.destination().isIpv4() != v6)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.core.net.MacAddress;
@@ -19,7 +20,6 @@ import io.weft.dataplane.NoSuchDeviceException;
 import io.weft.dataplane.NotFoundException;
 import io.weft.dataplane.RouteEvent;
 import io.weft.dataplane.RouteFilter;
-import io.weft.dataplane.RouteOp;
 import io.weft.dataplane.RouteOpResult;
 import java.util.ArrayList;
 import java.util.List;

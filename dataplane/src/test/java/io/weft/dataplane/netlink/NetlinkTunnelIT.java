@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.weft.core.model.FdbEntry;
+import io.weft.core.model.Neighbour;
 import io.weft.core.model.Route;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.core.net.MacAddress;
 import io.weft.core.testing.RequiresRoot;
 import io.weft.dataplane.AlreadyExistsException;
-import io.weft.dataplane.FdbEntry;
 import io.weft.dataplane.LinkEvent;
-import io.weft.dataplane.Neighbour;
 import io.weft.dataplane.NeighbourEvent;
 import io.weft.dataplane.NetlinkDataplane;
 import io.weft.dataplane.NetworkEventListener;

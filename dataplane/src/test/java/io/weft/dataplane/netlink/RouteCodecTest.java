@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.weft.core.model.Route;
+import io.weft.core.model.RouteOp;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
-import io.weft.dataplane.RouteOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.weft.dataplane;
+package io.weft.core.model;
 
 import io.weft.core.net.MacAddress;
 import java.net.InetAddress;

@@ -1,9 +1,8 @@
-package io.weft.dataplane;
+package io.weft.core.model;
 
-import io.weft.core.model.Route;
 import java.util.Objects;
 
-/** One change in a {@link RouteTable#apply} batch. */
+/** One change to a routing table: what a reconcile decides and the dataplane carries out in one batch. */
 public record RouteOp(Kind kind, Route route) {
 
   public enum Kind {
