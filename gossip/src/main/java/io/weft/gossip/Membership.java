@@ -72,6 +72,17 @@ final class Membership {
     return view != null && view.getCoord().equals(channel.getAddress());
   }
 
+  /** The current coordinator, or while the view is a merge the coordinator of one of its parts. */
+  boolean mayRelay(Address member) {
+    if (view == null || member == null) {
+      return false;
+    }
+    if (member.equals(view.getCoord())) {
+      return true;
+    }
+    return view instanceof MergeView mv && mv.getSubgroups().stream().anyMatch(sub -> member.equals(sub.getCoord()));
+  }
+
   /** Remembers the current view's members (housekeeping, a clean stop). */
   void rememberMembers() {
     if (view != null) {

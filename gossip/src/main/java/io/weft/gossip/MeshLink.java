@@ -19,4 +19,10 @@ interface MeshLink {
 
   /** Whether this member coordinates the current view. */
   boolean isCoordinator();
+
+  /**
+   * Whether {@code member} may relay what it knows of other nodes (a Sync): the current view's coordinator,
+   * or, while the view is a merge, the coordinator of one of the parts it merged (each shares all it knows).
+   */
+  boolean mayRelay(Address member);
 }
