@@ -371,5 +371,10 @@ public final class JGroupsMesh implements Mesh {
     public boolean mayRelay(Address member) {
       return membership != null && membership.mayRelay(member);
     }
+
+    @Override
+    public boolean isMember(Address member) {
+      return membership != null && membership.isMember(member);
+    }
   }
 }

@@ -22,7 +22,11 @@ interface MeshLink {
 
   /**
    * Whether {@code member} may relay what it knows of other nodes (a Sync): the current view's coordinator,
-   * or, while the view is a merge, the coordinator of one of the parts it merged (each shares all it knows).
+   * or, for a few seconds after a merge, the coordinator of one of the parts it merged (each shares all it
+   * knows), while still a member.
    */
   boolean mayRelay(Address member);
+
+  /** Whether {@code member} is in the current view (a message from outside it is another part's, before a merge). */
+  boolean isMember(Address member);
 }

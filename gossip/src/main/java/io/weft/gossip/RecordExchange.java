@@ -107,8 +107,7 @@ final class RecordExchange {
       link.send(src, state.sync(now));
     } else if (msg instanceof Sync s) {
       if (!link.mayRelay(src)) {
-        refuse(MessageRefusals.Reason.NOT_COORDINATOR, src, "a Sync of " + s.entries().size() + " records from a member"
-            + " that is not the coordinator (only the coordinator, or after a merge a merged part's, relays)", now);
+        notCoordinator(src, "a Sync of " + s.entries().size() + " records", now);
         return;
       }
       synced(src, s, now);
@@ -222,8 +221,7 @@ final class RecordExchange {
   /** A grant: only the coordinator's, and only a pod subnet of the cluster. */
   private void granted(Address src, Reservation r, long now) {
     if (src == null || !src.equals(link.coordinator())) {
-      refuse(MessageRefusals.Reason.NOT_COORDINATOR, src, "a grant of " + r.subnet() + " to " + r.name()
-          + " from a member that is not the coordinator", now);
+      notCoordinator(src, "a grant of " + r.subnet() + " to " + r.name(), now);
       return;
     }
     Optional<String> bad = Plausibility.grant(r.subnet(), clusterCidr, subnetPrefix);
@@ -282,6 +280,21 @@ final class RecordExchange {
       return false;
     }
     return true;
+  }
+
+  /**
+   * A relay or grant from a sender that may not send it: refused and counted when the sender is a member of
+   * this view; from outside the view (another part of the mesh, whose coordinator shares what it knows as a
+   * merge begins, before this member installed the merge view) only dropped: the merge's second round or
+   * this member's rejoin brings the same news from a sender that may send it.
+   */
+  private void notCoordinator(Address src, String what, long now) {
+    if (link.isMember(src)) {
+      refuse(MessageRefusals.Reason.NOT_COORDINATOR, src, what + " from a member that is not the coordinator (only"
+          + " the coordinator, or just after a merge a merged part's, relays and grants)", now);
+    } else {
+      log.debug("{}: dropped {} from {}, which is not in this member's view", localName, what, src);
+    }
   }
 
   private void refuse(MessageRefusals.Reason reason, Address src, String why, long now) {
