@@ -72,6 +72,15 @@ final class Membership {
     return view != null && view.getCoord().equals(channel.getAddress());
   }
 
+  /** See {@link MeshLink#speaksForAPart}: the parts of a merge are JGroups' (GMS's), not a member's word. */
+  boolean speaksForAPart(Address member) {
+    if (view == null || member == null) {
+      return false;
+    }
+    return view.getCoord().equals(member) || view instanceof MergeView mv
+        && mv.getSubgroups().stream().anyMatch(part -> part.getCoord().equals(member));
+  }
+
   /** Remembers the current view's members (housekeeping, a clean stop). */
   void rememberMembers() {
     if (view != null) {

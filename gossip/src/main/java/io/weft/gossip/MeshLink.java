@@ -19,4 +19,10 @@ interface MeshLink {
 
   /** Whether this member coordinates the current view. */
   boolean isCoordinator();
+
+  /**
+   * Whether {@code member} may say what its part of the mesh agreed: the current view's coordinator, or,
+   * while the view is a merge, the coordinator of one of the parts it merged.
+   */
+  boolean speaksForAPart(Address member);
 }

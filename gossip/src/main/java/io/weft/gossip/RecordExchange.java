@@ -1,5 +1,7 @@
 package io.weft.gossip;
 
+import io.weft.core.plan.Holding;
+import io.weft.gossip.Wire.Agreed;
 import io.weft.gossip.Wire.AllocGrant;
 import io.weft.gossip.Wire.AllocRequest;
 import io.weft.gossip.Wire.Announce;
@@ -12,7 +14,9 @@ import io.weft.gossip.Wire.Tombstone;
 import io.weft.gossip.trust.KeyBindingStore;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jgroups.Address;
 import org.slf4j.Logger;
@@ -22,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * The mesh's application messages in and the records they carry: decodes each message, checks that an
  * Announce comes from the node it names (the sender's name is in its address, {@link NodeAddress}),
  * stores what is newer in {@link MeshState}, answers SYNC requests, applies tombstones, and hands
- * subnet requests and grants to the {@link SubnetAgreement}. Also the sending side of {@code forget}.
- * Owned by the event loop; the counters are read from any thread.
+ * subnet requests and grants to the {@link SubnetAgreement}, takes the coordinator's agreed subnet holdings
+ * (and only the coordinator's). Also the sending side of {@code forget} and, on the coordinator, of the
+ * holdings. Owned by the event loop; the counters are read from any thread.
  */
 final class RecordExchange {
   private static final Logger log = LoggerFactory.getLogger(RecordExchange.class);
@@ -40,6 +45,8 @@ final class RecordExchange {
   private final Duration tombstoneTime;
   private final AtomicLong messagesIn = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  /** The holdings this node last multicast as coordinator. */
+  private Set<Holding> sharedHoldings = Set.of();
 
   RecordExchange(Wire wire, MeshState state, SubnetAgreement agreement, PeerMemory peers, KeyBindingStore bindings,
       MeshLink link, Runnable changed, String localName, Duration tombstoneTime) {
@@ -87,13 +94,34 @@ final class RecordExchange {
     } else if (msg instanceof SyncRequest) {
       link.send(src, state.sync(now));
     } else if (msg instanceof Sync s) {
-      synced(s, now);
+      synced(src, s, now);
     } else if (msg instanceof AllocRequest r) {
       agreement.requested(r);
     } else if (msg instanceof AllocGrant g) {
       agreement.granted(g.reservation());
     } else if (msg instanceof Forget f) {
       forgotten(src, f.tombstone(), now);
+    } else if (msg instanceof Agreed a) {
+      agreed(src, a.holdings());
+    }
+  }
+
+  /** On the coordinator, after each derive: the holdings it agreed go to every member when they changed. */
+  void shareHoldings(Set<Holding> holdings) {
+    if (link.isCoordinator() && !holdings.equals(sharedHoldings)) {
+      sharedHoldings = holdings;
+      link.multicast(new Agreed(List.copyOf(holdings)));
+    }
+  }
+
+  private void agreed(Address src, List<Holding> holdings) {
+    if (src == null || !src.equals(link.coordinator())) {
+      // A coordinator's last word can cross a view change; from anyone else it is not theirs to say.
+      log.debug("{}: ignored subnet holdings from {}, which does not coordinate the view", localName, src);
+      return;
+    }
+    if (state.agreedByCoordinator(holdings)) {
+      changed.run();
     }
   }
 
@@ -129,7 +157,7 @@ final class RecordExchange {
     }
   }
 
-  private void synced(Sync s, long now) {
+  private void synced(Address src, Sync s, long now) {
     boolean any = false;
     for (Tombstone t : s.tombstones()) {
       stopExpecting(t.name());
@@ -144,6 +172,15 @@ final class RecordExchange {
       }
     }
     s.reservations().forEach(r -> state.reserve(r, now));
+    // Holdings say who the incumbents are: only the coordinator of a part of the mesh may say what its
+    // part agreed (a joiner's coordinator, the parts of a merge); from anyone else they would let a
+    // member make a tie of a subnet an incumbent holds.
+    if (link.speaksForAPart(src)) {
+      any |= state.learnHoldings(s.holdings());
+    } else if (!s.holdings().isEmpty()) {
+      log.debug("{}: ignored the subnet holdings in a sync from {}, which speaks for no part of the mesh", localName,
+          src);
+    }
     if (any) {
       changed.run();
     }

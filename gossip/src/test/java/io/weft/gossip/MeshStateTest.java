@@ -10,6 +10,7 @@ import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.core.net.MacAddress;
+import io.weft.core.plan.Holding;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -52,7 +53,7 @@ class MeshStateTest {
     MeshState.Known k = s.known("b").orElseThrow();
     assertEquals(PeerState.DOWN, k.state());
     assertEquals(20, k.downSinceMillis());
-    assertTrue(s.derive(30).peers().containsKey("b"), "a down peer stays visible for the agent's grace");
+    assertTrue(s.derive(30, false).peers().containsKey("b"), "a down peer stays visible for the agent's grace");
   }
 
   @Test
@@ -117,12 +118,41 @@ class MeshStateTest {
     MeshState s = state();
     s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 1), 0); // same MAC as self
     s.offer(announce("c", 1, 1, "10.244.3.0/24", "127.0.0.3", 3), 0); // loopback refused in production
-    MeshState.Derived d = s.derive(0);
+    MeshState.Derived d = s.derive(0, false);
     assertEquals(1, d.duplicates().size());
     assertEquals(List.of("b", "self"), d.duplicates().get(0).nodes());
     assertEquals(1, d.rejected().size());
     assertEquals("bad_node_ip", d.rejected().get(0).code());
     assertFalse(d.peers().containsKey("c"));
     assertEquals(new MacAddress("02:00:00:00:00:01"), d.peers().get("b").record().mac());
+  }
+
+  @Test
+  void theIncumbentKeepsItsSubnetAgainstAConfiguredNewcomerAndOnlyTheCoordinatorAgreesHoldings() {
+    MeshState member = state();
+    Announcement incumbent = announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2);
+    member.offer(incumbent, 0);
+    assertTrue(member.derive(0, false).holdings().isEmpty(), "a member agrees nothing itself");
+    member.agreedByCoordinator(List.of(new Holding("b", Cidr.parse("10.244.2.0/24"))));
+    // A newcomer claims b's subnet as CONFIGURED with the oldest claim time there is.
+    member.offer(new Announcement(new NodeRecord("rogue", "rogue", IpAddresses.parse("192.168.1.9"), Members.mac(9),
+        Cidr.parse("10.244.2.0/24"), SubnetSource.CONFIGURED, 1, 1, "0.1.0", 0), 0, true), 0);
+    MeshState.Derived d = member.derive(0, false);
+    assertTrue(d.peers().containsKey("b"), "the incumbent is still routed");
+    assertFalse(d.peers().containsKey("rogue"));
+    assertEquals(1, d.conflicts().size());
+    assertEquals("b", d.conflicts().get(0).winner());
+    assertEquals(List.of("rogue"), d.conflicts().get(0).losers());
+    assertEquals("subnet_held", d.conflicts().get(0).code());
+    assertTrue(d.conflicts().get(0).reason().contains("rogue is refused"), d.conflicts().get(0).reason());
+
+    member.agreedByCoordinator(List.of(new Holding("rogue", Cidr.parse("10.244.2.0/24"))));
+    assertEquals(Set.of(new Holding("b", Cidr.parse("10.244.2.0/24"))), member.holdings(),
+        "no coordinator's word takes an incumbent's subnet");
+
+    MeshState coordinator = state();
+    coordinator.offer(incumbent, 0);
+    assertEquals(Set.of(new Holding("self", Cidr.parse("10.244.1.0/24")), new Holding("b", Cidr.parse("10.244.2.0/24"))),
+        coordinator.derive(0, true).holdings(), "the coordinator agrees its winners");
   }
 }

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two halves cut off from each other (before anyone joins, discovery included) each grant the same
- * subnet; when the cut heals they merge and the collision is settled by the same rule everywhere.
+ * subnet; when the cut heals they merge and the collision is settled by the same rule everywhere: both
+ * halves hold the subnet, so the tie rule (the smaller SHA-256 of name and subnet) decides, not who
+ * claimed first.
  * Simulated transport: its discovery is symmetric, so MERGE3 merges the halves in one round (over TCP
  * with seeds on one side only, JGroups sometimes needs several rounds, see the notes).
  */
@@ -23,6 +25,9 @@ class PartitionCollisionTest {
   /** Closed after each test by JUnit, even when it fails: every member leaves, every state dir goes. */
   @AutoClose
   private final Members members = new Members();
+
+  /** SHA-256 of "node-3\n10.244.42.0/24" starts a26e, node-2's fe1c: node-3 keeps the subnet. */
+  private static final String TIE_WINNER = "node-3";
 
   @Test
   void aCollisionMadeInBothHalvesIsResolvedDeterministicallyAndTheLoserIsTold() throws Exception {
@@ -35,7 +40,6 @@ class PartitionCollisionTest {
     a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     NodeRecord re = e.join(members.node(2).withRememberedSubnet(remembered, false)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     assertEquals(remembered, re.podSubnet());
-    Thread.sleep(20); // the two claims must differ in time for the rule to decide by it
     JGroupsMesh f = members.start(members.sim(3, true));
     members.faults(f).isolateFrom(List.of("node-1", "node-2"));
     NodeRecord rf = f.join(members.node(3).withRememberedSubnet(remembered, false)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
@@ -48,7 +52,8 @@ class PartitionCollisionTest {
     long healAt = System.nanoTime();
     try {
       await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() ->
-          healed.stream().allMatch(m -> m.snapshot().viewSize() == 3 && m.snapshot().conflicts().size() == 1));
+          healed.stream().allMatch(m -> m.snapshot().viewSize() == 3 && m.snapshot().conflicts().size() == 1
+              && m.snapshot().conflicts().get(0).winner().equals(TIE_WINNER)));
     } catch (org.awaitility.core.ConditionTimeoutException ex) {
       healed.forEach(m -> org.slf4j.LoggerFactory.getLogger(getClass()).error("STATE {}", m.snapshot()));
       throw ex;
@@ -57,15 +62,16 @@ class PartitionCollisionTest {
     org.slf4j.LoggerFactory.getLogger(getClass()).info("MEASURED: healed partition merged and collision settled"
         + " everywhere after {} ms", (System.nanoTime() - healAt) / 1_000_000);
     MeshSnapshot.SubnetConflict conflict = a.snapshot().conflicts().get(0);
-    assertEquals("node-2", conflict.winner(), "the earlier claim wins");
-    assertEquals(List.of("node-3"), conflict.losers());
+    assertEquals(TIE_WINNER, conflict.winner());
+    assertEquals(List.of("node-2"), conflict.losers(), "node-2 claimed first, and that decides nothing");
+    assertEquals("subnet_conflict", conflict.code());
     for (JGroupsMesh m : healed) {
       assertEquals(conflict, m.snapshot().conflicts().get(0), "same verdict everywhere");
     }
-    assertEquals(1, f.snapshot().lostConflicts().size(), "the loser reports it");
-    assertTrue(e.snapshot().lostConflicts().isEmpty());
-    assertEquals(remembered, f.snapshot().self().podSubnet(), "the loser is not silently renumbered");
-    assertTrue(a.snapshot().peers().containsKey("node-2"));
-    assertFalse(a.snapshot().peers().containsKey("node-3"), "nobody routes the contested subnet to the loser");
+    assertEquals(1, e.snapshot().lostConflicts().size(), "the loser reports it");
+    assertTrue(f.snapshot().lostConflicts().isEmpty());
+    assertEquals(remembered, e.snapshot().self().podSubnet(), "the loser is not silently renumbered");
+    assertTrue(a.snapshot().peers().containsKey("node-3"));
+    assertFalse(a.snapshot().peers().containsKey("node-2"), "nobody routes the contested subnet to the loser");
   }
 }

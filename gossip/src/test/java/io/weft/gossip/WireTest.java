@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.Holding;
 import io.weft.core.net.IpAddresses;
 import java.util.List;
 import java.util.Optional;
@@ -27,11 +28,14 @@ class WireTest {
         new Wire.SyncRequest(),
         new Wire.Sync(List.of(new Wire.SyncEntry(announcement(), true, 99)),
             List.of(new Wire.Tombstone("gone", 4, 1000)),
-            List.of(new Wire.Reservation("new", Cidr.parse("10.244.9.0/24"), 5, 6))),
+            List.of(new Wire.Reservation("new", Cidr.parse("10.244.9.0/24"), 5, 6)),
+            List.of(new Holding("node-1", Cidr.parse("10.244.1.0/24")))),
         new Wire.AllocRequest("node-2", Optional.of(Cidr.parse("10.244.2.0/24")), 8, true),
         new Wire.AllocRequest("node-3", Optional.empty(), 0, false),
         new Wire.AllocGrant(new Wire.Reservation("node-2", Cidr.parse("10.244.2.0/24"), 8, 9)),
-        new Wire.Forget(new Wire.Tombstone("node-4", 2, 3)));
+        new Wire.Forget(new Wire.Tombstone("node-4", 2, 3)),
+        new Wire.Agreed(List.of(new Holding("node-1", Cidr.parse("10.244.1.0/24")),
+            new Holding("node-2", Cidr.parse("10.244.2.0/24")))));
     for (Wire.Msg m : all) {
       byte[] b = wire.encode(m);
       assertEquals(m, wire.decode(b, 0, b.length));
@@ -42,7 +46,7 @@ class WireTest {
   void garbageIsRefusedAsMalformedAndNeverThrowsAnythingElse() {
     Random random = new Random(42);
     byte[] valid = wire.encode(new Wire.Sync(List.of(new Wire.SyncEntry(announcement(), false, 0)), List.of(),
-        List.of()));
+        List.of(), List.of(new Holding("node-1", Cidr.parse("10.244.1.0/24")))));
     for (int i = 0; i < 5_000; i++) {
       byte[] b;
       if (i % 2 == 0) {
