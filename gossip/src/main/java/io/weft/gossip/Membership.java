@@ -77,8 +77,8 @@ final class Membership {
     if (view == null || member == null) {
       return false;
     }
-    return view.getCoord().equals(member) || view instanceof MergeView mv
-        && mv.getSubgroups().stream().anyMatch(part -> part.getCoord().equals(member));
+    return view.getCoord().equals(member) || (view instanceof MergeView mv
+        && mv.getSubgroups().stream().anyMatch(part -> part.getCoord().equals(member)));
   }
 
   /** Remembers the current view's members (housekeeping, a clean stop). */
@@ -102,6 +102,7 @@ final class Membership {
         return;
       }
       if (!isCoordinator()) {
+        state.joiningAsMember();
         link.send(v.getCoord(), new SyncRequest());
         loop.schedule(RESYNC_AFTER, () -> {
           if (view != null && !isCoordinator()) {

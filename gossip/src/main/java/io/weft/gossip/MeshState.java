@@ -311,6 +311,15 @@ final class MeshState {
     return holdings;
   }
 
+  /**
+   * This member joins a mesh as a member, not its coordinator: the incumbents are that mesh's, which its
+   * coordinator's Sync brings. What this member held before (agreed while it was alone, or in a part of
+   * the mesh it has left) goes: a node that was alone is a newcomer to the mesh it joins.
+   */
+  void joiningAsMember() {
+    holdings = Set.of();
+  }
+
   private boolean replaceHoldings(Set<Holding> next) {
     boolean added = !holdings.containsAll(next);
     holdings = Set.copyOf(next);

@@ -150,6 +150,18 @@ class MeshStateTest {
     assertEquals(Set.of(new Holding("b", Cidr.parse("10.244.2.0/24"))), member.holdings(),
         "no coordinator's word takes an incumbent's subnet");
 
+    // b restarts remembering its subnet: it is not a newcomer, whatever the refused claim says.
+    Wire.Reservation back = member.allocate(new Wire.AllocRequest("b", Optional.of(Cidr.parse("10.244.2.0/24")), 100,
+        false), 0, Duration.ofSeconds(60));
+    assertEquals(Cidr.parse("10.244.2.0/24"), back.subnet());
+
+    // Forgotten for good: its holding goes with its record, and the refused claim is free to win.
+    member.forget("b", 0);
+    MeshState.Derived after = member.derive(0, true);
+    assertTrue(after.conflicts().isEmpty(), after.conflicts().toString());
+    assertTrue(after.holdings().contains(new Holding("rogue", Cidr.parse("10.244.2.0/24"))));
+    assertFalse(after.holdings().contains(new Holding("b", Cidr.parse("10.244.2.0/24"))));
+
     MeshState coordinator = state();
     coordinator.offer(incumbent, 0);
     assertEquals(Set.of(new Holding("self", Cidr.parse("10.244.1.0/24")), new Holding("b", Cidr.parse("10.244.2.0/24"))),
