@@ -43,8 +43,9 @@ import java.util.stream.Collectors;
  * sequencer of claims, so a claim it has agreed is the incumbent on every member, whatever order the
  * others heard the claims in. Each derive on the coordinator agrees its winners; every member takes the
  * coordinator's holdings where they contest no holding it already has, all the holdings of a Sync from
- * a coordinator (a joiner learns the incumbents; after a partition both halves' holdings meet, and core's
- * tie rule settles the subnets both hold), and drops a holding whose claim is gone.
+ * a coordinator (a joiner, having dropped its own, learns the incumbents; after a merge both parts'
+ * holdings meet, and core's tie rule settles the subnets both hold), and drops a holding whose claim is
+ * gone.
  */
 final class MeshState {
   /** The provisional own subnet before one is agreed: overlaps no pod subnet. */

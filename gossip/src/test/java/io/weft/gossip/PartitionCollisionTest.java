@@ -34,10 +34,8 @@ class PartitionCollisionTest {
 
   @Test
   void aNodeAloneInItsPartIsANewcomerToTheMeshItRejoinsAndTheIncumbentKeepsTheSubnet() throws Exception {
-    Parts parts = collide(false, "node-2");
-    MeshSnapshot.SubnetConflict conflict = parts.settled();
-    assertEquals(List.of("node-3"), conflict.losers());
-    assertEquals("subnet_held", conflict.code());
+    Parts parts = collide(false);
+    parts.settledFor("node-2", "node-3", "subnet_held");
     parts.assertTheLoserIsToldAndNotRouted(parts.f(), parts.e());
   }
 
@@ -45,35 +43,44 @@ class PartitionCollisionTest {
   void twoPartsThatBothHoldTheSubnetAreSettledByTheTieRuleNotTheEarlierClaim() throws Exception {
     // SHA-256 of "node-3\n10.244.42.0/24" starts a26e, node-2's fe1c: node-3 keeps it, though node-2
     // claimed it first.
-    Parts parts = collide(true, "node-3");
-    MeshSnapshot.SubnetConflict conflict = parts.settled();
-    assertEquals(List.of("node-2"), conflict.losers());
-    assertEquals("subnet_conflict", conflict.code());
+    Parts parts = collide(true);
+    parts.settledFor("node-3", "node-2", "subnet_conflict");
     parts.assertTheLoserIsToldAndNotRouted(parts.e(), parts.f());
   }
 
   /** The members once healed: node-1 (a) and node-2 (e) in one part, node-3 (f) and maybe node-4 in the other. */
-  private record Parts(JGroupsMesh a, JGroupsMesh e, JGroupsMesh f, List<JGroupsMesh> all, String winner) {
-    MeshSnapshot.SubnetConflict settled() {
-      MeshSnapshot.SubnetConflict conflict = a.snapshot().conflicts().get(0);
-      assertEquals(winner, conflict.winner());
-      for (JGroupsMesh m : all) {
-        assertEquals(conflict, m.snapshot().conflicts().get(0), "same verdict everywhere");
+  private record Parts(JGroupsMesh a, JGroupsMesh e, JGroupsMesh f, List<JGroupsMesh> all) {
+    /** Waits until every member shows the one conflict, the same everywhere, then checks it. */
+    void settledFor(String winner, String loser, String code) {
+      long healAt = System.nanoTime();
+      try {
+        await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() ->
+            all.stream().allMatch(m -> m.snapshot().viewSize() == all.size() && m.snapshot().conflicts().size() == 1
+                && m.snapshot().conflicts().get(0).winner().equals(winner)
+                && m.snapshot().conflicts().equals(a.snapshot().conflicts())));
+      } catch (org.awaitility.core.ConditionTimeoutException ex) {
+        all.forEach(m -> log.error("STATE {}", m.snapshot()));
+        throw ex;
       }
-      return conflict;
+      log.info("MEASURED: healed partition of {} nodes merged and collision settled everywhere after {} ms",
+          all.size(), (System.nanoTime() - healAt) / 1_000_000);
+      MeshSnapshot.SubnetConflict conflict = a.snapshot().conflicts().get(0);
+      assertEquals(List.of(loser), conflict.losers());
+      assertEquals(code, conflict.code());
     }
 
     void assertTheLoserIsToldAndNotRouted(JGroupsMesh loser, JGroupsMesh keeper) {
-      String loserName = loser.snapshot().self().name();
       assertEquals(1, loser.snapshot().lostConflicts().size(), "the loser reports it");
       assertTrue(keeper.snapshot().lostConflicts().isEmpty());
       assertEquals(REMEMBERED, loser.snapshot().self().podSubnet(), "the loser is not silently renumbered");
       assertTrue(a.snapshot().peers().containsKey(keeper.snapshot().self().name()));
-      assertFalse(a.snapshot().peers().containsKey(loserName), "nobody routes the contested subnet to the loser");
+      assertFalse(a.snapshot().peers().containsKey(loser.snapshot().self().name()),
+          "nobody routes the contested subnet to the loser");
     }
   }
 
-  private Parts collide(boolean secondPartOfTwo, String winner) throws Exception {
+  /** Builds both parts, each granting the remembered subnet, and heals the cut. */
+  private Parts collide(boolean secondPartOfTwo) throws Exception {
     List<String> firstPart = List.of("node-1", "node-2");
     List<String> secondPart = secondPartOfTwo ? List.of("node-3", "node-4") : List.of("node-3");
     JGroupsMesh a = members.start(members.sim(1, true));
@@ -100,18 +107,6 @@ class PartitionCollisionTest {
     assertEquals(2, a.snapshot().viewSize());
 
     all.forEach(m -> members.faults(m).heal());
-    long healAt = System.nanoTime();
-    try {
-      await().atMost(Members.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() ->
-          all.stream().allMatch(m -> m.snapshot().viewSize() == all.size() && m.snapshot().conflicts().size() == 1
-              && m.snapshot().conflicts().get(0).winner().equals(winner)
-              && m.snapshot().conflicts().equals(a.snapshot().conflicts())));
-    } catch (org.awaitility.core.ConditionTimeoutException ex) {
-      all.forEach(m -> log.error("STATE {}", m.snapshot()));
-      throw ex;
-    }
-    log.info("MEASURED: healed partition ({} + {} nodes) merged and collision settled everywhere after {} ms",
-        firstPart.size(), secondPart.size(), (System.nanoTime() - healAt) / 1_000_000);
-    return new Parts(a, e, f, List.copyOf(all), winner);
+    return new Parts(a, e, f, List.copyOf(all));
   }
 }

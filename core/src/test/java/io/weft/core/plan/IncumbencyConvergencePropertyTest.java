@@ -58,14 +58,7 @@ class IncumbencyConvergencePropertyTest {
             Arbitraries.longs().between(0, 3), Arbitraries.of(true, false))
         .as((index, source, at, pinned) -> new Claim("?", CLUSTER.subnet(24, index), source, at, pinned))
         .list().ofMinSize(1).ofMaxSize(10)
-        .map(list -> {
-          List<Claim> named = new ArrayList<>();
-          for (int i = 0; i < list.size(); i++) {
-            Claim c = list.get(i);
-            named.add(new Claim("node-" + i, c.subnet(), c.source(), c.claimedAtMillis(), c.pinned()));
-          }
-          return named;
-        });
+        .map(list -> Fixtures.named("node-", list));
   }
 
   @Property(tries = 500)

@@ -117,14 +117,7 @@ class SubnetAllocatorPropertyTest {
         .as((index, length, source, at, pinned) -> new Claim("?",
             Cidr.of(SMALL_CLUSTER.subnet(24, index * 2).network(), length), source, at, pinned))
         .list().ofMaxSize(12)
-        .map(list -> {
-          List<Claim> named = new ArrayList<>();
-          for (int i = 0; i < list.size(); i++) {
-            Claim c = list.get(i);
-            named.add(new Claim("n" + i, c.subnet(), c.source(), c.claimedAtMillis(), c.pinned()));
-          }
-          return named;
-        });
+        .map(list -> Fixtures.named("n", list));
   }
 
   @Property(tries = 1000)
