@@ -333,11 +333,14 @@ final class MergeProbe extends Protocol {
       if (other.getCoord() == null || other.getViewId().equals(mine.getViewId())) {
         return;
       }
-      if (!other.containsMember(local_addr) && mine.containsMember(other.getCoord())
-          && other.getViewId().compareToIDs(mine.getViewId()) > 0) {
-        // The mesh went on without us (a false suspicion under load, a view we never got) while our
-        // view still holds its members, so neither side would ever see a partition: GMS drops views
-        // that do not hold us, and VERIFY_SUSPECT2 finds everyone alive.
+      if (!other.containsMember(local_addr) && mine.containsMember(other.getCoord())) {
+        // The mesh went on without us (a false suspicion under load, a view we never got, a partition
+        // of the coordinator healed) while our view still holds its coordinator, so neither side would
+        // ever see a partition: GMS drops views that do not hold us, and VERIFY_SUSPECT2 finds everyone
+        // alive. A member leads a view without us, so ours is the stale one, whichever view number is
+        // higher: both sides of a split count on from the same number, and the cut coordinator may have
+        // installed more views than the rest. Only one side can find this (the other's view holds the
+        // coordinator that leads it), so the two never rejoin each other in turn.
         rejoinOnce(mine, "the mesh's view " + other.getViewId() + " no longer holds us while ours is "
             + mine.getViewId() + "; joining again");
         return;

@@ -248,20 +248,23 @@ class FaultIT {
 
   @Test
   @Order(6)
-  void aThreeSecondPartitionDeletesNoRoute() {
-    partition(Duration.ofSeconds(3), true);
+  void aThreeSecondPartitionOfTheCoordinatorDeletesNoRoute() {
+    // The coordinator cut off: both sides count their views on from the same number, and the cut one
+    // still holds a member that now leads the others (found once the earlier faults had moved the
+    // coordinator to the node cut here: it stayed apart for 7 minutes).
+    partition(Duration.ofSeconds(3), true, coordinator());
   }
 
   @Test
   @Order(7)
   void aTenSecondPartitionCostsTheRestNothing() {
-    partition(Duration.ofSeconds(10), false);
+    partition(Duration.ofSeconds(10), false, lab.node(lab.nodes().size()));
   }
 
   @Test
   @Order(8)
   void aThirtySecondPartitionCostsTheRestNothingAndHeals() {
-    partition(Duration.ofSeconds(30), false);
+    partition(Duration.ofSeconds(30), false, lab.node(lab.nodes().size()));
   }
 
   /**
@@ -269,8 +272,7 @@ class FaultIT {
    * ping among themselves nor a route to each other; the cut node's pods are unreachable while cut, and
    * once the grace has run out its routes go on both sides (the SPEC's peer grace) and come back at the heal.
    */
-  private void partition(Duration length, boolean noRouteDeleted) {
-    LabNode cut = lab.node(lab.nodes().size());
+  private void partition(Duration length, boolean noRouteDeleted, LabNode cut) {
     Instant since = Instant.now();
     Map<List<Pod>, PingStream.Summary> pings;
     long healMs;

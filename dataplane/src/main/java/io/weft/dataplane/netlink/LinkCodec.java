@@ -57,13 +57,7 @@ public final class LinkCodec {
    * learning as given, no group (remotes come only from FDB entries).
    */
   public static MessageBuilder createVxlan(Vxlan v) {
-    MessageBuilder b = new MessageBuilder(Nl.RTM_NEWLINK,
-        Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL)
-        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0)
-        .string(Nl.IFLA_IFNAME, v.name());
-    if (v.mtu() > 0) {
-      b.u32(Nl.IFLA_MTU, v.mtu());
-    }
+    MessageBuilder b = newLink(v.name(), v.mtu());
     if (v.mac() != null) {
       b.attribute(Nl.IFLA_ADDRESS, v.mac().toBytes());
     }
@@ -95,8 +89,8 @@ public final class LinkCodec {
     return new MessageBuilder(Nl.RTM_GETLINK, Nl.NLM_F_REQUEST | Nl.NLM_F_DUMP).ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0);
   }
 
-  /** RTM_NEWLINK creating a bridge. */
-  public static MessageBuilder createBridge(String name, int mtu) {
+  /** RTM_NEWLINK creating the link {@code name} (refused if it exists), with an MTU unless 0. */
+  private static MessageBuilder newLink(String name, int mtu) {
     MessageBuilder b = new MessageBuilder(Nl.RTM_NEWLINK,
         Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL)
         .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0)
@@ -104,6 +98,12 @@ public final class LinkCodec {
     if (mtu > 0) {
       b.u32(Nl.IFLA_MTU, mtu);
     }
+    return b;
+  }
+
+  /** RTM_NEWLINK creating a bridge. */
+  public static MessageBuilder createBridge(String name, int mtu) {
+    MessageBuilder b = newLink(name, mtu);
     int info = b.beginNested(Nl.IFLA_LINKINFO);
     b.string(Nl.IFLA_INFO_KIND, "bridge");
     return b.endNested(info);
@@ -116,13 +116,7 @@ public final class LinkCodec {
    * @param peerNetnsFd an open fd of the peer's namespace, or -1 for this one
    */
   public static MessageBuilder createVeth(String name, String peer, int peerNetnsFd, int mtu) {
-    MessageBuilder b = new MessageBuilder(Nl.RTM_NEWLINK,
-        Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL)
-        .ifinfomsg(Nl.AF_UNSPEC, 0, 0, 0)
-        .string(Nl.IFLA_IFNAME, name);
-    if (mtu > 0) {
-      b.u32(Nl.IFLA_MTU, mtu);
-    }
+    MessageBuilder b = newLink(name, mtu);
     int info = b.beginNested(Nl.IFLA_LINKINFO);
     b.string(Nl.IFLA_INFO_KIND, "veth");
     int data = b.beginNested(Nl.IFLA_INFO_DATA);
