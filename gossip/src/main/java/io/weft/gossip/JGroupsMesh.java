@@ -1,6 +1,7 @@
 package io.weft.gossip;
 
 import io.weft.core.model.NodeRecord;
+import io.weft.core.plan.Plausibility;
 import io.weft.gossip.MeshSnapshot.Counters;
 import io.weft.gossip.Wire.Msg;
 import io.weft.gossip.trust.MeshTrust;
@@ -52,7 +53,7 @@ public final class JGroupsMesh implements Mesh {
   private final MeshTransport transport;
   private final MeshEventLoop loop;
   private final StateStore store;
-  private final Wire wire = new Wire();
+  private final Wire wire;
   private final PeerMemory peers;
   private final JoinTimeline timeline = new JoinTimeline();
   private final SeedJoiner joiner;
@@ -96,6 +97,7 @@ public final class JGroupsMesh implements Mesh {
     this.config = Objects.requireNonNull(config, "config");
     this.trust = Objects.requireNonNull(trust, "trust");
     this.transport = Objects.requireNonNull(transport, "transport");
+    this.wire = new Wire(Plausibility.cap(config.clusterCidr(), config.subnetPrefix()));
     this.loop = new MeshEventLoop(config.bindAddress().getHostAddress() + ":" + config.port());
     this.store = new StateStore(config.stateDir());
     this.publisher = new SnapshotPublisher(loop, this::takeSnapshot, () -> local == null ? "mesh" : local.name());
@@ -214,7 +216,7 @@ public final class JGroupsMesh implements Mesh {
       agreement = new SubnetAgreement(config, store, loop, link, state, localNode, publisher::changed,
           this::selfPublished);
       records = new RecordExchange(wire, state, agreement, peers, trust.bindings(), link, publisher::changed,
-          localNode.name(), config.timing().tombstoneTime());
+          localNode.name(), config);
       MeshStack.Built built = MeshStack.build(config, transport, localNode.name(),
           transport.probeTargets(peers::candidates), this::rejoin);
       channel = new JChannel(built.protocols());
@@ -332,7 +334,8 @@ public final class JGroupsMesh implements Mesh {
     return new Counters(transport.bytesIn(), transport.bytesOut(), r == null ? 0 : r.messagesIn(), messagesOut.get(),
         r == null ? 0 : r.malformedDropped(), transport.refusedConnections(),
         b == null ? MeshSnapshot.FailureDetection.ZERO : b.failureDetector().counters(),
-        b == null ? MeshSnapshot.MergeDetection.ZERO : b.mergeProbe().counters());
+        b == null ? MeshSnapshot.MergeDetection.ZERO : b.mergeProbe().counters(),
+        r == null ? MeshSnapshot.Refusals.NONE : r.refusals());
   }
 
   /** The channel as the parts see it: sends and the current view's coordinator. Event loop only. */
@@ -368,8 +371,13 @@ public final class JGroupsMesh implements Mesh {
     }
 
     @Override
-    public boolean speaksForAPart(Address member) {
-      return membership != null && membership.speaksForAPart(member);
+    public boolean mayRelay(Address member) {
+      return membership != null && membership.mayRelay(member);
+    }
+
+    @Override
+    public boolean isMember(Address member) {
+      return membership != null && membership.isMember(member);
     }
   }
 }

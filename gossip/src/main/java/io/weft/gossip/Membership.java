@@ -31,6 +31,12 @@ final class Membership {
    */
   private static final Duration PEER_ADDRESS_RECHECK = Duration.ofMillis(500);
   private static final int PEER_ADDRESS_RECHECKS = 20;
+  /**
+   * How long after a merge the coordinators of the merged parts may still relay (each shares all it knows,
+   * twice, {@link #MERGE_SECOND_ROUND} apart; a view change right after the merge must not make the second
+   * round a refusal).
+   */
+  private static final Duration MERGE_RELAY_WINDOW = Duration.ofSeconds(10);
 
   private final MeshEventLoop loop;
   private final JChannel channel;
@@ -43,6 +49,9 @@ final class Membership {
   private final BooleanSupplier closed;
   private final String localName;
   private View view;
+  /** The coordinators of the parts the latest merge joined, and when it was installed. */
+  private Set<Address> mergedCoordinators = Set.of();
+  private long mergedAtMillis;
 
   Membership(MeshEventLoop loop, JChannel channel, MeshState state, SeedJoiner joiner, SubnetAgreement agreement,
       PeerMemory peers, MeshLink link, Runnable changed, BooleanSupplier closed, String localName) {
@@ -72,13 +81,25 @@ final class Membership {
     return view != null && view.getCoord().equals(channel.getAddress());
   }
 
-  /** See {@link MeshLink#speaksForAPart}: the parts of a merge are JGroups' (GMS's), not a member's word. */
-  boolean speaksForAPart(Address member) {
+  /** Whether {@code member} is in the current view. */
+  boolean isMember(Address member) {
+    return view != null && member != null && view.containsMember(member);
+  }
+
+  /**
+   * See {@link MeshLink#mayRelay}: the current coordinator, or for {@link #MERGE_RELAY_WINDOW} after a merge
+   * the coordinator of one of the parts it joined, while it is still a member. The parts of a merge are
+   * JGroups' (GMS's), not a member's word.
+   */
+  boolean mayRelay(Address member) {
     if (view == null || member == null) {
       return false;
     }
-    return view.getCoord().equals(member) || (view instanceof MergeView mv
-        && mv.getSubgroups().stream().anyMatch(part -> part.getCoord().equals(member)));
+    if (member.equals(view.getCoord())) {
+      return true;
+    }
+    return view.containsMember(member) && mergedCoordinators.contains(member)
+        && System.currentTimeMillis() - mergedAtMillis < MERGE_RELAY_WINDOW.toMillis();
   }
 
   /** Remembers the current view's members (housekeeping, a clean stop). */
@@ -118,6 +139,8 @@ final class Membership {
     } else {
       if (v instanceof MergeView mv) {
         log.info("{}: mesh partitions merged: {}", localName, mv.getSubgroups());
+        mergedCoordinators = mv.getSubgroups().stream().map(View::getCoord).collect(Collectors.toSet());
+        mergedAtMillis = System.currentTimeMillis();
         reconcileAfterMerge(mv);
         // Members install the merge view at slightly different moments and drop multicasts from
         // senders not yet in their view; a second round a moment later closes that window.

@@ -21,8 +21,13 @@ interface MeshLink {
   boolean isCoordinator();
 
   /**
-   * Whether {@code member} may say what its part of the mesh agreed: the current view's coordinator, or,
-   * while the view is a merge, the coordinator of one of the parts it merged.
+   * Whether {@code member} may relay what it knows of other nodes (a Sync) and say what its part of the mesh
+   * agreed (the subnet holdings, in a Sync or on their own): the current view's coordinator, or, for a few
+   * seconds after a merge, the coordinator of one of the parts it merged (each shares all it knows), while
+   * still a member.
    */
-  boolean speaksForAPart(Address member);
+  boolean mayRelay(Address member);
+
+  /** Whether {@code member} is in the current view (a message from outside it is another part's, before a merge). */
+  boolean isMember(Address member);
 }

@@ -5,6 +5,7 @@ import io.weft.core.model.Peer;
 import io.weft.core.model.PeerState;
 import io.weft.core.net.Cidr;
 import java.net.InetAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -174,24 +175,52 @@ public record MeshSnapshot(
    * @param refusedConnections connections refused by the secret handshake (wrong/no secret, garbage)
    * @param failureDetection what the ring failure detector did
    * @param mergeDetection   what the merge probe did
+   * @param refusals         messages refused for what their sender may not say (not the coordinator, over
+   *                         the cap, implausible counters or times, a bad grant)
    */
   public record Counters(long bytesIn, long bytesOut, long messagesIn, long messagesOut,
       long malformedDropped, long refusedConnections, FailureDetection failureDetection,
-      MergeDetection mergeDetection) {
+      MergeDetection mergeDetection, Refusals refusals) {
     public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0);
 
     public Counters {
       Objects.requireNonNull(failureDetection, "failureDetection");
       Objects.requireNonNull(mergeDetection, "mergeDetection");
+      Objects.requireNonNull(refusals, "refusals");
     }
 
     /** Traffic only: the protocols have done nothing yet. */
     public Counters(long bytesIn, long bytesOut, long messagesIn, long messagesOut, long malformedDropped,
         long refusedConnections) {
       this(bytesIn, bytesOut, messagesIn, messagesOut, malformedDropped, refusedConnections,
-          FailureDetection.ZERO, MergeDetection.ZERO);
+          FailureDetection.ZERO, MergeDetection.ZERO, Refusals.NONE);
     }
   }
+
+  /**
+   * Mesh messages refused since start.
+   *
+   * @param byReason count per reason label ({@code not_coordinator}, {@code over_cap}, {@code implausible},
+   *                 {@code bad_grant}); a reason never seen may be missing
+   * @param latest   the latest refusal, or null
+   */
+  public record Refusals(Map<String, Long> byReason, Refusal latest) {
+    /** Every reason label, in a fixed order. */
+    public static final List<String> REASONS = Arrays.stream(MessageRefusals.Reason.values())
+        .map(MessageRefusals.Reason::label).toList();
+    public static final Refusals NONE = new Refusals(Map.of(), null);
+
+    public Refusals {
+      byReason = Map.copyOf(byReason);
+    }
+
+    public long total() {
+      return byReason.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  /** One refused message: why (the reason label and a sentence), from which member, when. */
+  public record Refusal(String reason, String from, String why, long atMillis) {}
 
   /**
    * The ring failure detector's counts since start.

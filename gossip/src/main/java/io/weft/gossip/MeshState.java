@@ -6,6 +6,7 @@ import io.weft.core.model.PeerState;
 import io.weft.core.net.Cidr;
 import io.weft.core.plan.Claim;
 import io.weft.core.plan.Holding;
+import io.weft.core.plan.Plausibility;
 import io.weft.core.plan.RecordValidator;
 import io.weft.core.plan.Resolution;
 import io.weft.core.plan.SubnetAllocator;
@@ -37,7 +38,9 @@ import java.util.stream.Collectors;
  *
  * <p>Rules: newer (incarnation, version) wins; a tombstone hides its incarnation and older until it
  * expires; membership (up/down) comes only from the local view; a down node's record is removed (and
- * tombstoned) only by {@code forget} or when its lease runs out.
+ * tombstoned) only by {@code forget} or when its lease runs out. Records, tombstones, reservations and
+ * subnet holdings are each capped ({@link Plausibility#cap}): news about a node not held yet is refused
+ * while its table is full, so no sender can grow this member's memory past the caps.
  *
  * <p>Subnet holdings (who the incumbents are) have one author, the coordinator: it is the mesh's one
  * sequencer of claims, so a claim it has agreed is the incumbent on every member, whatever order the
@@ -62,7 +65,31 @@ final class MeshState {
     /** About this node, and not newer than its own record: ignored. */
     SELF_STALE,
     /** About this node and newer than its own record (a stale self from before a restart): re-announce. */
-    SELF_NEWER
+    SELF_NEWER,
+    /** About a node not held yet, and the records are at their cap: refused. */
+    FULL
+  }
+
+  /** What an offered tombstone did. */
+  enum Tombstoned {
+    /** It removed a record or a reservation. */
+    REMOVED,
+    /** Kept (or already known, expired, or about this node), nothing to remove. */
+    NOTHING_REMOVED,
+    /**
+     * About a node with no tombstone, record or reservation here, and the tombstones are at their cap:
+     * refused (one that removes something always has room, so there are at most three caps of them).
+     */
+    FULL
+  }
+
+  /** What an offered reservation did. */
+  enum Reserved {
+    STORED,
+    /** About this node, expired, or the node already announces that subnet. */
+    IGNORED,
+    /** About a node with no reservation yet, and the reservations are at their cap: refused. */
+    FULL
   }
 
   record Known(Announcement announcement, PeerState state, long lastSeenMillis, long downSinceMillis) {}
@@ -78,6 +105,8 @@ final class MeshState {
   private final Duration leaseTime;
   private final Duration tombstoneTime;
   private final SubnetAllocator allocator;
+  /** The most records, and the most tombstones, reservations and subnet holdings each, this member keeps. */
+  private final int cap;
   private final RecordValidator validator = new RecordValidator();
 
   private final Map<String, Known> known = new HashMap<>();
@@ -97,6 +126,12 @@ final class MeshState {
     this.leaseTime = leaseTime;
     this.tombstoneTime = tombstoneTime;
     this.allocator = new SubnetAllocator(clusterCidr, subnetPrefix);
+    this.cap = Plausibility.cap(clusterCidr, subnetPrefix);
+  }
+
+  /** The cap on records, tombstones, reservations and subnet holdings (each). */
+  int cap() {
+    return cap;
   }
 
   /** Before a subnet is agreed, validation still needs this node's name, IP and MAC. */
@@ -135,6 +170,9 @@ final class MeshState {
     Known old = known.get(name);
     if (old != null && !a.isNewerThan(old.announcement())) {
       return Offer.STALE;
+    }
+    if (old == null && known.size() >= cap) {
+      return Offer.FULL;
     }
     boolean up = upNames.contains(name);
     Known k;
@@ -201,16 +239,28 @@ final class MeshState {
       incarnation = old.incarnation();
     }
     Tombstone t = new Tombstone(name, incarnation, now + tombstoneTime.toMillis());
-    applyTombstone(t, now);
+    tombstone(t, now, false);
     return t;
   }
 
-  /** @return true when it removed something */
-  boolean applyTombstone(Tombstone t, long now) {
+  /** Hides the node's records of the tombstone's incarnation and older until it expires; capped. */
+  Tombstoned applyTombstone(Tombstone t, long now) {
+    return tombstone(t, now, true);
+  }
+
+  /**
+   * @param capped false for this node's own decisions (an operator's forget, an expired lease of a record
+   *               held, so at most one per record): they are never refused for the cap
+   */
+  private Tombstoned tombstone(Tombstone t, long now, boolean capped) {
     if (t.name().equals(selfName) || now >= t.untilMillis()) {
-      return false;
+      return Tombstoned.NOTHING_REMOVED;
     }
     Tombstone old = tombstones.get(t.name());
+    boolean removesSomething = known.containsKey(t.name()) || reservations.containsKey(t.name());
+    if (capped && old == null && tombstones.size() >= cap && !removesSomething) {
+      return Tombstoned.FULL;
+    }
     if (old == null || old.incarnation() < t.incarnation()
         || (old.incarnation() == t.incarnation() && old.untilMillis() < t.untilMillis())) {
       tombstones.put(t.name(), t);
@@ -223,18 +273,22 @@ final class MeshState {
       removed = true;
     }
     removed |= reservations.remove(t.name()) != null;
-    return removed;
+    return removed ? Tombstoned.REMOVED : Tombstoned.NOTHING_REMOVED;
   }
 
-  void reserve(Reservation r, long now) {
+  Reserved reserve(Reservation r, long now) {
     if (r.name().equals(selfName) || now >= r.untilMillis()) {
-      return;
+      return Reserved.IGNORED;
     }
     Known k = known.get(r.name());
     if (k != null && k.announcement().record().podSubnet().equals(r.subnet())) {
-      return;
+      return Reserved.IGNORED;
+    }
+    if (!reservations.containsKey(r.name()) && reservations.size() >= cap) {
+      return Reserved.FULL;
     }
     reservations.put(r.name(), r);
+    return Reserved.STORED;
   }
 
   /**
@@ -248,8 +302,8 @@ final class MeshState {
     for (Known k : List.copyOf(known.values())) {
       if (k.state() == PeerState.DOWN && now - k.downSinceMillis() >= leaseTime.toMillis()) {
         String name = k.announcement().name();
-        applyTombstone(new Tombstone(name, k.announcement().record().incarnation(),
-            now + tombstoneTime.toMillis()), now);
+        tombstone(new Tombstone(name, k.announcement().record().incarnation(),
+            now + tombstoneTime.toMillis()), now, false);
         removed.add(name);
       }
     }
@@ -279,33 +333,55 @@ final class MeshState {
   }
 
   /**
+   * What a batch of holdings did here.
+   *
+   * @param added a holding was added
+   * @param full  holdings refused because the holdings were at their cap
+   */
+  record HoldingsTaken(boolean added, int full) {}
+
+  /**
    * The coordinator's holdings: each one is taken unless this member already has another node's holding
    * of an overlapping subnet (the coordinator agrees only subnets nobody holds, so such a holding is
    * either this member's news it has not seen yet, or a claim to an incumbent's subnet, which no
-   * coordinator's word can give).
-   *
-   * @return true when a holding was added
+   * coordinator's word can give), or the holdings are at their cap.
    */
-  boolean agreedByCoordinator(List<Holding> agreed) {
+  HoldingsTaken agreedByCoordinator(List<Holding> agreed) {
     Set<Holding> next = new HashSet<>(holdings);
+    int full = 0;
     for (Holding h : agreed) {
       if (next.stream().noneMatch(o -> !o.nodeName().equals(h.nodeName()) && o.subnet().overlaps(h.subnet()))) {
-        next.add(h);
+        full += hold(next, h) ? 0 : 1;
       }
     }
-    return replaceHoldings(next);
+    return new HoldingsTaken(replaceHoldings(next), full);
   }
 
   /**
-   * A Sync's holdings, all of them: what its sender's part of the mesh agreed. Two holdings of one
-   * subnet (the halves of a partition) are settled by core's tie rule at the next derive.
-   *
-   * @return true when a holding was added
+   * A Sync's holdings, all of them (up to the cap): what its sender's part of the mesh agreed. Two holdings
+   * of one subnet (the halves of a partition) are settled by core's tie rule at the next derive.
    */
-  boolean learnHoldings(List<Holding> learned) {
+  HoldingsTaken learnHoldings(List<Holding> learned) {
     Set<Holding> next = new HashSet<>(holdings);
-    next.addAll(learned);
-    return replaceHoldings(next);
+    int full = 0;
+    for (Holding h : learned) {
+      full += hold(next, h) ? 0 : 1;
+    }
+    return new HoldingsTaken(replaceHoldings(next), full);
+  }
+
+  /**
+   * Adds {@code h} unless the holdings are at their cap: honest holdings are one per subnet (two while a
+   * tie after a merge is settled), so the cap, twice the cluster's subnets, only stops a flood.
+   *
+   * @return false when refused for the cap
+   */
+  private boolean hold(Set<Holding> next, Holding h) {
+    if (!next.contains(h) && next.size() >= cap) {
+      return false;
+    }
+    next.add(h);
+    return true;
   }
 
   Set<Holding> holdings() {

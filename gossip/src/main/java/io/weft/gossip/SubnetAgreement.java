@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SubnetAgreement {
   private static final Logger log = LoggerFactory.getLogger(SubnetAgreement.class);
-  private static final Duration RESERVATION_TIME = Duration.ofSeconds(60);
+  /** How long a granted subnet stays reserved for a joiner that has not announced it yet. */
+  static final Duration RESERVATION_TIME = Duration.ofSeconds(60);
   private static final Duration ALLOC_RETRY = Duration.ofSeconds(3);
 
   /** Told when this node's own record is first published. */
@@ -116,14 +117,14 @@ final class SubnetAgreement {
   }
 
   /** A grant, to this node or another (then reserved here, so any next coordinator knows it). */
-  void granted(Reservation r) {
+  MeshState.Reserved granted(Reservation r) {
     if (r.name().equals(local.name())) {
       if (pending != null && state.self().isEmpty()) {
         publishSelf(r.subnet(), SubnetSource.ALLOCATED, r.claimedAtMillis());
       }
-    } else {
-      state.reserve(r, System.currentTimeMillis());
+      return MeshState.Reserved.IGNORED;
     }
+    return state.reserve(r, System.currentTimeMillis());
   }
 
   /** A new version of this node's record: name, incarnation and subnet stay the mesh's. */

@@ -4,6 +4,7 @@ import io.weft.core.codec.NodeRecordCodec;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.net.Cidr;
 import io.weft.core.plan.Holding;
+import io.weft.core.plan.NodeRules;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -17,14 +18,22 @@ import java.util.Optional;
 /**
  * The mesh's application messages. Binary envelope (magic, format version, type) around the core
  * codec's JSON records, so records keep one wire form everywhere. Decoding never trusts a length:
- * every count and size is bounded, and any problem is a {@link MalformedMessageException}.
+ * every count and size is bounded (a list by the member's cap, {@link OverCapException}; a node name by
+ * the DNS name length), and any problem is a {@link MalformedMessageException}.
  */
 final class Wire {
   static final int MAGIC = 0x5746; // "WF"
   static final int FORMAT = 1;
-  static final int MAX_ENTRIES = 65_536;
+  /** A subnet's text: "255.255.255.255/32" is the longest. */
+  private static final int MAX_SUBNET_CHARS = 18;
 
   private final NodeRecordCodec codec = new NodeRecordCodec();
+  private final int maxListEntries;
+
+  /** @param maxListEntries the longest list one message may carry (the member's cap on what it keeps) */
+  Wire(int maxListEntries) {
+    this.maxListEntries = maxListEntries;
+  }
 
   /** Anything the mesh sends. */
   sealed interface Msg permits Announce, SyncRequest, Sync, AllocRequest, AllocGrant, Forget, Agreed {}
@@ -65,11 +74,20 @@ final class Wire {
   record Reservation(String name, Cidr subnet, long claimedAtMillis, long untilMillis) {}
 
   /** Bytes that are not a mesh message. */
-  static final class MalformedMessageException extends Exception {
+  static class MalformedMessageException extends Exception {
     private static final long serialVersionUID = 1L;
 
     MalformedMessageException(String message, Throwable cause) {
       super(message, cause);
+    }
+  }
+
+  /** A well-formed message carrying a list longer than this member keeps: refused before it is read. */
+  static final class OverCapException extends MalformedMessageException {
+    private static final long serialVersionUID = 1L;
+
+    OverCapException(String message) {
+      super(message, null);
     }
   }
 
@@ -135,17 +153,17 @@ final class Wire {
         case 1 -> new Announce(readAnnouncement(in));
         case 2 -> new SyncRequest();
         case 3 -> {
-          int n = count(in);
+          int n = count(in, "records");
           List<SyncEntry> entries = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
             entries.add(new SyncEntry(readAnnouncement(in), in.readBoolean(), in.readLong()));
           }
-          int t = count(in);
+          int t = count(in, "tombstones");
           List<Tombstone> tombstones = new ArrayList<>(t);
           for (int i = 0; i < t; i++) {
             tombstones.add(readTombstone(in));
           }
-          int r = count(in);
+          int r = count(in, "reservations");
           List<Reservation> reservations = new ArrayList<>(r);
           for (int i = 0; i < r; i++) {
             reservations.add(readReservation(in));
@@ -153,8 +171,8 @@ final class Wire {
           yield new Sync(entries, tombstones, reservations, readHoldings(in));
         }
         case 4 -> {
-          String name = in.readUTF();
-          String preferred = in.readUTF();
+          String name = readName(in);
+          String preferred = readBounded(in, MAX_SUBNET_CHARS, "subnet");
           yield new AllocRequest(name, preferred.isEmpty() ? Optional.empty() : Optional.of(Cidr.parse(preferred)),
               in.readLong(), in.readBoolean());
         }
@@ -167,17 +185,38 @@ final class Wire {
         throw new IOException(in.available() + " trailing bytes after " + msg.getClass().getSimpleName());
       }
       return msg;
+    } catch (OverCapException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new MalformedMessageException(e.getMessage(), e);
     }
   }
 
-  private static int count(DataInputStream in) throws IOException {
+  private int count(DataInputStream in, String what) throws IOException, OverCapException {
     int n = in.readInt();
-    if (n < 0 || n > MAX_ENTRIES) {
-      throw new IOException("list of " + n + " entries (limit " + MAX_ENTRIES + ")");
+    if (n < 0) {
+      throw new IOException("list of " + n + " " + what);
+    }
+    if (n > maxListEntries) {
+      throw new OverCapException("a message of " + n + " " + what + " (this member keeps at most " + maxListEntries + ")");
     }
     return n;
+  }
+
+  /** A node name: at most a DNS name's length ({@link NodeRules#MAX_NAME_LENGTH}) of modified UTF-8. */
+  private static String readName(DataInputStream in) throws IOException {
+    return readBounded(in, NodeRules.MAX_NAME_LENGTH, "node name");
+  }
+
+  /** A writeUTF string, refused by its length prefix before it is read when longer than {@code max} bytes. */
+  private static String readBounded(DataInputStream in, int max, String what) throws IOException {
+    in.mark(2);
+    int len = in.readUnsignedShort();
+    if (len > max) {
+      throw new IOException(what + " of " + len + " bytes (limit " + max + ")");
+    }
+    in.reset();
+    return in.readUTF();
   }
 
   private void writeAnnouncement(DataOutputStream out, Announcement a) throws IOException {
@@ -208,7 +247,7 @@ final class Wire {
   }
 
   private static Tombstone readTombstone(DataInputStream in) throws IOException {
-    return new Tombstone(in.readUTF(), in.readLong(), in.readLong());
+    return new Tombstone(readName(in), in.readLong(), in.readLong());
   }
 
   private static void writeReservation(DataOutputStream out, Reservation r) throws IOException {
@@ -226,16 +265,17 @@ final class Wire {
     }
   }
 
-  private static List<Holding> readHoldings(DataInputStream in) throws IOException {
-    int n = count(in);
+  private List<Holding> readHoldings(DataInputStream in) throws IOException, OverCapException {
+    int n = count(in, "subnet holdings");
     List<Holding> holdings = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      holdings.add(new Holding(in.readUTF(), Cidr.parse(in.readUTF())));
+      holdings.add(new Holding(readName(in), Cidr.parse(readBounded(in, MAX_SUBNET_CHARS, "subnet"))));
     }
     return holdings;
   }
 
   private static Reservation readReservation(DataInputStream in) throws IOException {
-    return new Reservation(in.readUTF(), Cidr.parse(in.readUTF()), in.readLong(), in.readLong());
+    return new Reservation(readName(in), Cidr.parse(readBounded(in, MAX_SUBNET_CHARS, "subnet")), in.readLong(),
+        in.readLong());
   }
 }

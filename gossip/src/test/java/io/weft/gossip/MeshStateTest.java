@@ -12,6 +12,7 @@ import io.weft.core.net.IpAddresses;
 import io.weft.core.net.MacAddress;
 import io.weft.core.plan.Holding;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -166,5 +167,44 @@ class MeshStateTest {
     coordinator.offer(incumbent, 0);
     assertEquals(Set.of(new Holding("self", Cidr.parse("10.244.1.0/24")), new Holding("b", Cidr.parse("10.244.2.0/24"))),
         coordinator.derive(0, true).holdings(), "the coordinator agrees its winners");
+  }
+
+  @Test
+  void recordsTombstonesReservationsAndHoldingsStopAtTheCapButNewsOfHeldNodesStillComesIn() {
+    // A /20 holds 16 pod subnets: the cap is 32 of each.
+    MeshState s = new MeshState("self", Cidr.parse("10.244.0.0/20"), 24, false, Duration.ofSeconds(10),
+        Duration.ofSeconds(60));
+    s.setSelf(announce("self", 1, 1, "10.244.1.0/24", "192.168.1.1", 1));
+    assertEquals(32, s.cap());
+    for (int i = 0; i < 32; i++) {
+      assertEquals(MeshState.Offer.CHANGED, s.offer(announce("n" + i, 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0));
+      assertEquals(MeshState.Tombstoned.NOTHING_REMOVED, s.applyTombstone(new Wire.Tombstone("t" + i, 1, 1000), 0));
+      assertEquals(MeshState.Reserved.STORED, s.reserve(new Wire.Reservation("r" + i, Cidr.parse("10.244.3.0/24"), 1,
+          1000), 0));
+    }
+    assertEquals(MeshState.Offer.FULL, s.offer(announce("one-more", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0));
+    assertEquals(MeshState.Tombstoned.FULL, s.applyTombstone(new Wire.Tombstone("one-more", 1, 1000), 0));
+    assertEquals(MeshState.Reserved.FULL, s.reserve(new Wire.Reservation("one-more", Cidr.parse("10.244.3.0/24"), 1,
+        1000), 0));
+    assertEquals(MeshState.Offer.CHANGED, s.offer(announce("n0", 2, 1, "10.244.2.0/24", "192.168.1.2", 2), 0),
+        "a node already held is updated whatever the cap");
+    assertEquals(MeshState.Tombstoned.NOTHING_REMOVED, s.applyTombstone(new Wire.Tombstone("t0", 5, 1000), 0),
+        "a tombstone already held is updated");
+    assertEquals(MeshState.Tombstoned.REMOVED, s.applyTombstone(new Wire.Tombstone("n1", 1, 1000), 0),
+        "a tombstone that removes a record held always has room (at most one per record)");
+    assertEquals(31, s.derive(0, false).peers().size() + s.derive(0, false).rejected().size());
+    s.forget("n2", 0);
+    assertTrue(s.known("n2").isEmpty(), "an operator's forget is never refused for the cap");
+
+    List<Holding> holdings = new ArrayList<>();
+    for (int i = 0; i < 33; i++) {
+      holdings.add(new Holding("h" + i, Cidr.parse("10.244." + (i % 16) + ".0/24")));
+    }
+    MeshState.HoldingsTaken taken = s.learnHoldings(holdings);
+    assertTrue(taken.added());
+    assertEquals(1, taken.full(), "holdings stop at the cap too");
+    assertEquals(32, s.holdings().size());
+    assertEquals(new MeshState.HoldingsTaken(false, 0), s.learnHoldings(List.of(holdings.get(0))),
+        "a holding already held is no news, whatever the cap");
   }
 }

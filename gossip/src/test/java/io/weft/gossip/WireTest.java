@@ -1,7 +1,9 @@
 package io.weft.gossip;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.SubnetSource;
@@ -14,7 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class WireTest {
-  private final Wire wire = new Wire();
+  private final Wire wire = new Wire(512);
 
   private static Announcement announcement() {
     return new Announcement(new NodeRecord("node-1", "host-1", IpAddresses.parse("192.168.1.11"), Members.mac(1),
@@ -66,5 +68,42 @@ class WireTest {
     }
     byte[] huge = {0x57, 0x46, 1, 3, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
     assertThrows(Wire.MalformedMessageException.class, () -> wire.decode(huge, 0, huge.length));
+  }
+
+  @Test
+  void aListLongerThanTheCapIsRefusedAsOverCapBeforeItIsRead() {
+    Wire small = new Wire(2);
+    List<Wire.SyncEntry> three = List.of(new Wire.SyncEntry(announcement(), false, 0),
+        new Wire.SyncEntry(announcement(), false, 0), new Wire.SyncEntry(announcement(), false, 0));
+    byte[] b = wire.encode(new Wire.Sync(three, List.of(), List.of(), List.of()));
+    Wire.OverCapException e = assertThrows(Wire.OverCapException.class, () -> small.decode(b, 0, b.length));
+    assertTrue(e.getMessage().contains("3 records"), e.getMessage());
+    byte[] tombstones = wire.encode(new Wire.Sync(List.of(), List.of(new Wire.Tombstone("a", 1, 1),
+        new Wire.Tombstone("b", 1, 1), new Wire.Tombstone("c", 1, 1)), List.of(), List.of()));
+    assertThrows(Wire.OverCapException.class, () -> small.decode(tombstones, 0, tombstones.length));
+    List<Holding> threeHoldings = List.of(new Holding("a", Cidr.parse("10.244.1.0/24")),
+        new Holding("b", Cidr.parse("10.244.2.0/24")), new Holding("c", Cidr.parse("10.244.3.0/24")));
+    for (Wire.Msg m : List.of(new Wire.Agreed(threeHoldings), new Wire.Sync(List.of(), List.of(), List.of(),
+        threeHoldings))) {
+      byte[] h = wire.encode(m);
+      Wire.OverCapException held = assertThrows(Wire.OverCapException.class, () -> small.decode(h, 0, h.length));
+      assertTrue(held.getMessage().contains("3 subnet holdings"), held.getMessage());
+    }
+  }
+
+  @Test
+  void aNameLongerThanADnsNameIsMalformed() {
+    String longName = "a".repeat(254);
+    for (Wire.Msg m : List.of(new Wire.Forget(new Wire.Tombstone(longName, 1, 1)),
+        new Wire.AllocRequest(longName, Optional.empty(), 0, false),
+        new Wire.AllocGrant(new Wire.Reservation(longName, Cidr.parse("10.244.2.0/24"), 1, 1)),
+        new Wire.Agreed(List.of(new Holding(longName, Cidr.parse("10.244.2.0/24")))))) {
+      byte[] b = wire.encode(m);
+      Wire.MalformedMessageException e = assertThrows(Wire.MalformedMessageException.class,
+          () -> wire.decode(b, 0, b.length));
+      assertTrue(e.getMessage().contains("node name of 254 bytes"), e.getMessage());
+    }
+    byte[] ok = wire.encode(new Wire.Forget(new Wire.Tombstone("a".repeat(253), 1, 1)));
+    assertDoesNotThrow(() -> wire.decode(ok, 0, ok.length));
   }
 }

@@ -142,6 +142,17 @@ public final class AgentMetrics implements ReconcileObserver {
     CounterWithCallback.builder().name("weft_mesh_malformed_messages_total")
         .help("Mesh messages dropped because they could not be decoded or did not match their sender")
         .callback(cb -> cb.call(mesh.get().counters().malformedDropped())).register(registry);
+    // A member that holds the secret and says what it may not (relays, grants, forged counters, floods).
+    CounterWithCallback.builder().name("weft_mesh_refused_messages_total")
+        .help("Mesh messages refused for what their sender may not say, by reason (not_coordinator: a Sync or"
+            + " grant from a member that is not the coordinator; over_cap: more than this node keeps; implausible:"
+            + " a counter, time or expiry no honest node sends; bad_grant: a subnet outside the cluster CIDR)")
+        .labelNames("reason").callback(cb -> {
+          Map<String, Long> byReason = mesh.get().counters().refusals().byReason();
+          for (String reason : MeshSnapshot.Refusals.REASONS) {
+            cb.call(byReason.getOrDefault(reason, 0L), reason);
+          }
+        }).register(registry);
     registerProtocolCounters(mesh);
   }
 

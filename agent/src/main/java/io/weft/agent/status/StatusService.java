@@ -191,6 +191,12 @@ public final class StatusService {
       problems.add(recent.size() + " peer record(s) rejected in the last " + REJECTED_RECENT.toMinutes()
           + " min (latest: " + x.nodeName() + " from " + x.from() + ": " + x.reason() + ")");
     }
+    MeshSnapshot.Refusals refused = m.counters().refusals();
+    if (refused.latest() != null && now - refused.latest().atMillis() < REJECTED_RECENT.toMillis()) {
+      MeshSnapshot.Refusal x = refused.latest();
+      problems.add(refused.total() + " mesh message(s) refused since start (latest, " + x.reason() + ", from "
+          + x.from() + ": " + x.why() + ")");
+    }
     r.errors().forEach(e -> problems.add(e.startsWith(ReconcileReport.TUNNEL_ERROR)
         || e.startsWith(ReconcileReport.EGRESS_ERROR) ? e : "route: " + e));
     r.egress().nftDrops().forEach(chain -> problems.add("egress: nftables chain " + chain + " drops forwarded"

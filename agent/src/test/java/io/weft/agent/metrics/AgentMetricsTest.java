@@ -100,7 +100,8 @@ class AgentMetricsTest {
     MeshSnapshot.Counters c = base.counters();
     MeshSnapshot withProtocols = base.withCounters(new MeshSnapshot.Counters(c.bytesIn(), c.bytesOut(), c.messagesIn(),
         c.messagesOut(), c.malformedDropped(), c.refusedConnections(), new MeshSnapshot.FailureDetection(5, 2, 3),
-        new MeshSnapshot.MergeDetection(40, 1, 2, 1)));
+        new MeshSnapshot.MergeDetection(40, 1, 2, 1), new MeshSnapshot.Refusals(java.util.Map.of("not_coordinator", 7L,
+            "over_cap", 3L), new MeshSnapshot.Refusal("over_cap", "rogue", "a Sync of 9999 records", 1))));
     String text = text(new AgentMetrics(() -> withProtocols, AgentMetricsTest::report));
     for (String line : List.of(
         "weft_mesh_suspicions_total{outcome=\"raised\"} 5",
@@ -109,7 +110,11 @@ class AgentMetricsTest {
         "weft_mesh_merge_probes_total 40",
         "weft_mesh_merges_started_total 1",
         "weft_mesh_rejoins_started_total 2",
-        "weft_mesh_pauses_detected_total 1")) {
+        "weft_mesh_pauses_detected_total 1",
+        "weft_mesh_refused_messages_total{reason=\"not_coordinator\"} 7",
+        "weft_mesh_refused_messages_total{reason=\"over_cap\"} 3",
+        "weft_mesh_refused_messages_total{reason=\"implausible\"} 0",
+        "weft_mesh_refused_messages_total{reason=\"bad_grant\"} 0")) {
       assertTrue(text.contains(line), line + " missing from:\n" + text);
     }
   }
