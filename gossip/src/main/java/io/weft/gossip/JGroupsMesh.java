@@ -316,8 +316,11 @@ public final class JGroupsMesh implements Mesh {
   /** The snapshot of now (on the loop, for the publisher). */
   private MeshSnapshot takeSnapshot() {
     long now = System.currentTimeMillis();
-    MeshState.Derived d = state == null ? new MeshState.Derived(Map.of(), List.of(), List.of(), List.of())
-        : state.derive(now);
+    MeshState.Derived d = state == null ? new MeshState.Derived(Map.of(), List.of(), List.of(), List.of(), Set.of())
+        : state.derive(now, link.isCoordinator());
+    if (records != null) {
+      records.shareHoldings(d.holdings());
+    }
     NodeRecord self = state == null ? null : state.self().map(Announcement::record).orElse(null);
     View view = membership == null ? null : membership.current();
     String coord = view == null ? null : NodeAddress.nodeName(view.getCoord()).orElse(null);

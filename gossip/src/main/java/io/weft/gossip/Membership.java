@@ -87,8 +87,9 @@ final class Membership {
   }
 
   /**
-   * The current coordinator, or for {@link #MERGE_RELAY_WINDOW} after a merge the coordinator of one of the
-   * parts it joined, while it is still a member.
+   * See {@link MeshLink#mayRelay}: the current coordinator, or for {@link #MERGE_RELAY_WINDOW} after a merge
+   * the coordinator of one of the parts it joined, while it is still a member. The parts of a merge are
+   * JGroups' (GMS's), not a member's word.
    */
   boolean mayRelay(Address member) {
     if (view == null || member == null) {
@@ -122,6 +123,7 @@ final class Membership {
         return;
       }
       if (!isCoordinator()) {
+        state.joiningAsMember();
         link.send(v.getCoord(), new SyncRequest());
         loop.schedule(RESYNC_AFTER, () -> {
           if (view != null && !isCoordinator()) {

@@ -21,9 +21,10 @@ interface MeshLink {
   boolean isCoordinator();
 
   /**
-   * Whether {@code member} may relay what it knows of other nodes (a Sync): the current view's coordinator,
-   * or, for a few seconds after a merge, the coordinator of one of the parts it merged (each shares all it
-   * knows), while still a member.
+   * Whether {@code member} may relay what it knows of other nodes (a Sync) and say what its part of the mesh
+   * agreed (the subnet holdings, in a Sync or on their own): the current view's coordinator, or, for a few
+   * seconds after a merge, the coordinator of one of the parts it merged (each shares all it knows), while
+   * still a member.
    */
   boolean mayRelay(Address member);
 

@@ -5,6 +5,7 @@ import io.weft.core.model.Peer;
 import io.weft.core.model.PeerState;
 import io.weft.core.net.Cidr;
 import io.weft.core.plan.Claim;
+import io.weft.core.plan.Holding;
 import io.weft.core.plan.Plausibility;
 import io.weft.core.plan.RecordValidator;
 import io.weft.core.plan.Resolution;
@@ -21,6 +22,7 @@ import io.weft.gossip.Wire.Tombstone;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * What this member knows about the mesh: every node's newest announcement, who is in the view,
@@ -35,9 +38,17 @@ import java.util.function.Function;
  *
  * <p>Rules: newer (incarnation, version) wins; a tombstone hides its incarnation and older until it
  * expires; membership (up/down) comes only from the local view; a down node's record is removed (and
- * tombstoned) only by {@code forget} or when its lease runs out. Records, tombstones and reservations are
- * each capped ({@link Plausibility#cap}): news about a node not held yet is refused
+ * tombstoned) only by {@code forget} or when its lease runs out. Records, tombstones, reservations and
+ * subnet holdings are each capped ({@link Plausibility#cap}): news about a node not held yet is refused
  * while its table is full, so no sender can grow this member's memory past the caps.
+ *
+ * <p>Subnet holdings (who the incumbents are) have one author, the coordinator: it is the mesh's one
+ * sequencer of claims, so a claim it has agreed is the incumbent on every member, whatever order the
+ * others heard the claims in. Each derive on the coordinator agrees its winners; every member takes the
+ * coordinator's holdings where they contest no holding it already has, all the holdings of a Sync from
+ * a coordinator (a joiner, having dropped its own, learns the incumbents; after a merge both parts'
+ * holdings meet, and core's tie rule settles the subnets both hold), and drops a holding whose claim is
+ * gone.
  */
 final class MeshState {
   /** The provisional own subnet before one is agreed: overlaps no pod subnet. */
@@ -85,7 +96,7 @@ final class MeshState {
 
   /** The derived view: what a snapshot shows. */
   record Derived(Map<String, Peer> peers, List<RejectedRecord> rejected, List<SubnetConflict> conflicts,
-      List<DuplicateIdentity> duplicates) {}
+      List<DuplicateIdentity> duplicates, Set<Holding> holdings) {}
 
   private final String selfName;
   private final Cidr clusterCidr;
@@ -94,13 +105,14 @@ final class MeshState {
   private final Duration leaseTime;
   private final Duration tombstoneTime;
   private final SubnetAllocator allocator;
-  /** The most records, and the most tombstones and reservations each, this member keeps. */
+  /** The most records, and the most tombstones, reservations and subnet holdings each, this member keeps. */
   private final int cap;
   private final RecordValidator validator = new RecordValidator();
 
   private final Map<String, Known> known = new HashMap<>();
   private final Map<String, Tombstone> tombstones = new HashMap<>();
   private final Map<String, Reservation> reservations = new HashMap<>();
+  private Set<Holding> holdings = Set.of();
   private Set<String> upNames = Set.of();
   private Announcement self;
   private NodeRecord provisionalSelf;
@@ -117,7 +129,7 @@ final class MeshState {
     this.cap = Plausibility.cap(clusterCidr, subnetPrefix);
   }
 
-  /** The cap on records, tombstones and reservations (each). */
+  /** The cap on records, tombstones, reservations and subnet holdings (each). */
   int cap() {
     return cap;
   }
@@ -320,11 +332,82 @@ final class MeshState {
     return claims;
   }
 
+  /**
+   * What a batch of holdings did here.
+   *
+   * @param added a holding was added
+   * @param full  holdings refused because the holdings were at their cap
+   */
+  record HoldingsTaken(boolean added, int full) {}
+
+  /**
+   * The coordinator's holdings: each one is taken unless this member already has another node's holding
+   * of an overlapping subnet (the coordinator agrees only subnets nobody holds, so such a holding is
+   * either this member's news it has not seen yet, or a claim to an incumbent's subnet, which no
+   * coordinator's word can give), or the holdings are at their cap.
+   */
+  HoldingsTaken agreedByCoordinator(List<Holding> agreed) {
+    Set<Holding> next = new HashSet<>(holdings);
+    int full = 0;
+    for (Holding h : agreed) {
+      if (next.stream().noneMatch(o -> !o.nodeName().equals(h.nodeName()) && o.subnet().overlaps(h.subnet()))) {
+        full += hold(next, h) ? 0 : 1;
+      }
+    }
+    return new HoldingsTaken(replaceHoldings(next), full);
+  }
+
+  /**
+   * A Sync's holdings, all of them (up to the cap): what its sender's part of the mesh agreed. Two holdings
+   * of one subnet (the halves of a partition) are settled by core's tie rule at the next derive.
+   */
+  HoldingsTaken learnHoldings(List<Holding> learned) {
+    Set<Holding> next = new HashSet<>(holdings);
+    int full = 0;
+    for (Holding h : learned) {
+      full += hold(next, h) ? 0 : 1;
+    }
+    return new HoldingsTaken(replaceHoldings(next), full);
+  }
+
+  /**
+   * Adds {@code h} unless the holdings are at their cap: honest holdings are one per subnet (two while a
+   * tie after a merge is settled), so the cap, twice the cluster's subnets, only stops a flood.
+   *
+   * @return false when refused for the cap
+   */
+  private boolean hold(Set<Holding> next, Holding h) {
+    if (!next.contains(h) && next.size() >= cap) {
+      return false;
+    }
+    next.add(h);
+    return true;
+  }
+
+  Set<Holding> holdings() {
+    return holdings;
+  }
+
+  /**
+   * This member joins a mesh as a member, not its coordinator: the incumbents are that mesh's, which its
+   * coordinator's Sync brings. What this member held before (agreed while it was alone, or in a part of
+   * the mesh it has left) goes: a node that was alone is a newcomer to the mesh it joins.
+   */
+  void joiningAsMember() {
+    holdings = Set.of();
+  }
+
+  private boolean replaceHoldings(Set<Holding> next) {
+    boolean added = !holdings.containsAll(next);
+    holdings = Set.copyOf(next);
+    return added;
+  }
+
   /** Grants a subnet to {@code request.name()}: core's {@link SubnetGrant} over every other claim. */
   Reservation allocate(Wire.AllocRequest request, long now, Duration reservationTime) {
     SubnetGrant.Grant g = SubnetGrant.decide(allocator, new SubnetGrant.Request(request.name(), request.preferred(),
         request.preferredClaimedAt(), request.pinned()), claimsExcept(request.name()),
-        known(request.name()).map(k -> k.announcement().claim()), now);
+        known(request.name()).map(k -> k.announcement().claim()), holdings, now);
     return new Reservation(request.name(), g.subnet(), g.claimedAtMillis(), now + reservationTime.toMillis());
   }
 
@@ -337,11 +420,21 @@ final class MeshState {
     for (Known k : known.values()) {
       entries.add(new SyncEntry(k.announcement(), k.state() == PeerState.DOWN, k.downSinceMillis()));
     }
-    return new Wire.Sync(entries, List.copyOf(tombstones.values()), List.copyOf(reservations.values()));
+    return new Wire.Sync(entries, List.copyOf(tombstones.values()), List.copyOf(reservations.values()),
+        List.copyOf(holdings));
   }
 
-  /** Validates, resolves subnet claims, and finds duplicates: what a snapshot shows. */
-  Derived derive(long now) {
+  /**
+   * Validates, resolves subnet claims (incumbents first, core's {@link SubnetAllocator#resolve}), and
+   * finds duplicates: what a snapshot shows. Moves the holdings on: a holding whose node no longer
+   * claims that subnet (forgotten, expired, moved) is dropped, and the coordinator agrees the winners.
+   * A holding that lost (a partition's other half held the subnet too) is kept: every member that has
+   * both settles them by the same tie rule, so the outcome depends only on which holdings and claims a
+   * member has, never on the order they came in.
+   *
+   * @param coordinator this member coordinates the view
+   */
+  Derived derive(long now, boolean coordinator) {
     NodeRecord selfRecord = self != null ? self.record() : provisionalSelf;
     // First pass: records broken in form or address never take part; overlaps still claim (the
     // allocator must see both sides of a collision to settle it).
@@ -359,7 +452,14 @@ final class MeshState {
         claims.add(k.announcement().claim());
       }
     }
-    Resolution resolution = allocator.resolve(claims);
+    Set<Holding> claimed = claims.stream().map(Holding::of).collect(Collectors.toSet());
+    Set<Holding> standing = new HashSet<>(holdings);
+    standing.retainAll(claimed);
+    Resolution resolution = allocator.resolve(claims, standing);
+    if (coordinator) {
+      standing.addAll(resolution.agreed());
+    }
+    holdings = Set.copyOf(standing);
     ValidationContext withOwners = new ValidationContext(clusterCidr, subnetPrefix, selfRecord,
         resolution.owners(), allowLoopback);
 
@@ -384,9 +484,7 @@ final class MeshState {
     List<SubnetConflict> conflicts = new ArrayList<>();
     for (Resolution.Overlap o : resolution.conflicts()) {
       conflicts.add(new SubnetConflict(o.keeper().subnet(), o.keeper().nodeName(), List.of(o.loser().nodeName()),
-          "subnet_conflict", o.describe() + "; " + o.keeper().nodeName() + " keeps it (configured beats allocated,"
-              + " then pinned, then the earlier claim, then the smaller name); " + o.loser().nodeName()
-              + " cannot move without renumbering its pods: give it another --pod-subnet or `meshctl forget` one"));
+          o.basis() == Resolution.Basis.INCUMBENT ? "subnet_held" : "subnet_conflict", conflictReason(o)));
     }
     for (Resolution.Overlap o : resolution.mustMove()) {
       conflicts.add(new SubnetConflict(o.keeper().subnet(), o.keeper().nodeName(), List.of(o.loser().nodeName()),
@@ -399,7 +497,21 @@ final class MeshState {
     List<DuplicateIdentity> duplicates = new ArrayList<>();
     duplicates.addAll(duplicates(identities, DuplicateIdentity.Kind.HOSTNAME, NodeRecord::hostname));
     duplicates.addAll(duplicates(identities, DuplicateIdentity.Kind.MAC, r -> r.mac().toString()));
-    return new Derived(peers, rejected, conflicts, duplicates);
+    return new Derived(peers, rejected, conflicts, duplicates, holdings);
+  }
+
+  /** What happened and what to do, naming both nodes and the subnet: every member shows the same text. */
+  private static String conflictReason(Resolution.Overlap o) {
+    String keeper = o.keeper().nodeName();
+    String loser = o.loser().nodeName();
+    String why = o.basis() == Resolution.Basis.INCUMBENT
+        ? "the mesh already routes it to " + keeper + ", which keeps it; " + loser + " is refused"
+        : "both claimed it before the mesh had agreed either (a partition, or claims at the same moment); "
+            + keeper + " keeps it by the tie rule (the smaller SHA-256 of node name and subnet) and " + loser
+            + " is refused";
+    return o.describe() + "; " + why + ": restart " + loser + " with another --pod-subnet, or without one to be"
+        + " allocated a free subnet (its pods then need new addresses), or `meshctl forget " + keeper + "` if "
+        + keeper + " is gone for good";
   }
 
   private static List<DuplicateIdentity> duplicates(List<NodeRecord> records, DuplicateIdentity.Kind kind,

@@ -18,7 +18,7 @@ final class MessageRefusals {
 
   /** Why a message was refused; the label is the metric's. */
   enum Reason {
-    /** A relay (Sync) or a grant from a member that is not the coordinator. */
+    /** A relay (Sync), agreed subnet holdings or a grant from a member that is not the coordinator. */
     NOT_COORDINATOR("not_coordinator"),
     /** More than the cap in one message, or state at its cap. */
     OVER_CAP("over_cap"),

@@ -1,7 +1,9 @@
 package io.weft.gossip;
 
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.Holding;
 import io.weft.core.plan.Plausibility;
+import io.weft.gossip.Wire.Agreed;
 import io.weft.gossip.Wire.AllocGrant;
 import io.weft.gossip.Wire.AllocRequest;
 import io.weft.gossip.Wire.Announce;
@@ -15,7 +17,10 @@ import io.weft.gossip.Wire.Tombstone;
 import io.weft.gossip.trust.KeyBindingStore;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jgroups.Address;
 import org.slf4j.Logger;
@@ -24,12 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The mesh's application messages in and the records they carry: decodes each message, checks that an
  * Announce or a subnet request comes from the node it names (the sender's name is in its address,
- * {@link NodeAddress}), that a Sync comes from a member that may relay ({@link MeshLink#mayRelay}) and a
- * grant from the coordinator, holds every counter, time and expiry to core's {@link Plausibility}
- * (refused or clamped), stores what is newer in {@link MeshState} (which caps what it keeps), answers
- * SYNC requests, applies tombstones, and hands subnet requests and grants to the {@link SubnetAgreement}.
- * Also the sending side of {@code forget}. What it refuses is counted in {@link MessageRefusals}. Owned by
- * the event loop; the counters are read from any thread.
+ * {@link NodeAddress}), that a Sync or the agreed subnet holdings come from a member that may relay
+ * ({@link MeshLink#mayRelay}) and a grant from the coordinator, holds every counter, time, expiry and
+ * subnet to core's {@link Plausibility} (refused or clamped), stores what is newer in {@link MeshState}
+ * (which caps what it keeps), answers SYNC requests, applies tombstones, and hands subnet requests and
+ * grants to the {@link SubnetAgreement}. Also the sending side of {@code forget} and, on the coordinator,
+ * of the holdings. What it refuses is counted in {@link MessageRefusals}. Owned by the event loop; the
+ * counters are read from any thread.
  */
 final class RecordExchange {
   private static final Logger log = LoggerFactory.getLogger(RecordExchange.class);
@@ -50,6 +56,8 @@ final class RecordExchange {
   private final MessageRefusals refusals;
   private final AtomicLong messagesIn = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  /** The holdings this node last multicast as coordinator. */
+  private Set<Holding> sharedHoldings = Set.of();
 
   RecordExchange(Wire wire, MeshState state, SubnetAgreement agreement, PeerMemory peers, KeyBindingStore bindings,
       MeshLink link, Runnable changed, String localName, MeshConfig config) {
@@ -120,7 +128,60 @@ final class RecordExchange {
       granted(src, g.reservation(), now);
     } else if (msg instanceof Forget f) {
       forgotten(src, f.tombstone(), now);
+    } else if (msg instanceof Agreed a) {
+      agreed(src, a.holdings(), now);
     }
+  }
+
+  /** On the coordinator, after each derive: the holdings it agreed go to every member when they changed. */
+  void shareHoldings(Set<Holding> holdings) {
+    if (link.isCoordinator() && !holdings.equals(sharedHoldings)) {
+      sharedHoldings = holdings;
+      link.multicast(new Agreed(List.copyOf(holdings)));
+    }
+  }
+
+  /**
+   * The coordinator's agreed holdings. Who may say them is who may relay a Sync, which carries holdings
+   * too: the coordinator, or just after a merge a merged part's (whose last word can cross the view
+   * change); the subnets must be the cluster's pod subnets.
+   */
+  private void agreed(Address src, List<Holding> holdings, long now) {
+    if (!link.mayRelay(src)) {
+      notCoordinator(src, "subnet holdings of " + holdings.size() + " nodes", now);
+      return;
+    }
+    PlausibleHoldings checked = plausibleHoldings(holdings);
+    checked.implausible().ifPresent(why -> refuse(MessageRefusals.Reason.IMPLAUSIBLE, src,
+        "part of the subnet holdings: " + why, now));
+    MeshState.HoldingsTaken taken = state.agreedByCoordinator(checked.plausible());
+    if (taken.full() > 0) {
+      refuse(MessageRefusals.Reason.OVER_CAP, src, "part of the subnet holdings: " + taken.full() + " holdings this"
+          + " member has no room for (it keeps at most " + state.cap() + ")", now);
+    }
+    if (taken.added()) {
+      changed.run();
+    }
+  }
+
+  /**
+   * A message's holdings split into those of the cluster's pod subnets and, if any was not, why the first
+   * of the others is implausible.
+   */
+  private record PlausibleHoldings(List<Holding> plausible, Optional<String> implausible) {}
+
+  private PlausibleHoldings plausibleHoldings(List<Holding> holdings) {
+    List<Holding> plausible = new ArrayList<>(holdings.size());
+    Optional<String> implausible = Optional.empty();
+    for (Holding h : holdings) {
+      Optional<String> why = Plausibility.grant(h.subnet(), clusterCidr, subnetPrefix);
+      if (why.isPresent()) {
+        implausible = implausible.or(() -> why.map(p -> "holding of " + h.subnet() + " by " + h.nodeName() + ": " + p));
+      } else {
+        plausible.add(h);
+      }
+    }
+    return new PlausibleHoldings(plausible, implausible);
   }
 
   /** Removes a node for good, here and mesh-wide. */
@@ -164,7 +225,11 @@ final class RecordExchange {
     }
   }
 
-  /** A relay's records, tombstones and reservations; what is implausible or over a cap is left out, counted once. */
+  /**
+   * A relay's records, tombstones, reservations and subnet holdings (what its part of the mesh agreed: a
+   * joiner learns who the incumbents are, each half of a partition the other's); what is implausible or
+   * over a cap is left out, counted once.
+   */
   private void synced(Address src, Sync s, long now) {
     boolean any = false;
     int full = 0;
@@ -208,10 +273,18 @@ final class RecordExchange {
       }
       full += state.reserve(clamped(r, now), now) == MeshState.Reserved.FULL ? 1 : 0;
     }
+    // The sender may relay (checked before), so it speaks for its part of the mesh: its holdings are what
+    // that part agreed, and a tie with this part's is settled by core's tie rule at the next derive.
+    PlausibleHoldings holdings = plausibleHoldings(s.holdings());
+    implausible = implausible.or(holdings::implausible);
+    MeshState.HoldingsTaken taken = state.learnHoldings(holdings.plausible());
+    any |= taken.added();
+    full += taken.full();
     implausible.ifPresent(why -> refuse(MessageRefusals.Reason.IMPLAUSIBLE, src, "part of a Sync: " + why, now));
     if (full > 0) {
       refuse(MessageRefusals.Reason.OVER_CAP, src, "part of a Sync: " + full + " entries about nodes this member"
-          + " has no room for (it keeps at most " + state.cap() + " records, tombstones and reservations each)", now);
+          + " has no room for (it keeps at most " + state.cap() + " records, tombstones, reservations and holdings"
+          + " each)", now);
     }
     if (any) {
       changed.run();
@@ -291,7 +364,8 @@ final class RecordExchange {
   private void notCoordinator(Address src, String what, long now) {
     if (link.isMember(src)) {
       refuse(MessageRefusals.Reason.NOT_COORDINATOR, src, what + " from a member that is not the coordinator (only"
-          + " the coordinator, or just after a merge a merged part's, relays and grants)", now);
+          + " the coordinator, or just after a merge a merged part's, relays and says the subnet holdings; only the"
+          + " coordinator grants)", now);
     } else {
       log.debug("{}: dropped {} from {}, which is not in this member's view", localName, what, src);
     }

@@ -3,6 +3,7 @@ package io.weft.gossip;
 import io.weft.core.codec.NodeRecordCodec;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.Holding;
 import io.weft.core.plan.NodeRules;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,7 +36,7 @@ final class Wire {
   }
 
   /** Anything the mesh sends. */
-  sealed interface Msg permits Announce, SyncRequest, Sync, AllocRequest, AllocGrant, Forget {}
+  sealed interface Msg permits Announce, SyncRequest, Sync, AllocRequest, AllocGrant, Forget, Agreed {}
 
   /** A node's own record (multicast by its owner). */
   record Announce(Announcement announcement) implements Msg {}
@@ -43,9 +44,13 @@ final class Wire {
   /** A joiner asks the coordinator for everything it knows. */
   record SyncRequest() implements Msg {}
 
-  /** Everything a member knows: records (with state), tombstones and pending subnet grants. */
-  record Sync(List<SyncEntry> entries, List<Tombstone> tombstones, List<Reservation> reservations)
-      implements Msg {}
+  /**
+   * Everything a member knows: records (with state), tombstones, pending subnet grants and the subnet
+   * holdings its part of the mesh agreed (a joiner learns who the incumbents are; after a partition each
+   * half learns the other's).
+   */
+  record Sync(List<SyncEntry> entries, List<Tombstone> tombstones, List<Reservation> reservations,
+      List<Holding> holdings) implements Msg {}
 
   record SyncEntry(Announcement announcement, boolean down, long downSinceMillis) {}
 
@@ -58,6 +63,9 @@ final class Wire {
 
   /** Remove a node for good. */
   record Forget(Tombstone tombstone) implements Msg {}
+
+  /** The coordinator's agreed subnet holdings (all of them), multicast whenever they change. */
+  record Agreed(List<Holding> holdings) implements Msg {}
 
   /** A node removed for good: records of this incarnation or older are ignored until {@code untilMillis}. */
   record Tombstone(String name, long incarnation, long untilMillis) {}
@@ -109,6 +117,7 @@ final class Wire {
         for (Reservation r : s.reservations()) {
           writeReservation(out, r);
         }
+        writeHoldings(out, s.holdings());
       } else if (msg instanceof AllocRequest r) {
         out.writeByte(4);
         out.writeUTF(r.name());
@@ -121,6 +130,9 @@ final class Wire {
       } else if (msg instanceof Forget f) {
         out.writeByte(6);
         writeTombstone(out, f.tombstone());
+      } else if (msg instanceof Agreed a) {
+        out.writeByte(7);
+        writeHoldings(out, a.holdings());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("could not encode mesh message " + msg.getClass().getSimpleName(), e);
@@ -156,7 +168,7 @@ final class Wire {
           for (int i = 0; i < r; i++) {
             reservations.add(readReservation(in));
           }
-          yield new Sync(entries, tombstones, reservations);
+          yield new Sync(entries, tombstones, reservations, readHoldings(in));
         }
         case 4 -> {
           String name = readName(in);
@@ -166,6 +178,7 @@ final class Wire {
         }
         case 5 -> new AllocGrant(readReservation(in));
         case 6 -> new Forget(readTombstone(in));
+        case 7 -> new Agreed(readHoldings(in));
         default -> throw new IOException("unknown mesh message type " + type);
       };
       if (in.available() > 0) {
@@ -185,7 +198,7 @@ final class Wire {
       throw new IOException("list of " + n + " " + what);
     }
     if (n > maxListEntries) {
-      throw new OverCapException("a Sync of " + n + " " + what + " (this member keeps at most " + maxListEntries + ")");
+      throw new OverCapException("a message of " + n + " " + what + " (this member keeps at most " + maxListEntries + ")");
     }
     return n;
   }
@@ -242,6 +255,23 @@ final class Wire {
     out.writeUTF(r.subnet().toString());
     out.writeLong(r.claimedAtMillis());
     out.writeLong(r.untilMillis());
+  }
+
+  private static void writeHoldings(DataOutputStream out, List<Holding> holdings) throws IOException {
+    out.writeInt(holdings.size());
+    for (Holding h : holdings) {
+      out.writeUTF(h.nodeName());
+      out.writeUTF(h.subnet().toString());
+    }
+  }
+
+  private List<Holding> readHoldings(DataInputStream in) throws IOException, OverCapException {
+    int n = count(in, "subnet holdings");
+    List<Holding> holdings = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      holdings.add(new Holding(readName(in), Cidr.parse(readBounded(in, MAX_SUBNET_CHARS, "subnet"))));
+    }
+    return holdings;
   }
 
   private static Reservation readReservation(DataInputStream in) throws IOException {

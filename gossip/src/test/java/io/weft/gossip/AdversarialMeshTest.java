@@ -9,6 +9,7 @@ import io.weft.core.model.NodeRecord;
 import io.weft.core.model.PeerState;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.Holding;
 import io.weft.core.plan.Plausibility;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A member that holds the right secret and its own node key, joined through the real handshake, sends
- * what an honest node never would: relays and grants while it is not the coordinator, MAX counters and
- * tombstones, grants outside the cluster, a record flood. Honest nodes keep their subnets and records, and
+ * what an honest node never would: relays, subnet holdings and grants while it is not the coordinator, MAX
+ * counters and tombstones, grants and holdings outside the cluster, a record flood. Honest nodes keep their subnets and records, and
  * every refusal is counted ({@code weft_mesh_refused_messages_total}) with the latest in the snapshot.
  */
 class AdversarialMeshTest {
@@ -50,7 +51,10 @@ class AdversarialMeshTest {
 
     // A Sync from a member that is not the coordinator: node-2 at MAX incarnation on another subnet.
     rogue.multicast(new Wire.Sync(List.of(new Wire.SyncEntry(new Announcement(stolen(before, Long.MAX_VALUE), 0, true),
-        false, 0)), List.of(new Wire.Tombstone("node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of()));
+        false, 0)), List.of(new Wire.Tombstone("node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of(),
+        List.of(new Holding("rogue", Cidr.parse("10.244.2.0/24")))));
+    // Subnet holdings from it: node-2's subnet as the rogue's.
+    rogue.multicast(new Wire.Agreed(List.of(new Holding("rogue", Cidr.parse("10.244.2.0/24")))));
     // A grant from it.
     rogue.multicast(new Wire.AllocGrant(new Wire.Reservation("node-7", Cidr.parse("10.244.2.0/24"), 0,
         Long.MAX_VALUE)));
@@ -61,7 +65,7 @@ class AdversarialMeshTest {
         Long.MAX_VALUE, 1), 0, true)));
 
     for (JGroupsMesh honest : List.of(a, b)) {
-      await().atMost(Members.PATIENCE).until(() -> refused(honest, "not_coordinator") == 2
+      await().atMost(Members.PATIENCE).until(() -> refused(honest, "not_coordinator") == 3
           && refused(honest, "implausible") == 2);
       MeshSnapshot.Refusal latest = honest.snapshot().counters().refusals().latest();
       assertNotNull(latest);
@@ -93,9 +97,11 @@ class AdversarialMeshTest {
     rogue.multicast(new Wire.AllocGrant(new Wire.Reservation("node-7", Cidr.parse("10.1.0.0/24"), now, now + 1000)));
     rogue.multicast(new Wire.AllocGrant(new Wire.Reservation("node-8", Cidr.parse("10.244.0.0/16"), now, now + 1000)));
     rogue.multicast(new Wire.Sync(List.of(new Wire.SyncEntry(new Announcement(stolen(before, Long.MAX_VALUE), 0, true),
-        false, 0)), List.of(new Wire.Tombstone("node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of()));
-    await().atMost(Members.PATIENCE).until(() -> refused(a, "bad_grant") == 2 && refused(a, "implausible") == 1
-        && refused(b, "bad_grant") == 2 && refused(b, "implausible") == 1);
+        false, 0)), List.of(new Wire.Tombstone("node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of(), List.of()));
+    // Holdings outside the cluster, even from the coordinator, are no subnets it may agree.
+    rogue.multicast(new Wire.Agreed(List.of(new Holding("node-7", Cidr.parse("10.1.0.0/24")))));
+    await().atMost(Members.PATIENCE).until(() -> refused(a, "bad_grant") == 2 && refused(a, "implausible") == 2
+        && refused(b, "bad_grant") == 2 && refused(b, "implausible") == 2);
     assertEquals(before, a.snapshot().peers().get("node-2").record());
     assertEquals(Cidr.parse("10.244.1.0/24"), b.snapshot().peers().get("node-1").record().podSubnet());
 

@@ -10,7 +10,9 @@ import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import io.weft.core.net.MacAddress;
+import io.weft.core.plan.Holding;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -52,7 +54,7 @@ class MeshStateTest {
     MeshState.Known k = s.known("b").orElseThrow();
     assertEquals(PeerState.DOWN, k.state());
     assertEquals(20, k.downSinceMillis());
-    assertTrue(s.derive(30).peers().containsKey("b"), "a down peer stays visible for the agent's grace");
+    assertTrue(s.derive(30, false).peers().containsKey("b"), "a down peer stays visible for the agent's grace");
   }
 
   @Test
@@ -117,7 +119,7 @@ class MeshStateTest {
     MeshState s = state();
     s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 1), 0); // same MAC as self
     s.offer(announce("c", 1, 1, "10.244.3.0/24", "127.0.0.3", 3), 0); // loopback refused in production
-    MeshState.Derived d = s.derive(0);
+    MeshState.Derived d = s.derive(0, false);
     assertEquals(1, d.duplicates().size());
     assertEquals(List.of("b", "self"), d.duplicates().get(0).nodes());
     assertEquals(1, d.rejected().size());
@@ -127,7 +129,48 @@ class MeshStateTest {
   }
 
   @Test
-  void recordsTombstonesAndReservationsStopAtTheCapButNewsOfHeldNodesStillComesIn() {
+  void theIncumbentKeepsItsSubnetAgainstAConfiguredNewcomerAndOnlyTheCoordinatorAgreesHoldings() {
+    MeshState member = state();
+    Announcement incumbent = announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2);
+    member.offer(incumbent, 0);
+    assertTrue(member.derive(0, false).holdings().isEmpty(), "a member agrees nothing itself");
+    member.agreedByCoordinator(List.of(new Holding("b", Cidr.parse("10.244.2.0/24"))));
+    // A newcomer claims b's subnet as CONFIGURED with the oldest claim time there is.
+    member.offer(new Announcement(new NodeRecord("rogue", "rogue", IpAddresses.parse("192.168.1.9"), Members.mac(9),
+        Cidr.parse("10.244.2.0/24"), SubnetSource.CONFIGURED, 1, 1, "0.1.0", 0), 0, true), 0);
+    MeshState.Derived d = member.derive(0, false);
+    assertTrue(d.peers().containsKey("b"), "the incumbent is still routed");
+    assertFalse(d.peers().containsKey("rogue"));
+    assertEquals(1, d.conflicts().size());
+    assertEquals("b", d.conflicts().get(0).winner());
+    assertEquals(List.of("rogue"), d.conflicts().get(0).losers());
+    assertEquals("subnet_held", d.conflicts().get(0).code());
+    assertTrue(d.conflicts().get(0).reason().contains("rogue is refused"), d.conflicts().get(0).reason());
+
+    member.agreedByCoordinator(List.of(new Holding("rogue", Cidr.parse("10.244.2.0/24"))));
+    assertEquals(Set.of(new Holding("b", Cidr.parse("10.244.2.0/24"))), member.holdings(),
+        "no coordinator's word takes an incumbent's subnet");
+
+    // b restarts remembering its subnet: it is not a newcomer, whatever the refused claim says.
+    Wire.Reservation back = member.allocate(new Wire.AllocRequest("b", Optional.of(Cidr.parse("10.244.2.0/24")), 100,
+        false), 0, Duration.ofSeconds(60));
+    assertEquals(Cidr.parse("10.244.2.0/24"), back.subnet());
+
+    // Forgotten for good: its holding goes with its record, and the refused claim is free to win.
+    member.forget("b", 0);
+    MeshState.Derived after = member.derive(0, true);
+    assertTrue(after.conflicts().isEmpty(), after.conflicts().toString());
+    assertTrue(after.holdings().contains(new Holding("rogue", Cidr.parse("10.244.2.0/24"))));
+    assertFalse(after.holdings().contains(new Holding("b", Cidr.parse("10.244.2.0/24"))));
+
+    MeshState coordinator = state();
+    coordinator.offer(incumbent, 0);
+    assertEquals(Set.of(new Holding("self", Cidr.parse("10.244.1.0/24")), new Holding("b", Cidr.parse("10.244.2.0/24"))),
+        coordinator.derive(0, true).holdings(), "the coordinator agrees its winners");
+  }
+
+  @Test
+  void recordsTombstonesReservationsAndHoldingsStopAtTheCapButNewsOfHeldNodesStillComesIn() {
     // A /20 holds 16 pod subnets: the cap is 32 of each.
     MeshState s = new MeshState("self", Cidr.parse("10.244.0.0/20"), 24, false, Duration.ofSeconds(10),
         Duration.ofSeconds(60));
@@ -149,8 +192,19 @@ class MeshStateTest {
         "a tombstone already held is updated");
     assertEquals(MeshState.Tombstoned.REMOVED, s.applyTombstone(new Wire.Tombstone("n1", 1, 1000), 0),
         "a tombstone that removes a record held always has room (at most one per record)");
-    assertEquals(31, s.derive(0).peers().size() + s.derive(0).rejected().size());
+    assertEquals(31, s.derive(0, false).peers().size() + s.derive(0, false).rejected().size());
     s.forget("n2", 0);
     assertTrue(s.known("n2").isEmpty(), "an operator's forget is never refused for the cap");
+
+    List<Holding> holdings = new ArrayList<>();
+    for (int i = 0; i < 33; i++) {
+      holdings.add(new Holding("h" + i, Cidr.parse("10.244." + (i % 16) + ".0/24")));
+    }
+    MeshState.HoldingsTaken taken = s.learnHoldings(holdings);
+    assertTrue(taken.added());
+    assertEquals(1, taken.full(), "holdings stop at the cap too");
+    assertEquals(32, s.holdings().size());
+    assertEquals(new MeshState.HoldingsTaken(false, 0), s.learnHoldings(List.of(holdings.get(0))),
+        "a holding already held is no news, whatever the cap");
   }
 }

@@ -49,18 +49,20 @@ final class RogueMember implements AutoCloseable {
 
   /**
    * Multicasts {@code records} records of made-up nodes ({@link #longName}{@code (first..)}, valid and
-   * plausible, down since {@code now}), {@code perSync} to a Sync.
+   * plausible, down since {@code now}), {@code perSync} to a Sync. Their subnets skip 10.244.0-2.0/24: a rogue
+   * coordinator agrees no holdings, so a made-up claim on an honest node's subnet would be a tie (docs/security.md),
+   * and the flood measures the caps, not the tie rule.
    */
   void flood(int first, int records, int perSync, long now) throws Exception {
     List<Wire.SyncEntry> entries = new ArrayList<>();
     for (int n = first; n < first + records; n++) {
       String name = longName(n);
       NodeRecord r = new NodeRecord(name, name, InetAddress.getByAddress(new byte[] {(byte) 192, (byte) 168,
-          (byte) (n >> 8), (byte) n}), Members.mac(9), Cidr.parse("10.244." + (n % 256) + ".0/24"),
+          (byte) (n >> 8), (byte) n}), Members.mac(9), Cidr.parse("10.244." + (3 + n % 253) + ".0/24"),
           SubnetSource.ALLOCATED, now, 1, "0.1.0-rogue", now);
       entries.add(new Wire.SyncEntry(new Announcement(r, now, false), true, now));
       if (entries.size() == perSync || n == first + records - 1) {
-        multicast(new Wire.Sync(List.copyOf(entries), List.of(), List.of()));
+        multicast(new Wire.Sync(List.copyOf(entries), List.of(), List.of(), List.of()));
         entries.clear();
       }
     }

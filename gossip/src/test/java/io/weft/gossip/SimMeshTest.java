@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.PeerState;
+import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
 import java.time.Duration;
@@ -68,28 +69,39 @@ class SimMeshTest {
   }
 
   @Test
-  void configuredSubnetsThatCollideAreReportedByBothAndNeitherIsRoutedOverTheOther() throws Exception {
+  void aConfiguredNewcomerOnALiveNodesSubnetIsRefusedAndReportedAndTheIncumbentKeepsItsRoutes() throws Exception {
     Cidr same = Cidr.parse("10.244.7.0/24");
     JGroupsMesh z = sim(0);
     JGroupsMesh x = sim(1);
     JGroupsMesh y = sim(2);
     z.join(members.node(0)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-    x.join(LocalNode.configured("node-1", members.ip(1), Members.mac(1), same, "0.1.0")).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-    y.join(LocalNode.configured("node-2", members.ip(2), Members.mac(2), same, "0.1.0")).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    // node-1 is granted the subnet it remembers: an allocated subnet, which the mesh then routes to it.
+    NodeRecord incumbent = x.join(members.node(1).withRememberedSubnet(same, false))
+        .get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    assertEquals(same, incumbent.podSubnet());
+    assertEquals(SubnetSource.ALLOCATED, incumbent.subnetSource());
+    await().atMost(Members.PATIENCE).until(() -> z.snapshot().peers().containsKey("node-1"));
+    // node-2 starts with --pod-subnet of node-1's subnet. It would win the tie rule (SHA-256 of
+    // "node-2\n10.244.7.0/24" starts b58c, node-1's ed94), so only the incumbent rule keeps node-1.
+    y.join(LocalNode.configured("node-2", members.ip(2), Members.mac(2), same, "0.1.0"))
+        .get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
     await().atMost(Members.PATIENCE).until(() -> List.of(x, y, z).stream()
         .allMatch(m -> m.snapshot().conflicts().size() == 1 && m.snapshot().viewSize() == 3));
     MeshSnapshot.SubnetConflict c = z.snapshot().conflicts().get(0);
-    assertEquals("node-1", c.winner(), "the earlier claim keeps it");
+    assertEquals("node-1", c.winner(), "the incumbent keeps it, against a configured newcomer");
     assertEquals(List.of("node-2"), c.losers());
-    assertEquals(c, x.snapshot().conflicts().get(0));
+    assertEquals("subnet_held", c.code());
+    assertTrue(c.reason().contains("node-2's 10.244.7.0/24 overlaps node-1's 10.244.7.0/24")
+        && c.reason().contains("node-2 is refused"), c.reason());
+    assertEquals(c, x.snapshot().conflicts().get(0), "reported mesh-wide");
     assertEquals(c, y.snapshot().conflicts().get(0));
-    assertEquals(1, y.snapshot().lostConflicts().size(), "the loser is told");
-    // Nobody routes the contested subnet to the loser; x and y keep their own subnet.
-    assertEquals(Set.of("node-1"), z.snapshot().peers().keySet().stream().filter(s -> !s.equals("node-0"))
-        .collect(Collectors.toSet()));
+    assertEquals(1, y.snapshot().lostConflicts().size(), "the newcomer is told it was refused");
+    assertTrue(x.snapshot().lostConflicts().isEmpty());
+    // Everyone else still routes the subnet to the incumbent, never to the newcomer.
+    assertTrue(z.snapshot().peers().containsKey("node-1"));
+    assertFalse(z.snapshot().peers().containsKey("node-2"));
     assertFalse(x.snapshot().peers().containsKey("node-2"));
-    assertFalse(y.snapshot().peers().containsKey("node-1"));
-    assertEquals(same, y.snapshot().self().podSubnet());
+    assertEquals(same, y.snapshot().self().podSubnet(), "a configured subnet is not silently replaced");
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.Holding;
 import io.weft.core.net.IpAddresses;
 import java.util.List;
 import java.util.Optional;
@@ -29,11 +30,14 @@ class WireTest {
         new Wire.SyncRequest(),
         new Wire.Sync(List.of(new Wire.SyncEntry(announcement(), true, 99)),
             List.of(new Wire.Tombstone("gone", 4, 1000)),
-            List.of(new Wire.Reservation("new", Cidr.parse("10.244.9.0/24"), 5, 6))),
+            List.of(new Wire.Reservation("new", Cidr.parse("10.244.9.0/24"), 5, 6)),
+            List.of(new Holding("node-1", Cidr.parse("10.244.1.0/24")))),
         new Wire.AllocRequest("node-2", Optional.of(Cidr.parse("10.244.2.0/24")), 8, true),
         new Wire.AllocRequest("node-3", Optional.empty(), 0, false),
         new Wire.AllocGrant(new Wire.Reservation("node-2", Cidr.parse("10.244.2.0/24"), 8, 9)),
-        new Wire.Forget(new Wire.Tombstone("node-4", 2, 3)));
+        new Wire.Forget(new Wire.Tombstone("node-4", 2, 3)),
+        new Wire.Agreed(List.of(new Holding("node-1", Cidr.parse("10.244.1.0/24")),
+            new Holding("node-2", Cidr.parse("10.244.2.0/24")))));
     for (Wire.Msg m : all) {
       byte[] b = wire.encode(m);
       assertEquals(m, wire.decode(b, 0, b.length));
@@ -44,7 +48,7 @@ class WireTest {
   void garbageIsRefusedAsMalformedAndNeverThrowsAnythingElse() {
     Random random = new Random(42);
     byte[] valid = wire.encode(new Wire.Sync(List.of(new Wire.SyncEntry(announcement(), false, 0)), List.of(),
-        List.of()));
+        List.of(), List.of(new Holding("node-1", Cidr.parse("10.244.1.0/24")))));
     for (int i = 0; i < 5_000; i++) {
       byte[] b;
       if (i % 2 == 0) {
@@ -71,12 +75,20 @@ class WireTest {
     Wire small = new Wire(2);
     List<Wire.SyncEntry> three = List.of(new Wire.SyncEntry(announcement(), false, 0),
         new Wire.SyncEntry(announcement(), false, 0), new Wire.SyncEntry(announcement(), false, 0));
-    byte[] b = wire.encode(new Wire.Sync(three, List.of(), List.of()));
+    byte[] b = wire.encode(new Wire.Sync(three, List.of(), List.of(), List.of()));
     Wire.OverCapException e = assertThrows(Wire.OverCapException.class, () -> small.decode(b, 0, b.length));
     assertTrue(e.getMessage().contains("3 records"), e.getMessage());
     byte[] tombstones = wire.encode(new Wire.Sync(List.of(), List.of(new Wire.Tombstone("a", 1, 1),
-        new Wire.Tombstone("b", 1, 1), new Wire.Tombstone("c", 1, 1)), List.of()));
+        new Wire.Tombstone("b", 1, 1), new Wire.Tombstone("c", 1, 1)), List.of(), List.of()));
     assertThrows(Wire.OverCapException.class, () -> small.decode(tombstones, 0, tombstones.length));
+    List<Holding> threeHoldings = List.of(new Holding("a", Cidr.parse("10.244.1.0/24")),
+        new Holding("b", Cidr.parse("10.244.2.0/24")), new Holding("c", Cidr.parse("10.244.3.0/24")));
+    for (Wire.Msg m : List.of(new Wire.Agreed(threeHoldings), new Wire.Sync(List.of(), List.of(), List.of(),
+        threeHoldings))) {
+      byte[] h = wire.encode(m);
+      Wire.OverCapException held = assertThrows(Wire.OverCapException.class, () -> small.decode(h, 0, h.length));
+      assertTrue(held.getMessage().contains("3 subnet holdings"), held.getMessage());
+    }
   }
 
   @Test
@@ -84,7 +96,8 @@ class WireTest {
     String longName = "a".repeat(254);
     for (Wire.Msg m : List.of(new Wire.Forget(new Wire.Tombstone(longName, 1, 1)),
         new Wire.AllocRequest(longName, Optional.empty(), 0, false),
-        new Wire.AllocGrant(new Wire.Reservation(longName, Cidr.parse("10.244.2.0/24"), 1, 1)))) {
+        new Wire.AllocGrant(new Wire.Reservation(longName, Cidr.parse("10.244.2.0/24"), 1, 1)),
+        new Wire.Agreed(List.of(new Holding(longName, Cidr.parse("10.244.2.0/24")))))) {
       byte[] b = wire.encode(m);
       Wire.MalformedMessageException e = assertThrows(Wire.MalformedMessageException.class,
           () -> wire.decode(b, 0, b.length));

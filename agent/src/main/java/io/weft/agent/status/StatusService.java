@@ -180,7 +180,9 @@ public final class StatusService {
     if (seeds.state() != SeedStatus.State.JOINED) {
       problems.add("mesh: " + seeds.state().name().toLowerCase(Locale.ROOT) + ": " + seeds.message());
     }
-    m.conflicts().forEach(c -> problems.add("subnet conflict: " + c.reason()));
+    // Every member shows each conflict; the refused node's line says so first, as it is the one to act.
+    m.conflicts().forEach(c -> problems.add((m.lostConflicts().contains(c)
+        ? "this node is refused its pod subnet " + c.subnet() + ": " : "subnet conflict: ") + c.reason()));
     m.duplicates().forEach(d -> problems.add("duplicate " + d.kind().name().toLowerCase(Locale.ROOT) + ": " + d.reason()));
     List<MeshSnapshot.RejectedRecord> recent = m.rejected().stream()
         .filter(x -> now - x.atMillis() < REJECTED_RECENT.toMillis()).toList();

@@ -86,6 +86,27 @@ public class StatusServiceTest {
   }
 
   @Test
+  void aSubnetConflictIsAProblemOnEveryNodeAndTheRefusedNodeIsToldItIsTheOne() {
+    List<Route> desired = List.of(Route.unreachable(CLUSTER), TO_B);
+    MeshSnapshot.SubnetConflict held = new MeshSnapshot.SubnetConflict(B.podSubnet(), "node-b", List.of("node-a"),
+        "subnet_held", "node-a's 10.244.2.0/24 overlaps node-b's 10.244.2.0/24; … node-a is refused: …");
+    List<String> problems = service(withConflict(held), report(desired, desired, List.of())).status().problems();
+    assertTrue(problems.contains("this node is refused its pod subnet 10.244.2.0/24: " + held.reason()),
+        problems.toString());
+
+    MeshSnapshot.SubnetConflict elsewhere = new MeshSnapshot.SubnetConflict(B.podSubnet(), "node-b",
+        List.of("node-c"), "subnet_held", "node-c's 10.244.2.0/24 overlaps node-b's 10.244.2.0/24; …");
+    problems = service(withConflict(elsewhere), report(desired, desired, List.of())).status().problems();
+    assertTrue(problems.contains("subnet conflict: " + elsewhere.reason()), problems.toString());
+  }
+
+  private static MeshSnapshot withConflict(MeshSnapshot.SubnetConflict conflict) {
+    MeshSnapshot s = snapshot(Map.of("node-b", Peer.up(B, NOW)), 2);
+    return new MeshSnapshot(s.self(), s.peers(), s.rejected(), List.of(conflict), s.duplicates(), s.seeds(),
+        s.expectedPeers(), s.viewSize(), s.coordinator(), s.counters(), s.takenAtMillis());
+  }
+
+  @Test
   void unreachableDownAndForeignPeersAreProblems() {
     Route foreign = new Route(C.podSubnet(), Route.Type.UNICAST, IpAddresses.parse("192.168.1.99"), "eth0", 4, 254);
     List<Route> desired = List.of(Route.unreachable(CLUSTER), TO_B, TO_C);

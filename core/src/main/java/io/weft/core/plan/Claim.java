@@ -13,9 +13,9 @@ import java.util.Objects;
  *
  * @param nodeName        the claiming node
  * @param subnet          the claimed subnet
- * @param source          CONFIGURED beats ALLOCATED
- * @param claimedAtMillis ordering key: lower is earlier and wins among equals (e.g. when the subnet
- *                        was first announced); must not change when the same claim is re-announced
+ * @param source          how the node came by it; a CONFIGURED claim never moves (it gives no priority)
+ * @param claimedAtMillis when the node first claimed the subnet, as it says: kept with a subnet the
+ *                        node is granted again (its age); never an ordering key, being the sender's
  * @param pinned          the node cannot move (configured, or pods already use the subnet)
  */
 public record Claim(String nodeName, Cidr subnet, SubnetSource source, long claimedAtMillis, boolean pinned) {

@@ -46,9 +46,9 @@ public record Plausibility(Duration clockSkew, Duration tombstoneTime, Duration 
   }
 
   /**
-   * How many records (and, each, tombstones and reservations) a member keeps: twice the number of pod
-   * subnets the cluster CIDR holds (every subnet owned, and as many nodes again waiting or refused), at
-   * most {@link #MAX_CAP}.
+   * How many records (and, each, tombstones, reservations and subnet holdings) a member keeps: twice the
+   * number of pod subnets the cluster CIDR holds (every subnet owned, and as many nodes again waiting or
+   * refused, or holding a subnet in a tie after a merge), at most {@link #MAX_CAP}.
    */
   public static int cap(Cidr clusterCidr, int subnetPrefixLength) {
     long subnets = clusterCidr.subnetCount(subnetPrefixLength);

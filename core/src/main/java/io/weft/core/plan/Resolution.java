@@ -4,6 +4,7 @@ import io.weft.core.net.Cidr;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -17,16 +18,29 @@ import java.util.stream.Stream;
  *                  reported by both sides; sorted by loser name
  */
 public record Resolution(List<Claim> winners, List<Overlap> mustMove, List<Overlap> conflicts) {
+  /** Why the keeper of an overlap keeps it. */
+  public enum Basis {
+    /** The keeper is the subnet's agreed holder and the loser a newcomer. */
+    INCUMBENT,
+    /**
+     * Neither or both are agreed holders (two claims made where neither side saw the other, such as the
+     * two halves of a partition): the tie rule ({@link SubnetAllocator#tieKey}) decided.
+     */
+    TIE_RULE
+  }
+
   /**
    * A lost claim and the claim that holds (part of) its subnet.
    *
    * @param loser  the weaker claim
    * @param keeper the stronger claim it overlaps
+   * @param basis  why the keeper keeps it
    */
-  public record Overlap(Claim loser, Claim keeper) {
+  public record Overlap(Claim loser, Claim keeper, Basis basis) {
     public Overlap {
       Objects.requireNonNull(loser, "loser");
       Objects.requireNonNull(keeper, "keeper");
+      Objects.requireNonNull(basis, "basis");
     }
 
     /** E.g. {@code node-b's 10.244.1.0/24 overlaps node-a's 10.244.1.0/24}. */
@@ -57,6 +71,11 @@ public record Resolution(List<Claim> winners, List<Overlap> mustMove, List<Overl
   /** Node name to subnet for every winner: the owners the record validator checks against. */
   public Map<String, Cidr> owners() {
     return winners.stream().collect(Collectors.toUnmodifiableMap(Claim::nodeName, Claim::subnet));
+  }
+
+  /** The winners as holdings: what the mesh agrees once this resolution is its coordinator's. */
+  public Set<Holding> agreed() {
+    return winners.stream().map(Holding::of).collect(Collectors.toUnmodifiableSet());
   }
 
   /** Every claim that keeps its subnet: the winners and the unmovable losers. */

@@ -1,9 +1,11 @@
 package io.weft.core.plan;
 
-import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.Comparator;
@@ -21,23 +23,28 @@ import java.util.Set;
  * the same moment without knowing each other mostly pick different subnets, then probes upward (wrapping)
  * to the first subnet no other node's claim overlaps. Every subnet of the size is usable.
  *
- * <p>When claims overlap, {@link #PRECEDENCE} decides who keeps the subnet. The loser moves if it can;
- * a pinned or configured loser never moves and the overlap is reported as a conflict instead.
+ * <p>When claims overlap, {@link #precedence} decides who keeps the subnet: the incumbent (the holder the
+ * mesh already agreed, {@link Holding}) against any newcomer, and between two claims of a kind a tie rule
+ * on the node's name and the subnet only. Nothing a claimant says about its own claim (configured, pinned,
+ * when it claimed) gives it priority: those fields are the sender's to set. The loser moves if it can; a
+ * pinned or configured loser never moves and the overlap is reported as a conflict instead.
  */
 public final class SubnetAllocator {
   /** Each node gets a /24 unless configured otherwise. */
   public static final int DEFAULT_SUBNET_PREFIX_LENGTH = 24;
 
   /**
-   * Strongest claim first: CONFIGURED beats ALLOCATED, pinned beats unpinned, then the earlier claim,
-   * then the lexicographically smaller node name (then the smaller subnet, to make the order total).
+   * Strongest claim first: an incumbent (its node and subnet among {@code incumbents}) before a claim the
+   * mesh has not agreed; between two of a kind the smaller {@link #tieKey}, then the smaller node name
+   * (then the smaller subnet, to make the order total).
    */
-  public static final Comparator<Claim> PRECEDENCE =
-      Comparator.comparing((Claim c) -> c.source() != SubnetSource.CONFIGURED)
-          .thenComparing(c -> !c.pinned())
-          .thenComparingLong(Claim::claimedAtMillis)
-          .thenComparing(Claim::nodeName)
-          .thenComparing(Claim::subnet);
+  public static Comparator<Claim> precedence(Set<Holding> incumbents) {
+    Objects.requireNonNull(incumbents, "incumbents");
+    return Comparator.comparing((Claim c) -> !incumbents.contains(Holding.of(c)))
+        .thenComparing(SubnetAllocator::tieKey, Arrays::compareUnsigned)
+        .thenComparing(Claim::nodeName)
+        .thenComparing(Claim::subnet);
+  }
 
   private static final int MAX_SPLIT_BITS = 24;
   private static final long FNV64_OFFSET_BASIS = 0xcbf29ce484222325L;
@@ -100,21 +107,24 @@ public final class SubnetAllocator {
   }
 
   /**
-   * Settles overlapping claims. Claims are taken strongest first ({@link #PRECEDENCE}); a claim that
+   * Settles overlapping claims. Claims are taken strongest first ({@link #precedence}); a claim that
    * overlaps no stronger claim still holding its subnet wins. Otherwise it loses to the first such
    * claim: a movable loser must move, an unmovable one stays and is a conflict (and keeps holding its
    * subnet against weaker claims). The result does not depend on the order of {@code claims}.
    *
+   * @param claims     each node's newest claim
+   * @param incumbents the holdings the mesh has agreed (a holding whose node now claims another subnet,
+   *                   or nothing, counts for nothing)
    * @throws IllegalArgumentException when one node has two claims (pass each node's newest only)
    */
-  public Resolution resolve(Collection<Claim> claims) {
+  public Resolution resolve(Collection<Claim> claims, Set<Holding> incumbents) {
     Set<String> names = new HashSet<>();
     for (Claim c : claims) {
       if (!names.add(c.nodeName())) {
         throw new IllegalArgumentException("two claims for node " + c.nodeName() + "; pass one per node");
       }
     }
-    List<Claim> strongestFirst = claims.stream().sorted(PRECEDENCE).toList();
+    List<Claim> strongestFirst = claims.stream().sorted(precedence(incumbents)).toList();
     List<Claim> holding = new ArrayList<>();
     List<Claim> winners = new ArrayList<>();
     List<Resolution.Overlap> mustMove = new ArrayList<>();
@@ -124,10 +134,15 @@ public final class SubnetAllocator {
       if (keeper.isEmpty()) {
         winners.add(claim);
         holding.add(claim);
-      } else if (claim.isMovable()) {
-        mustMove.add(new Resolution.Overlap(claim, keeper.get()));
+        continue;
+      }
+      Resolution.Basis basis = incumbents.contains(Holding.of(keeper.get()))
+          && !incumbents.contains(Holding.of(claim)) ? Resolution.Basis.INCUMBENT : Resolution.Basis.TIE_RULE;
+      Resolution.Overlap lost = new Resolution.Overlap(claim, keeper.get(), basis);
+      if (claim.isMovable()) {
+        mustMove.add(lost);
       } else {
-        conflicts.add(new Resolution.Overlap(claim, keeper.get()));
+        conflicts.add(lost);
         holding.add(claim);
       }
     }
@@ -136,6 +151,21 @@ public final class SubnetAllocator {
     mustMove.sort(byLoser);
     conflicts.sort(byLoser);
     return new Resolution(winners, mustMove, conflicts);
+  }
+
+  /**
+   * The tie rule's key: SHA-256 over the UTF-8 bytes of the node name, a newline and the subnet in its
+   * canonical text ({@code node-a\n10.244.7.0/24}); the smaller key (unsigned bytes) is stronger. Every
+   * member computes it from the claim alone, and it ranks each name differently for each subnet, so no
+   * name is favoured across the cluster the way an alphabetical rule favours {@code a…}.
+   */
+  public static byte[] tieKey(Claim claim) {
+    try {
+      return MessageDigest.getInstance("SHA-256")
+          .digest((claim.nodeName() + "\n" + claim.subnet()).getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 
   /**

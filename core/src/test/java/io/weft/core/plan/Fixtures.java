@@ -7,13 +7,25 @@ import io.weft.core.net.IpAddresses;
 import io.weft.core.net.MacAddress;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Small builders shared by the plan tests. */
 final class Fixtures {
   static final Cidr CLUSTER = Cidr.parse("10.244.0.0/16");
 
   private Fixtures() {}
+
+  /** The claims renamed {@code prefix + position}: generated claims, each its own node. */
+  static List<Claim> named(String prefix, List<Claim> claims) {
+    List<Claim> named = new ArrayList<>();
+    for (int i = 0; i < claims.size(); i++) {
+      Claim c = claims.get(i);
+      named.add(new Claim(prefix + i, c.subnet(), c.source(), c.claimedAtMillis(), c.pinned()));
+    }
+    return named;
+  }
 
   static Cidr cidr(String text) {
     return Cidr.parse(text);

@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -53,7 +54,7 @@ class SubnetAllocatorPropertyTest {
       claims.add(new Claim(name, chosen, SubnetSource.ALLOCATED, claims.size(), false));
     }
     assertEquals(names.size(), claims.stream().map(Claim::subnet).distinct().count(), () -> "duplicates: " + claims);
-    assertTrue(allocator.resolve(claims).mustMove().isEmpty());
+    assertTrue(allocator.resolve(claims, Set.of()).mustMove().isEmpty());
   }
 
   @Property(tries = 1000)
@@ -95,7 +96,7 @@ class SubnetAllocatorPropertyTest {
       standing.putAll(fresh);
       List<Claim> all = new ArrayList<>(standing.values());
       Collections.shuffle(all, random);
-      Resolution resolution = allocator.resolve(all);
+      Resolution resolution = allocator.resolve(all, Set.of());
       unplaced = new ArrayList<>();
       for (Resolution.Overlap lost : resolution.mustMove()) {
         standing.remove(lost.loser().nodeName());
@@ -116,23 +117,18 @@ class SubnetAllocatorPropertyTest {
         .as((index, length, source, at, pinned) -> new Claim("?",
             Cidr.of(SMALL_CLUSTER.subnet(24, index * 2).network(), length), source, at, pinned))
         .list().ofMaxSize(12)
-        .map(list -> {
-          List<Claim> named = new ArrayList<>();
-          for (int i = 0; i < list.size(); i++) {
-            Claim c = list.get(i);
-            named.add(new Claim("n" + i, c.subnet(), c.source(), c.claimedAtMillis(), c.pinned()));
-          }
-          return named;
-        });
+        .map(list -> Fixtures.named("n", list));
   }
 
   @Property(tries = 1000)
   void resolutionIsOrderFreeAndLeavesNoOverlapUnexplained(@ForAll("claims") List<Claim> claims,
-      @ForAll Random random) {
-    Resolution resolution = allocator.resolve(claims);
+      @ForAll("incumbents") Set<Integer> incumbentIndexes, @ForAll Random random) {
+    Set<Holding> incumbents = claims.stream().filter(c -> incumbentIndexes.contains(claims.indexOf(c)))
+        .map(Holding::of).collect(Collectors.toSet());
+    Resolution resolution = allocator.resolve(claims, incumbents);
     List<Claim> shuffled = new ArrayList<>(claims);
     Collections.shuffle(shuffled, random);
-    assertEquals(resolution, allocator.resolve(shuffled));
+    assertEquals(resolution, allocator.resolve(shuffled, incumbents));
 
     assertEquals(claims.size(),
         resolution.winners().size() + resolution.mustMove().size() + resolution.conflicts().size());
@@ -147,9 +143,19 @@ class SubnetAllocatorPropertyTest {
     }
     resolution.mustMove().forEach(o -> assertTrue(o.loser().isMovable()));
     resolution.conflicts().forEach(o -> assertFalse(o.loser().isMovable()));
-    resolution.mustMove().forEach(o -> assertTrue(SubnetAllocator.PRECEDENCE.compare(o.keeper(), o.loser()) < 0));
+    resolution.mustMove().forEach(o ->
+        assertTrue(SubnetAllocator.precedence(incumbents).compare(o.keeper(), o.loser()) < 0));
     claims.stream().filter(c -> c.source() == SubnetSource.CONFIGURED)
         .forEach(c -> assertFalse(resolution.mustMove(c.nodeName()), () -> "configured told to move: " + c));
+    // No self-asserted priority: an incumbent never loses to a newcomer, whatever the newcomer says.
+    Stream.concat(resolution.mustMove().stream(), resolution.conflicts().stream())
+        .filter(o -> incumbents.contains(Holding.of(o.loser())))
+        .forEach(o -> assertTrue(incumbents.contains(Holding.of(o.keeper())), () -> "incumbent lost: " + o));
+  }
+
+  @Provide
+  Arbitrary<Set<Integer>> incumbents() {
+    return Arbitraries.integers().between(0, 11).set().ofMaxSize(6);
   }
 
   @Property(tries = 1000)

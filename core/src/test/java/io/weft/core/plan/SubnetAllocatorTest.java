@@ -2,6 +2,7 @@ package io.weft.core.plan;
 
 import static io.weft.core.plan.Fixtures.CLUSTER;
 import static io.weft.core.plan.Fixtures.cidr;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -78,42 +81,59 @@ class SubnetAllocatorTest {
   }
 
   @Test
-  void configuredBeatsAllocatedAndPinnedBeatsEarlier() {
-    Claim early = allocated("a", "10.244.5.0/24", 1);
-    Claim conf = configured("z", "10.244.5.0/24", 9);
-    Claim pinned = new Claim("y", cidr("10.244.6.0/24"), SubnetSource.ALLOCATED, 9, true);
-    Claim earlier = allocated("b", "10.244.6.0/24", 1);
+  void theIncumbentKeepsItsSubnetAgainstAConfiguredPinnedEarlierNewcomer() {
+    Claim incumbent = allocated("victim", "10.244.5.0/24", 9_000);
+    Claim thief = configured("thief", "10.244.5.0/24", 0);
 
-    Resolution r = allocator.resolve(List.of(early, conf, pinned, earlier));
+    Resolution r = allocator.resolve(List.of(thief, incumbent), Set.of(Holding.of(incumbent)));
 
-    assertEquals(List.of(pinned, conf), r.winners());
-    assertTrue(r.mustMove("a") && r.mustMove("b"));
-    assertFalse(r.mustMove("z"));
-    assertEquals("a's 10.244.5.0/24 overlaps z's 10.244.5.0/24", r.mustMove().get(0).describe());
+    assertEquals(List.of(incumbent), r.winners());
+    assertEquals(List.of(new Resolution.Overlap(thief, incumbent, Resolution.Basis.INCUMBENT)), r.conflicts(),
+        "the configured newcomer cannot move: refused and reported");
+    assertEquals(Set.of(Holding.of(incumbent)), r.agreed());
   }
 
   @Test
-  void earlierThenSmallerNameWinsAmongEquals() {
-    Resolution r = allocator.resolve(List.of(allocated("b", "10.244.5.0/24", 1), allocated("a", "10.244.5.0/24", 1),
-        allocated("c", "10.244.5.0/24", 0)));
-    assertEquals(List.of("c"), r.winners().stream().map(Claim::nodeName).toList());
-    assertEquals(List.of("a", "b"), r.mustMove().stream().map(o -> o.loser().nodeName()).toList());
+  void withoutAnIncumbentTheTieKeyDecidesNotWhatTheClaimantsSayAboutThemselves() {
+    // Sources, pins and claim times in the claimants' favour are ignored: only names and the subnet count.
+    List<Claim> claims = List.of(configured("b", "10.244.5.0/24", 0), allocated("a", "10.244.5.0/24", 7),
+        new Claim("c", cidr("10.244.5.0/24"), SubnetSource.ALLOCATED, 1, true));
+    Claim strongest = claims.stream()
+        .min((x, y) -> Arrays.compareUnsigned(SubnetAllocator.tieKey(x), SubnetAllocator.tieKey(y))).orElseThrow();
+
+    Resolution r = allocator.resolve(claims, Set.of());
+
+    assertEquals(List.of(strongest), r.winners());
+    r.conflicts().forEach(o -> assertEquals(Resolution.Basis.TIE_RULE, o.basis()));
+    r.mustMove().forEach(o -> assertEquals(strongest, o.keeper()));
   }
 
   @Test
-  void twoConfiguredOnOneSubnetIsAConflictBothReport() {
-    Resolution r = allocator.resolve(List.of(configured("b", "10.244.5.0/24", 0), configured("a", "10.244.5.0/24", 0)));
-    assertEquals(List.of(), r.mustMove());
+  void twoIncumbentsOfOneSubnetAfterAPartitionAreSettledByTheTieKey() {
+    Claim x = configured("x", "10.244.5.0/24", 0);
+    Claim y = configured("y", "10.244.5.0/24", 0);
+    Claim stronger = Arrays.compareUnsigned(SubnetAllocator.tieKey(x), SubnetAllocator.tieKey(y)) < 0 ? x : y;
+
+    Resolution r = allocator.resolve(List.of(x, y), Set.of(Holding.of(x), Holding.of(y)));
+
+    assertEquals(List.of(stronger), r.winners());
     assertEquals(1, r.conflicts().size());
-    assertEquals(1, r.conflictsOf("a").size());
-    assertEquals(1, r.conflictsOf("b").size());
-    assertEquals("b", r.conflicts().get(0).loser().nodeName());
+    assertEquals(Resolution.Basis.TIE_RULE, r.conflicts().get(0).basis());
+    assertEquals(1, r.conflictsOf("x").size());
+    assertEquals(1, r.conflictsOf("y").size());
+  }
+
+  @Test
+  void theTieKeyIsSha256OfNameNewlineSubnet() throws Exception {
+    assertArrayEquals(java.security.MessageDigest.getInstance("SHA-256")
+            .digest("node-a\n10.244.7.0/24".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        SubnetAllocator.tieKey(allocated("node-a", "10.244.7.0/24", 0)));
   }
 
   @Test
   void rejectsTwoClaimsOfOneNodeAndBadSizes() {
     assertThrows(IllegalArgumentException.class, () -> allocator.resolve(List.of(
-        allocated("a", "10.244.5.0/24", 0), allocated("a", "10.244.6.0/24", 0))));
+        allocated("a", "10.244.5.0/24", 0), allocated("a", "10.244.6.0/24", 0)), Set.of()));
     assertThrows(IllegalArgumentException.class, () -> new SubnetAllocator(CLUSTER, 8));
     assertThrows(IllegalArgumentException.class, () -> new SubnetAllocator(cidr("fd00::/64"), 120));
   }

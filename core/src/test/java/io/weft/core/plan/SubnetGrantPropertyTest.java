@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -51,7 +52,7 @@ class SubnetGrantPropertyTest {
   void theGrantIsAlwaysOneOfTheClustersSubnets(@ForAll("others") List<Claim> others,
       @ForAll("preferred") Optional<Cidr> preferred, @ForAll boolean pinned, @ForAll("recorded") Optional<Claim> recorded) {
     SubnetGrant.Grant g = SubnetGrant.decide(allocator, new SubnetGrant.Request("joiner", preferred, 3, pinned), others,
-        recorded, 1000);
+        recorded, Set.of(), 1000);
     assertTrue(SMALL_CLUSTER.contains(g.subnet()) && g.subnet().prefixLength() == 24, () -> "bad grant " + g);
   }
 
@@ -59,7 +60,7 @@ class SubnetGrantPropertyTest {
   void anUnpinnedJoinerNeverGetsASubnetSomeoneElseClaims(@ForAll("others") List<Claim> others,
       @ForAll("preferred") Optional<Cidr> preferred, @ForAll("recorded") Optional<Claim> recorded) {
     SubnetGrant.Grant g = SubnetGrant.decide(allocator, new SubnetGrant.Request("joiner", preferred, 3, false), others,
-        recorded, 1000);
+        recorded, Set.of(), 1000);
     assertTrue(others.stream().noneMatch(c -> c.subnet().overlaps(g.subnet())), () -> g + " is claimed: " + others);
   }
 
@@ -68,7 +69,7 @@ class SubnetGrantPropertyTest {
       @ForAll("recorded") Optional<Claim> recorded, @ForAll Random random) {
     Cidr mine = SMALL_CLUSTER.subnet(24, random.nextInt(16));
     SubnetGrant.Grant g = SubnetGrant.decide(allocator, new SubnetGrant.Request("joiner", Optional.of(mine), 3, true),
-        others, recorded, 1000);
+        others, recorded, Set.of(), 1000);
     assertEquals(new SubnetGrant.Grant(mine, 3), g);
   }
 
@@ -76,7 +77,7 @@ class SubnetGrantPropertyTest {
   void aJoinerThatRemembersNothingGetsBackWhatTheMeshRecordsWhenItIsFree(@ForAll("others") List<Claim> others,
       @ForAll("recorded") Optional<Claim> recorded) {
     SubnetGrant.Grant g = SubnetGrant.decide(allocator, new SubnetGrant.Request("joiner", Optional.empty(), 0, false),
-        others, recorded, 1000);
+        others, recorded, Set.of(), 1000);
     boolean recordedFree = recorded.isPresent()
         && others.stream().noneMatch(c -> c.subnet().overlaps(recorded.get().subnet()));
     if (recordedFree) {
@@ -93,7 +94,20 @@ class SubnetGrantPropertyTest {
     SubnetGrant.Request request = new SubnetGrant.Request("joiner", preferred, 3, pinned);
     List<Claim> shuffled = new ArrayList<>(others);
     Collections.shuffle(shuffled, random);
-    assertEquals(SubnetGrant.decide(allocator, request, others, recorded, 1000),
-        SubnetGrant.decide(allocator, request, shuffled, recorded, 1000));
+    assertEquals(SubnetGrant.decide(allocator, request, others, recorded, Set.of(), 1000),
+        SubnetGrant.decide(allocator, request, shuffled, recorded, Set.of(), 1000));
+  }
+
+  @Property(tries = 1000)
+  void aRestartingHolderGetsItsSubnetBackWhateverANewcomerClaims(@ForAll("others") List<Claim> others,
+      @ForAll boolean remembers, @ForAll Random random) {
+    Cidr mine = SMALL_CLUSTER.subnet(24, random.nextInt(16));
+    List<Claim> withNewcomer = new ArrayList<>(others);
+    withNewcomer.add(new Claim("newcomer", mine, SubnetSource.CONFIGURED, 0, true));
+    Claim recorded = new Claim("joiner", mine, SubnetSource.ALLOCATED, 7, true);
+    SubnetGrant.Grant g = SubnetGrant.decide(allocator,
+        new SubnetGrant.Request("joiner", remembers ? Optional.of(mine) : Optional.empty(), 7, false), withNewcomer,
+        Optional.of(recorded), Set.of(Holding.of(recorded)), 1000);
+    assertEquals(new SubnetGrant.Grant(mine, 7), g, "a node restarting with its own subnet is not a newcomer");
   }
 }
