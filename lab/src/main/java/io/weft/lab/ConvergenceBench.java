@@ -40,6 +40,7 @@ import java.util.function.Supplier;
  * Each Weft figure stands beside a reference: the JVM floor, a command by hand, and Calico's mechanism
  * (BIRD, iBGP full mesh) as measured on this machine for issue #5. Prints markdown on stdout; progress
  * on stderr. A step that fails is reported under the tables instead of aborting the run.
+ * {@code --joins-only COUNT} measures only the joins into a 3-node mesh.
  */
 public final class ConvergenceBench {
   private static final int JOINS = 5;
@@ -67,13 +68,20 @@ public final class ConvergenceBench {
 
   public static void main(String[] args) {
     int maxNodes = 8;
+    int joinsOnly = 0;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--max-nodes")) {
         maxNodes = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--joins-only")) {
+        joinsOnly = Integer.parseInt(args[++i]);
       }
     }
     ConvergenceBench bench = new ConvergenceBench();
-    bench.run(Math.max(3, maxNodes));
+    if (joinsOnly > 0) {
+      bench.joinsAtThree(joinsOnly);
+    } else {
+      bench.run(Math.max(3, maxNodes));
+    }
     bench.print(System.out);
   }
 
@@ -110,6 +118,17 @@ public final class ConvergenceBench {
     failureLab("kill -9", LabNode::killAgent);
     failureLab("SIGSTOP (silent node)", node -> node.signalAgent("STOP"));
     step("cold mesh", () -> coldMesh(maxNodes));
+  }
+
+  /**
+   * Only {@code count} joins into a 3-node mesh ({@code --joins-only COUNT}): the start-up figures alone,
+   * in a minute, for work on the agent's start.
+   */
+  private void joinsAtThree(int count) {
+    LabConfig config = LabConfig.defaults("bench-n3").withNodes(3).withPodsPerNode(0);
+    try (Lab lab = startWithRetries(config)) {
+      joins(lab, "join", "N=3", () -> List.of(lab.node(1).ip()), count);
+    }
   }
 
   /** A fresh 3-node lab for one failure scenario on node 2. */
