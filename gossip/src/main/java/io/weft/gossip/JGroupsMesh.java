@@ -98,7 +98,7 @@ public final class JGroupsMesh implements Mesh {
     this.trust = Objects.requireNonNull(trust, "trust");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.wire = new Wire(Plausibility.cap(config.clusterCidr(), config.subnetPrefix()));
-    this.loop = new MeshEventLoop(config.bindAddress().getHostAddress() + ":" + config.port());
+    this.loop = new MeshEventLoop(config.endpoint());
     this.store = new StateStore(config.stateDir());
     this.publisher = new SnapshotPublisher(loop, this::takeSnapshot, () -> local == null ? "mesh" : local.name());
     this.peers = new PeerMemory(config, store, transport, publisher::changed);
@@ -253,8 +253,7 @@ public final class JGroupsMesh implements Mesh {
         }
       });
     } catch (Exception e) {
-      fail(new IllegalStateException("could not start the mesh on " + config.bindAddress().getHostAddress()
-          + ":" + config.port() + ": " + e.getMessage(), e));
+      fail(new IllegalStateException("could not start the mesh on " + config.endpoint() + ": " + e.getMessage(), e));
       return;
     }
     loop.every(config.timing().housekeeping(), this::housekeeping);

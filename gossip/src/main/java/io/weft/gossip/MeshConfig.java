@@ -108,10 +108,15 @@ public record MeshConfig(
         subnetPrefix, leaseTime, timing, thresholds, allowLoopback);
   }
 
+  /** This node's mesh endpoint as {@code ip:port}: how logs and thread names tell meshes apart. */
+  public String endpoint() {
+    return bindAddress.getHostAddress() + ":" + port;
+  }
+
   /** Never prints the secret. */
   @Override
   public String toString() {
-    return "MeshConfig[cluster=" + clusterName + ", bind=" + bindAddress.getHostAddress() + ":" + port
+    return "MeshConfig[cluster=" + clusterName + ", bind=" + endpoint()
         + ", seeds=" + seeds + ", dns=" + dnsQuery + ", secret=" + (secret.isPresent() ? "set" : "none")
         + ", stateDir=" + stateDir + ", clusterCidr=" + clusterCidr + "/" + subnetPrefix
         + ", lease=" + leaseTime + ", " + timing + ", " + thresholds + "]";

@@ -60,7 +60,7 @@ final class SeedJoiner {
     this.timeline = timeline;
     this.outcome = outcome;
     this.hasSeeds = !config.seeds().isEmpty() || config.dnsQuery() != null;
-    String id = config.bindAddress().getHostAddress() + ":" + config.port();
+    String id = config.endpoint();
     this.connector = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "weft-mesh-connect-" + id);
       t.setDaemon(true);
@@ -135,8 +135,7 @@ final class SeedJoiner {
       root = root.getCause();
     }
     if (root instanceof BindException || String.valueOf(e.getMessage()).contains("no port available")) {
-      outcome.failed(new IllegalStateException("mesh port " + config.bindAddress().getHostAddress() + ":"
-          + config.port() + " is busy or not bindable: " + e.getMessage(), e));
+      outcome.failed(new IllegalStateException("mesh port " + config.endpoint() + " is busy or not bindable: " + e.getMessage(), e));
     } else if (stopped) {
       outcome.failed(new IllegalStateException("mesh closed while joining", e));
     } else {

@@ -53,7 +53,7 @@ final class TcpTransport implements MeshTransport {
 
   /** The mesh's transport: every connection through the handshake, with this node's identity and bindings. */
   static TcpTransport secured(MeshConfig config, MeshTrust trust) {
-    String id = config.bindAddress().getHostAddress() + ":" + config.port();
+    String id = config.endpoint();
     ConnectionStats connections = new ConnectionStats(id);
     return new TcpTransport(config, connections, nodeName -> new MeshSecurity(
         Credentials.of(config.secret(), trust.identity(), nodeName), trust.bindings(), connections, id));

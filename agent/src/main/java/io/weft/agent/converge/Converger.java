@@ -288,21 +288,20 @@ public final class Converger implements AutoCloseable {
         .flatMap(d -> dataplane.links().byName(d).stream()).toList();
     int uplinkMtu = uplinkMtu(self, addresses, links);
     int podMtu = settings.tunnel().mode().podMtu(uplinkMtu);
-    try {
-      selfHook.selfChanged(self, podMtu);
-    } catch (RuntimeException e) {
-      errors.add(e.getMessage());
-    }
     updateAdoption(state, now);
 
     RoutePlan plan = planner.plan(self, state.peers(), connectedNetworks(addresses, links), now);
-    // The device and its entries first: the tunnel routes below go through it.
-    VxlanTunnel.Outcome tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, addresses, adoption);
-    errors.addAll(tunnelOutcome.errors());
-    if (!tunnelOutcome.usable() && plan.needsTunnel()) {
-      // Never route pods into a device that is not Weft's or not working: those peers get a reason instead.
-      plan = plan.withoutTunnel("unreachable: the tunnel device " + settings.tunnel().device() + " is not usable ("
-          + String.join("; ", tunnelOutcome.errors()) + ")");
+    // Routes come first: they are what pod-to-pod traffic waits for, and the bridge, the tunnel device
+    // and the packet filter cost 30-80 ms each on a cold start. Only tunnel routes need something before
+    // them: the device and its entries.
+    VxlanTunnel.Outcome tunnelOutcome = null;
+    if (plan.needsTunnel()) {
+      tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, addresses, adoption);
+      if (!tunnelOutcome.usable()) {
+        // Never route pods into a device that is not Weft's or not working: those peers get a reason instead.
+        plan = plan.withoutTunnel("unreachable: the tunnel device " + settings.tunnel().device() + " is not usable ("
+            + String.join("; ", tunnelOutcome.errors()) + ")");
+      }
     }
     // The one read of the route table: the status below follows from the kernel's answers to the ops.
     RouteReconcile routes = Reconcile.routes(plan.routes(), dataplane.routes().list(RouteFilter.mainTable()),
@@ -335,8 +334,18 @@ public final class Converger implements AutoCloseable {
         repairs++;
       }
     }
-    // The packet filter after the routes: writing it may start an iptables process (tens of ms), which
-    // the routes pod-to-pod traffic needs should not wait for. A previous run's rules stay meanwhile.
+    if (tunnelOutcome == null) {
+      // Kept even while this node tunnels to nobody (a peer may tunnel to it); see VxlanTunnel.
+      tunnelOutcome = tunnel.reconcile(self, plan.tunnels(), uplinkMtu, addresses, adoption);
+    }
+    errors.addAll(tunnelOutcome.errors());
+    try {
+      selfHook.selfChanged(self, podMtu);
+    } catch (RuntimeException e) {
+      errors.add(e.getMessage());
+    }
+    // The packet filter last: writing it may start an iptables process (tens of ms). A previous run's
+    // rules stay meanwhile.
     EgressRules.Outcome egressOutcome = egress.reconcile(self);
     egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
     pollFilter = egressOutcome.result().needsPolling();
