@@ -25,13 +25,22 @@ final class RawMember implements AutoCloseable {
   /** Joins through {@code seeds} (none: starts the mesh, so it is the coordinator) as member {@code i}. */
   static RawMember join(Members members, int i, byte[] secret, String name, List<InetSocketAddress> seeds)
       throws Exception {
+    return new RawMember(connect(members, i, secret, name, seeds));
+  }
+
+  /**
+   * A connected channel of member {@code i} under the node name {@code name}: the real handshake and stack,
+   * nothing of Weft's mesh above it (the rogue members send what they like on it).
+   */
+  static JChannel connect(Members members, int i, byte[] secret, String name, List<InetSocketAddress> seeds)
+      throws Exception {
     MeshConfig config = members.tcp(i, seeds).withSecret(secret);
     TcpTransport transport = TcpTransport.secured(config, MeshTrust.open(config.stateDir()));
     JChannel channel = new JChannel(MeshStack.build(config, transport, name, List::<Address>of, why -> { }).protocols());
     channel.addAddressGenerator(NodeAddress.generator(name));
     transport.discoverThrough(seeds);
     channel.connect(config.clusterName());
-    return new RawMember(channel);
+    return channel;
   }
 
   /** To every member, fragmented by this member's FRAG4 when it is larger than a fragment. */
