@@ -334,7 +334,8 @@ public final class JGroupsMesh implements Mesh {
         r == null ? 0 : r.malformedDropped(), transport.refusedConnections(),
         b == null ? MeshSnapshot.FailureDetection.ZERO : b.failureDetector().counters(),
         b == null ? MeshSnapshot.MergeDetection.ZERO : b.mergeProbe().counters(),
-        r == null ? MeshSnapshot.Refusals.NONE : r.refusals());
+        (r == null ? MeshSnapshot.Refusals.NONE : r.refusals())
+            .plus(b == null ? MeshSnapshot.Refusals.NONE : b.sizeGuard().refusals()));
   }
 
   /** The channel as the parts see it: sends and the current view's coordinator. Event loop only. */

@@ -217,6 +217,15 @@ public record MeshSnapshot(
     public long total() {
       return byReason.values().stream().mapToLong(Long::longValue).sum();
     }
+
+    /** Both counts added up, the later latest. */
+    public Refusals plus(Refusals other) {
+      Map<String, Long> sum = new java.util.TreeMap<>(byReason);
+      other.byReason.forEach((k, v) -> sum.merge(k, v, Long::sum));
+      Refusal later = latest == null || (other.latest != null && other.latest.atMillis() > latest.atMillis())
+          ? other.latest : latest;
+      return new Refusals(sum, later);
+    }
   }
 
   /** One refused message: why (the reason label and a sentence), from which member, when. */

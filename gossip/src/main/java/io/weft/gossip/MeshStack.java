@@ -1,5 +1,6 @@
 package io.weft.gossip;
 
+import io.weft.core.plan.Plausibility;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,14 +39,46 @@ import org.jgroups.stack.Protocol;
  *   <li>NAKACK2, UNICAST3: reliable, ordered multicast and unicast; STABLE: garbage collection</li>
  *   <li>GMS: membership; a joiner that heard of a coordinator keeps retrying JOIN rather than
  *       starting a mesh of its own</li>
- *   <li>UFC, MFC: flow control; FRAG4: fragmentation</li>
+ *   <li>UFC, MFC: flow control; {@link MessageSizeGuard}: no message from a member, reassembled, over
+ *       {@link #maxMessageBytes}, and no more than twice that half-received from one member; FRAG4:
+ *       fragmentation (60,000-byte fragments)</li>
  * </ol>
  */
 final class MeshStack {
   private MeshStack() {}
 
-  /** The protocols, and the two Weft protocols the mesh reads counters from. */
-  record Built(List<Protocol> protocols, MergeProbe mergeProbe, RingFailureDetector failureDetector) {}
+  /**
+   * FRAG4's fragment size (JGroups' default, set here so that {@link MessageSizeGuard} and every member agree):
+   * a message larger than this travels in fragments of this size.
+   */
+  static final int FRAG_SIZE = 60_000;
+  /**
+   * What one capped entry may add to a legitimate message: the largest Sync entry (a record of up to
+   * {@code NodeRecordCodec.MAX_RECORD_BYTES} = 4096 bytes of JSON, its length, claim time, pinned flag, down
+   * flag and time: 4,116 bytes) plus the largest tombstone (271), reservation (291) and holding (275), 4,953
+   * bytes in all, rounded up to 8 KiB: room for a signature per entry and then some.
+   */
+  static final int BYTES_PER_CAPPED_ENTRY = 8 * 1024;
+  /** The bound never goes below this (a small cluster CIDR still carries JGroups' views and digests). */
+  static final int MIN_MESSAGE_BYTES = 1 << 20;
+
+  /** The protocols, and the Weft protocols the mesh reads counters from. */
+  record Built(List<Protocol> protocols, MergeProbe mergeProbe, RingFailureDetector failureDetector,
+      MessageSizeGuard sizeGuard) {}
+
+  /**
+   * The largest mesh message, in bytes, a member accepts from another: a Sync at the cap with every entry of
+   * the largest size fits (4 MiB for the default 10.244.0.0/16 in /24s, cap 512; the largest Sync at that cap
+   * is about 2.5 MB, and one of real records a tenth of it). Reassembled fragments are bounded by it
+   * ({@link MessageSizeGuard}), and each TCP frame too (JGroups' own messages are not fragmented).
+   */
+  static int maxMessageBytes(int cap) {
+    return (int) Math.min(Integer.MAX_VALUE / 2, Math.max(MIN_MESSAGE_BYTES, (long) cap * BYTES_PER_CAPPED_ENTRY));
+  }
+
+  static int maxMessageBytes(MeshConfig config) {
+    return maxMessageBytes(Plausibility.cap(config.clusterCidr(), config.subnetPrefix()));
+  }
 
   /**
    * @param nodeName     this node's name (its handshake presents it)
@@ -76,8 +109,12 @@ final class MeshStack {
         .setMaxJoinAttempts(0).setViewAckCollectionTimeout(1000).setMergeTimeout(4000));
     p.add(new ViewSafeUFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new MFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
-    p.add(new FRAG4());
-    return new Built(p, merge, ring);
+    FRAG4 frag = new FRAG4().setFragSize(FRAG_SIZE);
+    MessageSizeGuard guard = new MessageSizeGuard(frag.getId(), FRAG_SIZE, maxMessageBytes(config),
+        new MessageRefusals(nodeName));
+    p.add(guard);
+    p.add(frag);
+    return new Built(p, merge, ring, guard);
   }
 
   /**
@@ -113,6 +150,9 @@ final class MeshStack {
     }
     if (ClassConfigurator.getProtocolId(ViewSafeUFC.class) == 0) {
       ClassConfigurator.addProtocol(ViewSafeUFC.PROTOCOL_ID, ViewSafeUFC.class);
+    }
+    if (ClassConfigurator.getProtocolId(MessageSizeGuard.class) == 0) {
+      ClassConfigurator.addProtocol(MessageSizeGuard.PROTOCOL_ID, MessageSizeGuard.class);
     }
     if (ClassConfigurator.getProtocolId(MergeProbe.class) == 0) {
       ClassConfigurator.addProtocol(MergeProbe.PROTOCOL_ID, MergeProbe.class);

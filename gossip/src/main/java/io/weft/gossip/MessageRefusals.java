@@ -25,7 +25,9 @@ final class MessageRefusals {
     /** A counter, time or expiry no honest node sends (Plausibility). */
     IMPLAUSIBLE("implausible"),
     /** A subnet grant outside the cluster CIDR or of the wrong size. */
-    BAD_GRANT("bad_grant");
+    BAD_GRANT("bad_grant"),
+    /** A message larger than any honest member sends, dropped before it is reassembled ({@link MessageSizeGuard}). */
+    TOO_LARGE("too_large");
 
     private final String label;
 

@@ -3,6 +3,8 @@ package io.weft.gossip;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
+import io.weft.core.plan.Plausibility;
+import io.weft.core.plan.StartIncarnation;
 import io.weft.core.plan.SubnetExhaustedException;
 import io.weft.gossip.Wire.AllocGrant;
 import io.weft.gossip.Wire.AllocRequest;
@@ -11,6 +13,7 @@ import io.weft.gossip.Wire.Reservation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +52,8 @@ final class SubnetAgreement {
   private ScheduledFuture<?> retry;
 
   /**
-   * Reads the lease (or recovers from an unreadable one) and writes it back with the next incarnation.
+   * Reads the lease (or recovers from an unreadable one) and writes it back with the next incarnation
+   * ({@link StartIncarnation}: one written while this node's clock ran far ahead is not reused).
    *
    * @throws IllegalStateException when the lease is unreadable and nothing else records the subnet
    */
@@ -71,7 +75,13 @@ final class SubnetAgreement {
       }
       return true;
     });
-    this.incarnation = Math.max(System.currentTimeMillis(), lease.map(l -> l.incarnation() + 1).orElse(0L));
+    long now = System.currentTimeMillis();
+    StartIncarnation start = StartIncarnation.choose(
+        lease.map(l -> OptionalLong.of(l.incarnation())).orElse(OptionalLong.empty()), now, Plausibility.CLOCK_SKEW);
+    if (start.discarded().isPresent()) {
+      log.warn(start.warning(local.name(), now));
+    }
+    this.incarnation = start.incarnation();
     store.writeLease(new StateStore.Lease(local.name(), lease.flatMap(StateStore.Lease::subnet),
         lease.map(StateStore.Lease::source).orElse(SubnetSource.ALLOCATED),
         lease.map(StateStore.Lease::claimedAtMillis).orElse(0L), incarnation));

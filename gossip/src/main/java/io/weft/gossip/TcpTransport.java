@@ -84,6 +84,9 @@ final class TcpTransport implements MeshTransport {
     tcp.tcpNodelay(true);
     tcp.setSockConnTimeout(1000);
     tcp.setPeerAddrReadTimeout(2000);
+    // One frame (a message below FRAG4, a fragment, a bundle) is refused before it is read when it claims more
+    // than the largest message a member may send: JGroups then closes that connection.
+    tcp.setMaxLength(MeshStack.maxMessageBytes(config));
     isolateDestinations(tcp);
     MeshStack.modestThreads(tcp, 8);
     SeedDiscovery seeds = new SeedDiscovery();

@@ -3,12 +3,10 @@ package io.weft.gossip;
 import io.weft.core.model.NodeRecord;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
-import io.weft.gossip.trust.MeshTrust;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
 
@@ -32,14 +30,7 @@ final class RogueMember implements AutoCloseable {
    */
   static RogueMember join(Members members, int i, byte[] secret, String name, List<InetSocketAddress> seeds)
       throws Exception {
-    MeshConfig config = members.tcp(i, seeds).withSecret(secret);
-    TcpTransport transport = TcpTransport.secured(config, MeshTrust.open(config.stateDir()));
-    MeshStack.Built built = MeshStack.build(config, transport, name, () -> List.<Address>of(), why -> { });
-    JChannel channel = new JChannel(built.protocols());
-    channel.addAddressGenerator(NodeAddress.generator(name));
-    transport.discoverThrough(seeds);
-    channel.connect(config.clusterName());
-    return new RogueMember(channel);
+    return new RogueMember(RawMember.connect(members, i, secret, name, seeds));
   }
 
   /** To every member. */

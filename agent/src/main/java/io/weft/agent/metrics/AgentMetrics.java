@@ -146,7 +146,8 @@ public final class AgentMetrics implements ReconcileObserver {
     CounterWithCallback.builder().name("weft_mesh_refused_messages_total")
         .help("Mesh messages refused for what their sender may not say, by reason (not_coordinator: a Sync or"
             + " grant from a member that is not the coordinator; over_cap: more than this node keeps; implausible:"
-            + " a counter, time or expiry no honest node sends; bad_grant: a subnet outside the cluster CIDR)")
+            + " a counter, time or expiry no honest node sends; bad_grant: a subnet outside the cluster CIDR; too_large: a"
+            + " message larger than any honest member sends, dropped before it is reassembled)")
         .labelNames("reason").callback(cb -> {
           Map<String, Long> byReason = mesh.get().counters().refusals().byReason();
           for (String reason : MeshSnapshot.Refusals.REASONS) {
