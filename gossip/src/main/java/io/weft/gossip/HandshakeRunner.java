@@ -58,9 +58,11 @@ final class HandshakeRunner {
           io.weft.gossip.trust.NodeIdentity.generate(random), "warm-up-client"), random);
       Handshake s = new Handshake(Role.SERVER, Credentials.of(Optional.empty(),
           io.weft.gossip.trust.NodeIdentity.generate(random), "warm-up-server"), random);
+      // Both hellos first, as on a connection: each side sends its own before it reads the peer's.
       byte[] helloC = c.hello();
+      byte[] helloS = s.hello();
       byte[] authS = s.onPeerHello(helloC);
-      byte[] authC = c.onPeerHello(s.hello());
+      byte[] authC = c.onPeerHello(helloS);
       Established client = c.onPeerAuth(authS);
       s.onPeerAuth(authC);
       byte[] verdictC = c.verdict(Verdict.ACCEPTED);
