@@ -25,7 +25,11 @@ final class MessageRefusals {
     /** A counter, time or expiry no honest node sends (Plausibility). */
     IMPLAUSIBLE("implausible"),
     /** A subnet grant outside the cluster CIDR or of the wrong size. */
-    BAD_GRANT("bad_grant");
+    BAD_GRANT("bad_grant"),
+    /** A signed statement (record, subnet request, forget) whose signature does not verify. */
+    BAD_SIGNATURE("bad_signature"),
+    /** A statement signed with a key other than the one its node's name is bound to (also a key conflict). */
+    KEY_CONFLICT("key_conflict");
 
     private final String label;
 

@@ -75,24 +75,55 @@ public final class KeyBindingStore {
    * it when it is bound to that key, records a conflict otherwise.
    */
   public synchronized KeyBindings.Verdict admit(String name, NodeKey key, String from, long nowMillis) {
-    KeyBindings.Verdict v = bindings.check(name, key);
-    switch (v) {
-      case FIRST_SIGHT -> {
-        bindings = bindings.bind(name, key);
-        log.info("bound node {} to key {} (first sight, from {})", name, key.fingerprint(), from);
-        save();
-      }
-      case CONFLICT -> {
-        if (conflicts.size() >= MAX_CONFLICTS && !conflicts.containsKey(name)) {
-          conflicts.remove(conflicts.keySet().iterator().next());
-        }
-        conflicts.put(name, new KeyConflict(name, bindings.keyOf(name).orElseThrow(), key, from, nowMillis));
-      }
-      case KNOWN, FULL -> {
-        // nothing to change
-      }
+    KeyBindings.Verdict v = check(name, key, from, nowMillis);
+    if (v == KeyBindings.Verdict.FIRST_SIGHT) {
+      bind(name, key, from);
+      save();
     }
     return v;
+  }
+
+  /**
+   * Checks a statement's author against the name it speaks for, binding nothing yet (the statement may
+   * still be refused or stale: {@link #bindFirstSeen} binds what was kept). A conflict is recorded as a
+   * connection's is.
+   */
+  public synchronized KeyBindings.Verdict check(String name, NodeKey key, String from, long nowMillis) {
+    KeyBindings.Verdict v = bindings.check(name, key);
+    if (v == KeyBindings.Verdict.CONFLICT) {
+      conflict(new KeyConflict(name, bindings.keyOf(name).orElseThrow(), key, from, nowMillis));
+    }
+    return v;
+  }
+
+  /**
+   * Binds the names first seen in statements this node now holds (a Sync's records: one write for all);
+   * names bound meanwhile, or beyond the cap, are left as they are.
+   */
+  public synchronized void bindFirstSeen(Map<String, NodeKey> firstSeen, String from) {
+    boolean any = false;
+    for (Map.Entry<String, NodeKey> e : firstSeen.entrySet()) {
+      if (bindings.check(e.getKey(), e.getValue()) == KeyBindings.Verdict.FIRST_SIGHT) {
+        bind(e.getKey(), e.getValue(), from);
+        any = true;
+      }
+    }
+    if (any) {
+      save();
+    }
+  }
+
+  /** Records a conflict (shown in {@code meshctl status} for a while); the newest per name is kept. */
+  public synchronized void conflict(KeyConflict c) {
+    if (conflicts.size() >= MAX_CONFLICTS && !conflicts.containsKey(c.node())) {
+      conflicts.remove(conflicts.keySet().iterator().next());
+    }
+    conflicts.put(c.node(), c);
+  }
+
+  private void bind(String name, NodeKey key, String from) {
+    bindings = bindings.bind(name, key);
+    log.info("bound node {} to key {} (first sight, from {})", name, key.fingerprint(), from);
   }
 
   /** Forgets the node's binding (meshctl forget): its next key is bound on first sight. */
