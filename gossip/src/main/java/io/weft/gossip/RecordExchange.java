@@ -204,9 +204,12 @@ final class RecordExchange {
       return;
     }
     long now = System.currentTimeMillis();
+    // The key this node knows the node by: its record's signer, else its binding.
+    Optional<NodeKey> key = state.known(nodeName).map(k -> k.announcement().statement().author())
+        .or(() -> bindings.bindings().keyOf(nodeName));
     stopExpecting(nodeName);
     bindings.forget(nodeName);
-    Forgetting f = Forgetting.sign(identity, localName, nodeName, state.forgetIncarnation(nodeName), now);
+    Forgetting f = Forgetting.sign(identity, localName, nodeName, key, state.forgetIncarnation(nodeName), now);
     state.forgetHere(f, now);
     log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
         f.incarnation(), tombstoneTime);
@@ -236,7 +239,7 @@ final class RecordExchange {
     stopExpecting(f.node());
     log.warn("{}: node {} forgotten mesh-wide by {} (meshctl forget; sent by {})", localName, f.node(), f.author(),
         sender(src));
-    bindings.forget(f.node());
+    bindings.forget(f.node(), f.nodeKey());
     if (done.get() == MeshState.Tombstoned.REMOVED) {
       changed.run();
     }
@@ -293,11 +296,8 @@ final class RecordExchange {
       stopExpecting(f.node());
       log.info("{}: node {} was forgotten mesh-wide by {} (meshctl forget; relayed by {})", localName, f.node(),
           f.author(), sender(src));
-      if (done.get() == MeshState.Tombstoned.REMOVED) {
-        // The binding of the node this forget removed goes; one made since (a reinstalled node) stays.
-        bindings.forget(f.node());
-        any = true;
-      }
+      bindings.forget(f.node(), f.nodeKey());
+      any |= done.get() == MeshState.Tombstoned.REMOVED;
     }
     for (SyncEntry e : s.entries()) {
       MeshState.Offer o = take(src, e.announcement(), Optional.of(e), now, found, firstSeen);

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
@@ -58,7 +59,7 @@ final class RogueMember implements AutoCloseable {
 
   /** A forget of {@code node} signed with the rogue's own key, naming {@code author} as the one who forgot. */
   Forgetting forget(String author, String node, long incarnation, long atMillis) {
-    return Forgetting.sign(identity, author, node, incarnation, atMillis);
+    return Forgetting.sign(identity, author, node, Optional.empty(), incarnation, atMillis);
   }
 
   /** {@code a} with one bit of its signature flipped. */

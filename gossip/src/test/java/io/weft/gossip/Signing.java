@@ -42,8 +42,8 @@ final class Signing {
     return SubnetRequest.sign(key(name), name, preferred, claimedAt, pinned);
   }
 
-  /** {@code author}'s forget of {@code node}. */
+  /** {@code author}'s forget of test node {@code node} (by its test key). */
   static Forgetting forget(String author, String node, long incarnation, long atMillis) {
-    return Forgetting.sign(key(author), author, node, incarnation, atMillis);
+    return Forgetting.sign(key(author), author, node, Optional.of(key(node).publicKey()), incarnation, atMillis);
   }
 }

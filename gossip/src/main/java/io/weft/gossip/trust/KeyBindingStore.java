@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,8 +129,20 @@ public final class KeyBindingStore {
 
   /** Forgets the node's binding (meshctl forget): its next key is bound on first sight. */
   public synchronized void forget(String name) {
+    forget(name, Optional.empty());
+  }
+
+  /**
+   * Forgets the node's binding if it is to {@code key} (empty: to whatever key): a forget unbinds the key
+   * its author knew, never a binding made since to a reinstalled node's new key.
+   */
+  public synchronized void forget(String name, Optional<NodeKey> key) {
+    Optional<NodeKey> bound = bindings.keyOf(name);
+    if (key.isPresent() && bound.isPresent() && !bound.equals(key)) {
+      return;
+    }
     conflicts.remove(name);
-    if (bindings.keyOf(name).isPresent()) {
+    if (bound.isPresent()) {
       bindings = bindings.forget(name);
       log.info("forgot the key binding of node {}", name);
       save();
