@@ -79,6 +79,11 @@ final class RogueMember implements AutoCloseable {
     return name;
   }
 
+  /** The rogue's own node key. */
+  io.weft.gossip.trust.NodeKey key() {
+    return identity.publicKey();
+  }
+
   /**
    * Joins through {@code seeds} (none: starts the mesh, so it is the coordinator) as member {@code i} of
    * {@code members}, under the node name {@code name}.
