@@ -9,7 +9,6 @@ import io.weft.core.model.Peer;
 import io.weft.core.model.SubnetSource;
 import io.weft.core.net.Cidr;
 import io.weft.core.net.IpAddresses;
-import io.weft.gossip.trust.MeshTrust;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
-import org.jgroups.Address;
 
 /**
  * The same signed messages (each node's announcements at several incarnations and versions, an operator's
@@ -43,6 +41,8 @@ class SignedConvergencePropertyTest {
   private static final long NOW = System.currentTimeMillis();
   private static final List<String> NODES = List.of("n1", "n2", "n3");
   private static final String FORGOTTEN = "n3";
+  /** Bound on every member before, as its handshakes with them bind them. */
+  private static final List<String> HONEST = List.of("n1", "n2", "n3");
 
   static {
     try {
@@ -108,9 +108,9 @@ class SignedConvergencePropertyTest {
         }
       }
       Collections.shuffle(heard, random);
-      Member member = new Member("m" + (members++));
+      ExchangeHarness member = new ExchangeHarness(ROOT.resolve("m" + (members++)), HONEST, NOW);
       for (byte[] msg : heard) {
-        member.records.received(null, msg, 0, msg.length);
+        member.receive(msg);
       }
       Map<String, NodeRecord> held = new TreeMap<>();
       member.state.derive(NOW, false).peers().forEach((name, p) -> held.put(name, p.record()));
@@ -128,62 +128,5 @@ class SignedConvergencePropertyTest {
   private static NodeRecord record(String name, int n, long incarnation, long version, int subnet) {
     return new NodeRecord(name, name, IpAddresses.parse("192.168.1." + (10 + n)), Members.mac(10 + n),
         Cidr.parse("10.244." + (10 + subnet) + ".0/24"), SubnetSource.ALLOCATED, incarnation, version, "0.1.0", 0);
-  }
-
-  /** One member: the production record exchange over a state, a state dir and a link that lets anyone relay. */
-  private static final class Member {
-    final String name;
-    final MeshState state;
-    final MeshTrust trust;
-    final RecordExchange records;
-
-    Member(String name) throws IOException {
-      this.name = name;
-      Path dir = Files.createDirectories(ROOT.resolve(name));
-      MeshConfig config = Members.loopback("signed", IpAddresses.parse("127.0.0.1"), 1, dir, List.of());
-      trust = MeshTrust.open(dir);
-      for (String n : List.of("n1", "n2", "n3")) {
-        trust.bindings().admit(n, Signing.key(n).publicKey(), "a handshake", NOW);
-      }
-      state = new MeshState(name, config.clusterCidr(), 24, true, config.leaseTime(), config.timing().tombstoneTime());
-      state.setSelf(Announcement.sign(trust.identity(), new NodeRecord(name, name, IpAddresses.parse("192.168.2.1"),
-          Members.mac(99), Cidr.parse("10.244.200.0/24"), SubnetSource.ALLOCATED, 1, 1, "0.1.0", 0), 0, true));
-      StateStore store = new StateStore(dir);
-      LocalNode local = LocalNode.allocated(name, IpAddresses.parse("192.168.2.1"), Members.mac(99), "0.1.0");
-      MeshLink link = new RelayingLink();
-      SubnetAgreement agreement = new SubnetAgreement(config, store, null, link, state, local, trust.identity(),
-          () -> { }, r -> { });
-      PeerMemory peers = new PeerMemory(config, store, new SimulatedTransport(config), () -> { });
-      records = new RecordExchange(new Wire(512), state, agreement, peers, trust, link, () -> { }, name, config);
-    }
-  }
-
-  /** Every sender may relay; nothing is sent. */
-  private static final class RelayingLink implements MeshLink {
-    @Override
-    public void send(Address member, Wire.Msg msg) {}
-
-    @Override
-    public void multicast(Wire.Msg msg) {}
-
-    @Override
-    public Address coordinator() {
-      return null;
-    }
-
-    @Override
-    public boolean isCoordinator() {
-      return false;
-    }
-
-    @Override
-    public boolean mayRelay(Address member) {
-      return true;
-    }
-
-    @Override
-    public boolean isMember(Address member) {
-      return true;
-    }
   }
 }
