@@ -17,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -129,10 +128,7 @@ class AdversarialMeshTest {
   }
 
   private JGroupsMesh honest(int i, List<InetSocketAddress> seeds) throws Exception {
-    JGroupsMesh m = members.tcpMember(i, seeds, c -> c.withSecret(SECRET));
-    m.join(LocalNode.configured("node-" + i, members.ip(i), Members.mac(i), Cidr.parse("10.244." + i + ".0/24"),
-        "0.1.0-test")).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-    return m;
+    return members.configuredMember(i, seeds, SECRET);
   }
 
   private RogueMember rogue(List<InetSocketAddress> seeds) throws Exception {
@@ -142,7 +138,7 @@ class AdversarialMeshTest {
   }
 
   private static long refused(JGroupsMesh m, String reason) {
-    return m.snapshot().counters().refusals().byReason().getOrDefault(reason, 0L);
+    return Members.refused(m, reason);
   }
 
   /** node-2's record moved to the rogue's subnet at the given incarnation. */

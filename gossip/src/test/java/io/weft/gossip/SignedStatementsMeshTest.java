@@ -19,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,8 +54,8 @@ class SignedStatementsMeshTest {
   @Test
   void aRogueCoordinatorCannotRelayAForgedOrTamperedRecordNorRollANodeBackWithAnOldOne() throws Exception {
     RogueMember rogue = rogue(List.of());
-    JGroupsMesh a = honest(1, List.of(members.seed(9)));
-    JGroupsMesh b = honest(2, List.of(members.seed(9)));
+    JGroupsMesh a = members.configuredMember(1, List.of(members.seed(9)), SECRET);
+    JGroupsMesh b = members.configuredMember(2, List.of(members.seed(9)), SECRET);
     await().atMost(Members.PATIENCE).until(() -> a.snapshot().viewSize() == 3 && a.snapshot().peers().containsKey("node-2")
         && b.snapshot().peers().containsKey("node-1") && !rogue.heard("node-2").isEmpty());
     assertEquals("rogue", a.snapshot().coordinator(), "the rogue coordinates: its Syncs are relays");
@@ -81,8 +80,8 @@ class SignedStatementsMeshTest {
     NodeKey victim = members.trust(2).identity().publicKey();
     for (int i : List.of(1, 2)) {
       JGroupsMesh honest = i == 1 ? a : b;
-      await().atMost(Members.PATIENCE).until(() -> refused(honest, "key_conflict") == 1
-          && refused(honest, "bad_signature") == 1);
+      await().atMost(Members.PATIENCE).until(() -> Members.refused(honest, "key_conflict") == 1
+          && Members.refused(honest, "bad_signature") == 1);
       // Reported as a key conflict, like a handshake's: the node and both fingerprints.
       KeyConflict c = members.trust(i).bindings().conflicts().stream().filter(k -> k.node().equals("node-2"))
           .findFirst().orElseThrow();
@@ -103,8 +102,8 @@ class SignedStatementsMeshTest {
 
   @Test
   void anySecretHolderMayForgetANodeButEveryNodeLogsItAsTheAuthorAndNoneCanNameAnother() throws Exception {
-    JGroupsMesh a = honest(1, List.of());
-    JGroupsMesh b = honest(2, List.of(members.seed(1)));
+    JGroupsMesh a = members.configuredMember(1, List.of(), SECRET);
+    JGroupsMesh b = members.configuredMember(2, List.of(members.seed(1)), SECRET);
     RogueMember rogue = rogue(List.of(members.seed(1)));
     await().atMost(Members.PATIENCE).until(() -> a.snapshot().viewSize() == 3 && a.snapshot().peers().containsKey("node-2")
         && b.snapshot().peers().containsKey("node-1"));
@@ -113,7 +112,7 @@ class SignedStatementsMeshTest {
     // A forget of node-2 signed with the rogue's key but naming node-1 as the one who forgot: refused.
     rogue.multicast(new Wire.Forget(rogue.forget("node-1", "node-2", incarnation, System.currentTimeMillis())));
     for (JGroupsMesh honest : List.of(a, b)) {
-      await().atMost(Members.PATIENCE).until(() -> refused(honest, "key_conflict") == 1);
+      await().atMost(Members.PATIENCE).until(() -> Members.refused(honest, "key_conflict") == 1);
     }
     assertTrue(a.snapshot().peers().containsKey("node-2"), "not forgotten by a forget nobody may sign");
 
@@ -125,7 +124,7 @@ class SignedStatementsMeshTest {
     assertFalse(members.trust(1).bindings().bindings().keyOf("node-2").isPresent(), "node-2's binding went with it");
 
     // A node that joins later learns the forget from the coordinator's Sync, with its author.
-    JGroupsMesh c = honest(3, List.of(members.seed(1)));
+    JGroupsMesh c = members.configuredMember(3, List.of(members.seed(1)), SECRET);
     await().atMost(Members.PATIENCE).until(() -> logged(
         "node-3: node node-2 was forgotten mesh-wide by rogue (meshctl forget; relayed by node-1)"));
     assertFalse(c.snapshot().peers().containsKey("node-2"));
@@ -142,20 +141,9 @@ class SignedStatementsMeshTest {
     return new Wire.Sync(List.of(e), List.of(), List.of(), List.of());
   }
 
-  private JGroupsMesh honest(int i, List<InetSocketAddress> seeds) throws Exception {
-    JGroupsMesh m = members.tcpMember(i, seeds, c -> c.withSecret(SECRET));
-    m.join(LocalNode.configured("node-" + i, members.ip(i), Members.mac(i), Cidr.parse("10.244." + i + ".0/24"),
-        "0.1.0-test")).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-    return m;
-  }
-
+  /** The rogue joins (no seeds: it starts the mesh and coordinates); closed after the test. */
   private RogueMember rogue(List<InetSocketAddress> seeds) throws Exception {
-    RogueMember r = RogueMember.join(members, 9, SECRET, "rogue", seeds);
-    rogues.add(r);
-    return r;
-  }
-
-  private static long refused(JGroupsMesh m, String reason) {
-    return m.snapshot().counters().refusals().byReason().getOrDefault(reason, 0L);
+    rogues.add(RogueMember.join(members, 9, SECRET, "rogue", seeds));
+    return rogues.get(rogues.size() - 1);
   }
 }

@@ -102,16 +102,20 @@ public final class KeyBindingStore {
    * names bound meanwhile, or beyond the cap, are left as they are.
    */
   public synchronized void bindFirstSeen(Map<String, NodeKey> firstSeen, String from) {
-    boolean any = false;
+    List<String> bound = new ArrayList<>();
     for (Map.Entry<String, NodeKey> e : firstSeen.entrySet()) {
       if (bindings.check(e.getKey(), e.getValue()) == KeyBindings.Verdict.FIRST_SIGHT) {
-        bind(e.getKey(), e.getValue(), from);
-        any = true;
+        bindings = bindings.bind(e.getKey(), e.getValue());
+        bound.add(e.getKey() + " to " + e.getValue().fingerprint());
       }
     }
-    if (any) {
-      save();
+    if (bound.isEmpty()) {
+      return;
     }
+    // One line for a whole Sync: a flood of made-up names costs the log one line per message.
+    log.info("bound {} node(s) on first sight, from {}: {}{}", bound.size(), from,
+        String.join(", ", bound.subList(0, Math.min(3, bound.size()))), bound.size() > 3 ? ", …" : "");
+    save();
   }
 
   /** Records a conflict (shown in {@code meshctl status} for a while); the newest per name is kept. */
