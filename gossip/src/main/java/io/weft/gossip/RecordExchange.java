@@ -236,7 +236,6 @@ final class RecordExchange {
           + " restarts", localName, f.author());
       return;
     }
-    stopExpecting(f.node());
     log.warn("{}: node {} forgotten mesh-wide by {} (meshctl forget; sent by {})", localName, f.node(), f.author(),
         sender(src));
     bindings.forget(f.node(), f.nodeKey());
@@ -268,6 +267,10 @@ final class RecordExchange {
       found.add(MessageRefusals.Reason.IMPLAUSIBLE, why.get());
       return Optional.empty();
     }
+    // Looked up while the record is still held: its address leaves the peers file and the merge candidates.
+    if (!f.node().equals(localName)) {
+      stopExpecting(f.node());
+    }
     MeshState.Tombstoned done = state.applyForget(f, now);
     if (done == MeshState.Tombstoned.FULL) {
       found.add(MessageRefusals.Reason.OVER_CAP, what + ": this member holds " + state.cap() + " tombstones already");
@@ -293,7 +296,6 @@ final class RecordExchange {
       if (done.isEmpty() || f.node().equals(localName)) {
         continue;
       }
-      stopExpecting(f.node());
       log.info("{}: node {} was forgotten mesh-wide by {} (meshctl forget; relayed by {})", localName, f.node(),
           f.author(), sender(src));
       bindings.forget(f.node(), f.nodeKey());
