@@ -213,9 +213,9 @@ public final class JGroupsMesh implements Mesh {
       state = new MeshState(localNode.name(), config.clusterCidr(), config.subnetPrefix(),
           config.allowLoopback(), config.leaseTime(), config.timing().tombstoneTime());
       state.provisionalSelf(localNode, localNode.agentVersion());
-      agreement = new SubnetAgreement(config, store, loop, link, state, localNode, publisher::changed,
-          this::selfPublished);
-      records = new RecordExchange(wire, state, agreement, peers, trust.bindings(), link, publisher::changed,
+      agreement = new SubnetAgreement(config, store, loop, link, state, localNode, trust.identity(),
+          publisher::changed, this::selfPublished);
+      records = new RecordExchange(wire, state, agreement, peers, trust, link, publisher::changed,
           localNode.name(), config);
       MeshStack.Built built = MeshStack.build(config, transport, localNode.name(),
           transport.probeTargets(peers::candidates), this::rejoin);

@@ -18,7 +18,6 @@ import io.weft.gossip.MeshSnapshot.RejectedRecord;
 import io.weft.gossip.MeshSnapshot.SubnetConflict;
 import io.weft.gossip.Wire.Reservation;
 import io.weft.gossip.Wire.SyncEntry;
-import io.weft.gossip.Wire.Tombstone;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -153,6 +152,11 @@ final class MeshState {
     return Optional.ofNullable(known.get(name));
   }
 
+  /** Whether a record of {@code name} could be stored: this node, a node held, or room below the cap. */
+  boolean hasRoomFor(String name) {
+    return name.equals(selfName) || known.containsKey(name) || known.size() < cap;
+  }
+
   /** Stores newer news about a node; membership comes from the view. */
   Offer offer(Announcement a, long now) {
     String name = a.name();
@@ -192,14 +196,21 @@ final class MeshState {
     return Offer.CHANGED;
   }
 
-  /** A record learned second-hand (sync): its down-since is kept when this member has no better idea. */
+  /**
+   * A record learned second-hand (sync): its down-since is kept when this member has no better idea.
+   * Down and down-since are the relay's observation, not the node's signed word, so they count only for a
+   * node this member does not see in its own view (the view decides who is up), only for a record new
+   * here, and never from before the node's own signed announcement of that record: a relay can make a
+   * joiner count a node that is really down as down since its last announcement, no earlier.
+   */
   Offer offerSynced(SyncEntry e, long now) {
     Offer o = offer(e.announcement(), now);
     Known k = known.get(e.announcement().name());
-    if (o == Offer.CHANGED && k != null && k.state() == PeerState.DOWN && e.down() && e.downSinceMillis() > 0
-        && e.downSinceMillis() < k.downSinceMillis()) {
+    long downSince = Math.max(e.downSinceMillis(), e.announcement().record().announcedAtMillis());
+    if (o == Offer.CHANGED && k != null && k.state() == PeerState.DOWN && e.down() && downSince > 0
+        && downSince < k.downSinceMillis()) {
       known.put(k.announcement().name(), new Known(k.announcement(), PeerState.DOWN, k.lastSeenMillis(),
-          e.downSinceMillis()));
+          downSince));
     }
     return o;
   }
@@ -230,22 +241,33 @@ final class MeshState {
     return upNames;
   }
 
-  /** Removes a node for good and returns the tombstone to spread. */
-  Tombstone forget(String name, long now) {
+  /** The incarnation a forget of {@code name} hides: its record's, or a tombstone's that is higher. */
+  long forgetIncarnation(String name) {
     Known k = known.get(name);
     long incarnation = k != null ? k.announcement().record().incarnation() : 0;
     Tombstone old = tombstones.get(name);
-    if (old != null && old.incarnation() > incarnation) {
-      incarnation = old.incarnation();
-    }
-    Tombstone t = new Tombstone(name, incarnation, now + tombstoneTime.toMillis());
-    tombstone(t, now, false);
-    return t;
+    return old != null ? Math.max(old.incarnation(), incarnation) : incarnation;
   }
 
-  /** Hides the node's records of the tombstone's incarnation and older until it expires; capped. */
-  Tombstoned applyTombstone(Tombstone t, long now) {
-    return tombstone(t, now, true);
+  /** This node's own forget (an operator's): never refused for the cap. */
+  Tombstoned forgetHere(Forgetting f, long now) {
+    return tombstone(tombstoneOf(f, now), now, false);
+  }
+
+  /** A forget heard from another node, directly or relayed: hides the node's records of its incarnation and older. */
+  Tombstoned applyForget(Forgetting f, long now) {
+    return tombstone(tombstoneOf(f, now), now, true);
+  }
+
+  /** The forget of {@code name} this member holds, if its tombstone came from one. */
+  Optional<Forgetting> forgetting(String name) {
+    return Optional.ofNullable(tombstones.get(name)).flatMap(Tombstone::forgetting);
+  }
+
+  /** A forget lasts the tombstone time from when its author forgot (or from now, if that is earlier). */
+  private Tombstone tombstoneOf(Forgetting f, long now) {
+    return new Tombstone(f.node(), f.incarnation(), Math.min(f.atMillis(), now) + tombstoneTime.toMillis(),
+        Optional.of(f));
   }
 
   /**
@@ -302,7 +324,8 @@ final class MeshState {
     for (Known k : List.copyOf(known.values())) {
       if (k.state() == PeerState.DOWN && now - k.downSinceMillis() >= leaseTime.toMillis()) {
         String name = k.announcement().name();
-        tombstone(new Tombstone(name, k.announcement().record().incarnation(),
+        // Derived here, as every member derives it from the same record and down time: not signed, not relayed.
+        tombstone(Tombstone.derived(name, k.announcement().record().incarnation(),
             now + tombstoneTime.toMillis()), now, false);
         removed.add(name);
       }
@@ -404,14 +427,18 @@ final class MeshState {
   }
 
   /** Grants a subnet to {@code request.name()}: core's {@link SubnetGrant} over every other claim. */
-  Reservation allocate(Wire.AllocRequest request, long now, Duration reservationTime) {
+  Reservation allocate(SubnetRequest request, long now, Duration reservationTime) {
     SubnetGrant.Grant g = SubnetGrant.decide(allocator, new SubnetGrant.Request(request.name(), request.preferred(),
         request.preferredClaimedAt(), request.pinned()), claimsExcept(request.name()),
         known(request.name()).map(k -> k.announcement().claim()), holdings, now);
     return new Reservation(request.name(), g.subnet(), g.claimedAtMillis(), now + reservationTime.toMillis());
   }
 
-  /** Everything this member knows, for a joiner or the other side of a merge. */
+  /**
+   * Everything this member knows, for a joiner or the other side of a merge: each record as its node's
+   * signed announcement, each operator's forget as its author signed it. Tombstones derived here (expired
+   * leases) are not sent: every member derives its own.
+   */
   Wire.Sync sync(long now) {
     List<SyncEntry> entries = new ArrayList<>();
     if (self != null) {
@@ -420,8 +447,8 @@ final class MeshState {
     for (Known k : known.values()) {
       entries.add(new SyncEntry(k.announcement(), k.state() == PeerState.DOWN, k.downSinceMillis()));
     }
-    return new Wire.Sync(entries, List.copyOf(tombstones.values()), List.copyOf(reservations.values()),
-        List.copyOf(holdings));
+    List<Forgetting> forgets = tombstones.values().stream().flatMap(t -> t.forgetting().stream()).toList();
+    return new Wire.Sync(entries, forgets, List.copyOf(reservations.values()), List.copyOf(holdings));
   }
 
   /**

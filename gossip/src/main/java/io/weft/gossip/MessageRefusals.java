@@ -27,7 +27,11 @@ final class MessageRefusals {
     /** A subnet grant outside the cluster CIDR or of the wrong size. */
     BAD_GRANT("bad_grant"),
     /** A message larger than any honest member sends, dropped before it is reassembled ({@link MessageSizeGuard}). */
-    TOO_LARGE("too_large");
+    TOO_LARGE("too_large"),
+    /** A signed statement (record, subnet request, forget) whose signature does not verify. */
+    BAD_SIGNATURE("bad_signature"),
+    /** A statement signed with a key other than the one its node's name is bound to (also a key conflict). */
+    KEY_CONFLICT("key_conflict");
 
     private final String label;
 

@@ -13,12 +13,18 @@ import io.weft.gossip.Wire.Reservation;
 import io.weft.gossip.Wire.Sync;
 import io.weft.gossip.Wire.SyncEntry;
 import io.weft.gossip.Wire.SyncRequest;
-import io.weft.gossip.Wire.Tombstone;
 import io.weft.gossip.trust.KeyBindingStore;
+import io.weft.gossip.trust.MeshTrust;
+import io.weft.gossip.trust.NodeIdentity;
+import io.weft.gossip.trust.NodeKey;
+import io.weft.gossip.trust.Statement;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,8 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mesh's application messages in and the records they carry: decodes each message, checks that an
- * Announce or a subnet request comes from the node it names (the sender's name is in its address,
+ * The mesh's application messages in and the records they carry: decodes each message, checks every
+ * signed statement first ({@link StatementCheck}: a record, a subnet request or a forget is taken only
+ * with a good signature by the key its node's name is bound to, the name bound on first sight), checks
+ * that an Announce or a subnet request comes from the node it names (the sender's name is in its address,
  * {@link NodeAddress}), that a Sync or the agreed subnet holdings come from a member that may relay
  * ({@link MeshLink#mayRelay}) and a grant from the coordinator, holds every counter, time, expiry and
  * subnet to core's {@link Plausibility} (refused or clamped), stores what is newer in {@link MeshState}
@@ -46,6 +54,9 @@ final class RecordExchange {
   private final PeerMemory peers;
   /** The name → key bindings: a forgotten node's goes, so a reinstalled node with a new key is bound anew. */
   private final KeyBindingStore bindings;
+  /** This node's key: its forgets are signed with it. */
+  private final NodeIdentity identity;
+  private final StatementCheck statements;
   private final MeshLink link;
   private final Runnable changed;
   private final String localName;
@@ -59,13 +70,15 @@ final class RecordExchange {
   /** The holdings this node last multicast as coordinator. */
   private Set<Holding> sharedHoldings = Set.of();
 
-  RecordExchange(Wire wire, MeshState state, SubnetAgreement agreement, PeerMemory peers, KeyBindingStore bindings,
+  RecordExchange(Wire wire, MeshState state, SubnetAgreement agreement, PeerMemory peers, MeshTrust trust,
       MeshLink link, Runnable changed, String localName, MeshConfig config) {
     this.wire = wire;
     this.state = state;
     this.agreement = agreement;
     this.peers = peers;
-    this.bindings = bindings;
+    this.bindings = trust.bindings();
+    this.identity = trust.identity();
+    this.statements = new StatementCheck(localName, trust.identity().publicKey(), trust.bindings());
     this.link = link;
     this.changed = changed;
     this.localName = localName;
@@ -110,7 +123,7 @@ final class RecordExchange {
       if (!fromNode(src, a.announcement().name(), "announced a record")) {
         return;
       }
-      offer(src, a.announcement(), now);
+      announced(src, a.announcement(), now);
     } else if (msg instanceof SyncRequest) {
       link.send(src, state.sync(now));
     } else if (msg instanceof Sync s) {
@@ -120,14 +133,11 @@ final class RecordExchange {
       }
       synced(src, s, now);
     } else if (msg instanceof AllocRequest r) {
-      if (fromNode(src, r.name(), "asked for a subnet") && plausible(src, plausibility.timestamp(r.preferredClaimedAt(),
-          now).map(p -> "subnet request of " + r.name() + ": claimed-at time " + p), now)) {
-        agreement.requested(r);
-      }
+      requested(src, r.request(), now);
     } else if (msg instanceof AllocGrant g) {
       granted(src, g.reservation(), now);
     } else if (msg instanceof Forget f) {
-      forgotten(src, f.tombstone(), now);
+      forgotten(src, f.forgetting(), now);
     } else if (msg instanceof Agreed a) {
       agreed(src, a.holdings(), now);
     }
@@ -184,45 +194,92 @@ final class RecordExchange {
     return new PlausibleHoldings(plausible, implausible);
   }
 
-  /** Removes a node for good, here and mesh-wide. */
+  /**
+   * Removes a node for good, here and mesh-wide: the forget is signed with this node's key, so every node
+   * verifies and logs that this node did it.
+   */
   void forget(String nodeName) {
     if (nodeName.equals(localName)) {
       log.warn("refusing to forget this node itself ({}); stop its agent and forget it from another node", nodeName);
       return;
     }
+    long now = System.currentTimeMillis();
+    // The key this node knows the node by: its record's signer, else its binding.
+    Optional<NodeKey> key = state.known(nodeName).map(k -> k.announcement().statement().author())
+        .or(() -> bindings.bindings().keyOf(nodeName));
     stopExpecting(nodeName);
     bindings.forget(nodeName);
-    Tombstone t = state.forget(nodeName, System.currentTimeMillis());
+    Forgetting f = Forgetting.sign(identity, localName, nodeName, key, state.forgetIncarnation(nodeName), now);
+    state.forgetHere(f, now);
     log.info("forgetting node {} mesh-wide (incarnation {} and older tombstoned for {})", nodeName,
-        t.incarnation(), tombstoneTime);
-    link.multicast(new Forget(t));
+        f.incarnation(), tombstoneTime);
+    link.multicast(new Forget(f));
     changed.run();
   }
 
-  private void forgotten(Address src, Tombstone forged, long now) {
-    Optional<Tombstone> plausible = plausibleTombstone(src, forged, now);
-    if (plausible.isEmpty()) {
+  /**
+   * A forget multicast by its author's node. Any member may forget any node (it holds the secret, and an
+   * operator there ran {@code meshctl forget}); every node logs who did, by the verified author, and the
+   * node's key binding goes with it, so a reinstalled node with a new key can be bound on first sight.
+   */
+  private void forgotten(Address src, Forgetting f, long now) {
+    Findings found = new Findings();
+    Map<String, NodeKey> firstSeen = new HashMap<>();
+    Optional<MeshState.Tombstoned> done = takeForget(src, f, now, found, firstSeen);
+    found.report(src, "", now);
+    if (done.isEmpty()) {
       return;
     }
-    Tombstone t = plausible.get();
-    if (t.name().equals(localName)) {
+    statements.bind(firstSeen, "a forget sent by " + sender(src));
+    if (f.node().equals(localName)) {
       log.error("{}: this node was forgotten mesh-wide (meshctl forget) by {}; peers ignore it until its agent"
-          + " restarts", localName, src);
+          + " restarts", localName, f.author());
       return;
     }
-    stopExpecting(t.name());
-    // Any member may forget a node (it holds the secret); every node says who did, and the node's
-    // key binding goes with it, so a reinstalled node with a new key can be bound on first sight.
-    log.warn("{}: node {} forgotten mesh-wide by {} (meshctl forget)", localName, t.name(),
-        src == null ? "?" : NodeAddress.nodeName(src).orElse(String.valueOf(src)));
-    bindings.forget(t.name());
-    MeshState.Tombstoned done = state.applyTombstone(t, now);
-    if (done == MeshState.Tombstoned.FULL) {
-      refuse(MessageRefusals.Reason.OVER_CAP, src, "a forget of " + t.name() + ": this member holds "
-          + state.cap() + " tombstones already", now);
-    } else if (done == MeshState.Tombstoned.REMOVED) {
+    log.warn("{}: node {} forgotten mesh-wide by {} (meshctl forget; sent by {})", localName, f.node(), f.author(),
+        sender(src));
+    bindings.forget(f.node(), f.nodeKey());
+    if (done.get() == MeshState.Tombstoned.REMOVED) {
       changed.run();
     }
+  }
+
+  /**
+   * A signed forget checked and applied: its author's signature and binding, its incarnation and time;
+   * empty when it was refused (in {@code found}) or is the one held already.
+   */
+  private Optional<MeshState.Tombstoned> takeForget(Address src, Forgetting f, long now, Findings found,
+      Map<String, NodeKey> firstSeen) {
+    String what = "a forget of " + f.node() + " by " + f.author();
+    StatementCheck.Verdict v = statements.check(f.statement(), f.author(), state.forgetting(f.node())
+        .map(Forgetting::statement), "a forget sent by " + sender(src), now);
+    if (v == StatementCheck.Verdict.HELD) {
+      return Optional.empty();
+    }
+    Optional<StatementCheck.Refusal> refused = statements.refusal(v, f.statement(), what, f.author());
+    if (refused.isPresent()) {
+      found.add(refused.get());
+      return Optional.empty();
+    }
+    Optional<String> why = plausibility.incarnation(f.incarnation(), now).map(p -> what + ": incarnation " + p)
+        .or(() -> plausibility.timestamp(f.atMillis(), now).map(p -> what + ": time " + p));
+    if (why.isPresent()) {
+      found.add(MessageRefusals.Reason.IMPLAUSIBLE, why.get());
+      return Optional.empty();
+    }
+    // Looked up while the record is still held: its address leaves the peers file and the merge candidates.
+    if (!f.node().equals(localName)) {
+      stopExpecting(f.node());
+    }
+    MeshState.Tombstoned done = state.applyForget(f, now);
+    if (done == MeshState.Tombstoned.FULL) {
+      found.add(MessageRefusals.Reason.OVER_CAP, what + ": this member holds " + state.cap() + " tombstones already");
+      return Optional.empty();
+    }
+    if (v == StatementCheck.Verdict.FIRST_SIGHT) {
+      firstSeen.put(f.author(), f.statement().author());
+    }
+    return Optional.of(done);
   }
 
   /**
@@ -232,63 +289,91 @@ final class RecordExchange {
    */
   private void synced(Address src, Sync s, long now) {
     boolean any = false;
-    int full = 0;
-    Optional<String> implausible = Optional.empty();
-    for (Tombstone forged : s.tombstones()) {
-      Optional<String> why = plausibility.incarnation(forged.incarnation(), now);
-      if (why.isPresent()) {
-        implausible = implausible.or(() -> why.map(p -> "tombstone of " + forged.name() + ": incarnation " + p));
+    Findings found = new Findings();
+    Map<String, NodeKey> firstSeen = new HashMap<>();
+    for (Forgetting f : s.forgets()) {
+      Optional<MeshState.Tombstoned> done = takeForget(src, f, now, found, firstSeen);
+      if (done.isEmpty() || f.node().equals(localName)) {
         continue;
       }
-      Tombstone t = clamped(forged, now);
-      stopExpecting(t.name());
-      MeshState.Tombstoned done = state.applyTombstone(t, now);
-      any |= done == MeshState.Tombstoned.REMOVED;
-      full += done == MeshState.Tombstoned.FULL ? 1 : 0;
+      log.info("{}: node {} was forgotten mesh-wide by {} (meshctl forget; relayed by {})", localName, f.node(),
+          f.author(), sender(src));
+      bindings.forget(f.node(), f.nodeKey());
+      any |= done.get() == MeshState.Tombstoned.REMOVED;
     }
     for (SyncEntry e : s.entries()) {
-      Optional<String> why = plausibility.record(e.announcement().record(), e.announcement().claimedAtMillis(), now)
-          .or(() -> e.down() ? plausibility.timestamp(e.downSinceMillis(), now).map(p -> "down-since time " + p)
-              : Optional.empty());
-      if (why.isPresent()) {
-        implausible = implausible.or(() -> why);
-        continue;
-      }
-      MeshState.Offer o = state.offerSynced(e, now);
-      if (o == MeshState.Offer.CHANGED) {
-        any = true;
-      } else if (o == MeshState.Offer.SELF_NEWER) {
-        agreement.reincarnate(e.announcement());
-      } else if (o == MeshState.Offer.FULL) {
-        full++;
-      }
+      MeshState.Offer o = take(src, e.announcement(), Optional.of(e), now, found, firstSeen);
+      any |= o == MeshState.Offer.CHANGED;
     }
     for (Reservation r : s.reservations()) {
       Optional<String> why = plausibility.timestamp(r.claimedAtMillis(), now)
           .map(p -> "reservation of " + r.subnet() + " for " + r.name() + ": claimed-at time " + p)
           .or(() -> Plausibility.grant(r.subnet(), clusterCidr, subnetPrefix).map(p -> "reservation for " + r.name() + ": " + p));
       if (why.isPresent()) {
-        implausible = implausible.or(() -> why);
+        found.add(MessageRefusals.Reason.IMPLAUSIBLE, why.get());
         continue;
       }
-      full += state.reserve(clamped(r, now), now) == MeshState.Reserved.FULL ? 1 : 0;
+      if (state.reserve(clamped(r, now), now) == MeshState.Reserved.FULL) {
+        found.full("the reservation for " + r.name());
+      }
     }
     // The sender may relay (checked before), so it speaks for its part of the mesh: its holdings are what
     // that part agreed, and a tie with this part's is settled by core's tie rule at the next derive.
     PlausibleHoldings holdings = plausibleHoldings(s.holdings());
-    implausible = implausible.or(holdings::implausible);
+    holdings.implausible().ifPresent(why -> found.add(MessageRefusals.Reason.IMPLAUSIBLE, why));
     MeshState.HoldingsTaken taken = state.learnHoldings(holdings.plausible());
     any |= taken.added();
-    full += taken.full();
-    implausible.ifPresent(why -> refuse(MessageRefusals.Reason.IMPLAUSIBLE, src, "part of a Sync: " + why, now));
-    if (full > 0) {
-      refuse(MessageRefusals.Reason.OVER_CAP, src, "part of a Sync: " + full + " entries about nodes this member"
-          + " has no room for (it keeps at most " + state.cap() + " records, tombstones, reservations and holdings"
-          + " each)", now);
+    for (int i = 0; i < taken.full(); i++) {
+      found.full("a subnet holding");
     }
+    statements.bind(firstSeen, "a Sync relayed by " + sender(src));
+    found.report(src, "part of a Sync: ", now);
     if (any) {
       changed.run();
     }
+  }
+
+  /**
+   * One signed announcement, as multicast by its node ({@code relayed} empty) or in a Sync entry: its
+   * signature and key binding first, then its counters and times, then stored if newer. A name seen for
+   * the first time goes into {@code firstSeen} when its record is kept.
+   */
+  private MeshState.Offer take(Address src, Announcement a, Optional<SyncEntry> relayed, long now, Findings found,
+      Map<String, NodeKey> firstSeen) {
+    String what = "the record of " + a.name();
+    if (!state.hasRoomFor(a.name())) {
+      // Refused for the cap before its signature costs anything: a flood past the cap is not verified.
+      found.full(what);
+      return MeshState.Offer.FULL;
+    }
+    Optional<Statement> held = (a.name().equals(localName) ? state.self() : state.known(a.name())
+        .map(MeshState.Known::announcement)).map(Announcement::statement);
+    StatementCheck.Verdict v = statements.check(a.statement(), a.name(), held,
+        (relayed.isPresent() ? "a record relayed by " : "a record sent by ") + sender(src), now);
+    if (v == StatementCheck.Verdict.HELD) {
+      return MeshState.Offer.STALE;
+    }
+    Optional<StatementCheck.Refusal> refused = statements.refusal(v, a.statement(), what, a.name());
+    if (refused.isPresent()) {
+      found.add(refused.get());
+      return MeshState.Offer.STALE;
+    }
+    Optional<String> why = plausibility.record(a.record(), a.claimedAtMillis(), now)
+        .or(() -> relayed.filter(SyncEntry::down).flatMap(e -> plausibility.timestamp(e.downSinceMillis(), now))
+            .map(p -> "down-since time " + p));
+    if (why.isPresent()) {
+      found.add(MessageRefusals.Reason.IMPLAUSIBLE, why.get());
+      return MeshState.Offer.STALE;
+    }
+    MeshState.Offer o = relayed.isPresent() ? state.offerSynced(relayed.get(), now) : state.offer(a, now);
+    if (o == MeshState.Offer.CHANGED && v == StatementCheck.Verdict.FIRST_SIGHT) {
+      firstSeen.put(a.name(), a.statement().author());
+    } else if (o == MeshState.Offer.SELF_NEWER) {
+      agreement.reincarnate(a);
+    } else if (o == MeshState.Offer.FULL) {
+      found.full(what);
+    }
+    return o;
   }
 
   /** A grant: only the coordinator's, and only a pod subnet of the cluster. */
@@ -310,29 +395,37 @@ final class RecordExchange {
     }
   }
 
-  private void offer(Address src, Announcement a, long now) {
-    if (!plausible(src, plausibility.record(a.record(), a.claimedAtMillis(), now), now)) {
-      return;
-    }
-    MeshState.Offer o = state.offer(a, now);
+  private void announced(Address src, Announcement a, long now) {
+    Findings found = new Findings();
+    Map<String, NodeKey> firstSeen = new HashMap<>();
+    MeshState.Offer o = take(src, a, Optional.empty(), now, found, firstSeen);
+    statements.bind(firstSeen, "its own record, sent by " + sender(src));
+    found.report(src, "", now);
     if (o == MeshState.Offer.CHANGED) {
       changed.run();
-    } else if (o == MeshState.Offer.SELF_NEWER) {
-      agreement.reincarnate(a);
-    } else if (o == MeshState.Offer.FULL) {
-      refuse(MessageRefusals.Reason.OVER_CAP, src, "the record of " + a.name() + ": this member holds "
-          + state.cap() + " records already", now);
     }
   }
 
-  /** A tombstone whose incarnation is plausible, its expiry clamped; empty (refused, counted) otherwise. */
-  private Optional<Tombstone> plausibleTombstone(Address src, Tombstone t, long now) {
-    return plausible(src, plausibility.incarnation(t.incarnation(), now)
-        .map(p -> "a forget of " + t.name() + ": incarnation " + p), now) ? Optional.of(clamped(t, now)) : Optional.empty();
-  }
-
-  private Tombstone clamped(Tombstone t, long now) {
-    return new Tombstone(t.name(), t.incarnation(), plausibility.tombstoneUntil(t.untilMillis(), now));
+  /** A subnet request: from the node it names, signed by it, with a plausible claim time; the coordinator grants. */
+  private void requested(Address src, SubnetRequest r, long now) {
+    if (!fromNode(src, r.name(), "asked for a subnet")) {
+      return;
+    }
+    String what = "a subnet request of " + r.name();
+    StatementCheck.Verdict v = statements.check(r.statement(), r.name(), Optional.empty(),
+        "a subnet request sent by " + sender(src), now);
+    Optional<StatementCheck.Refusal> refused = statements.refusal(v, r.statement(), what, r.name());
+    if (refused.isPresent()) {
+      refuse(refused.get().reason(), src, refused.get().why(), now);
+      return;
+    }
+    if (plausible(src, plausibility.timestamp(r.preferredClaimedAt(), now).map(p -> what + ": claimed-at time " + p),
+        now)) {
+      if (v == StatementCheck.Verdict.FIRST_SIGHT) {
+        statements.bind(Map.of(r.name(), r.statement().author()), "a subnet request sent by " + sender(src));
+      }
+      agreement.requested(r);
+    }
   }
 
   private Reservation clamped(Reservation r, long now) {
@@ -374,6 +467,52 @@ final class RecordExchange {
   private void refuse(MessageRefusals.Reason reason, Address src, String why, long now) {
     refusals.refused(reason, src, why, now);
     changed.run();
+  }
+
+  /** The sender as its address names it: for the log and reports only, never for a decision on content. */
+  private static String sender(Address src) {
+    return src == null ? "?" : NodeAddress.nodeName(src).orElse(String.valueOf(src));
+  }
+
+  /**
+   * What one message had refused: the first reason of each kind, and how many entries found no room;
+   * each reason counted once per message.
+   */
+  private final class Findings {
+    private final Map<MessageRefusals.Reason, String> first = new EnumMap<>(MessageRefusals.Reason.class);
+    private int full;
+    private String firstFull;
+
+    void add(MessageRefusals.Reason reason, String why) {
+      first.putIfAbsent(reason, why);
+    }
+
+    void add(StatementCheck.Refusal r) {
+      add(r.reason(), r.why());
+    }
+
+    /** An entry about a node this member has no room for (its table at the cap). */
+    void full(String what) {
+      full++;
+      if (firstFull == null) {
+        firstFull = what;
+      }
+    }
+
+    void report(Address src, String prefix, long now) {
+      first.forEach((reason, why) -> {
+        if (reason != MessageRefusals.Reason.OVER_CAP) {
+          refuse(reason, src, prefix + why, now);
+        }
+      });
+      if (full > 0 || first.containsKey(MessageRefusals.Reason.OVER_CAP)) {
+        String why = full == 0 ? first.get(MessageRefusals.Reason.OVER_CAP) : full == 1 && prefix.isEmpty()
+            ? firstFull + ": this member holds " + state.cap() + " already"
+            : full + " entries about nodes this member has no room for (" + firstFull + " the first; it keeps at most "
+                + state.cap() + " records, tombstones, reservations and holdings each)";
+        refuse(MessageRefusals.Reason.OVER_CAP, src, prefix + why, now);
+      }
+    }
   }
 
   /** A forgotten node is no longer expected: its address leaves the peers file and the merge candidates. */

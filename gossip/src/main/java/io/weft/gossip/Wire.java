@@ -1,10 +1,9 @@
 package io.weft.gossip;
 
-import io.weft.core.codec.NodeRecordCodec;
-import io.weft.core.model.NodeRecord;
 import io.weft.core.net.Cidr;
 import io.weft.core.plan.Holding;
 import io.weft.core.plan.NodeRules;
+import io.weft.gossip.trust.Statement;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -13,21 +12,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * The mesh's application messages. Binary envelope (magic, format version, type) around the core
- * codec's JSON records, so records keep one wire form everywhere. Decoding never trusts a length:
+ * The mesh's application messages. Binary envelope (magic, format version, type) around signed
+ * statements ({@link Statement}: a node's announcement, with the core codec's JSON record in it, its
+ * subnet request, an operator's forget), each carried as the exact bytes its author signed, so a relay
+ * sends on what was signed. What only the coordinator says (grants, reservations and holdings in a Sync,
+ * the agreed holdings) is not signed: who may say it is a rule every member evaluates identically
+ * ({@link MeshLink#mayRelay}, the cluster CIDR and subnet size). Decoding never trusts a length:
  * every count and size is bounded (a list by the member's cap, {@link OverCapException}; a node name by
  * the DNS name length), and any problem is a {@link MalformedMessageException}.
  */
 final class Wire {
   static final int MAGIC = 0x5746; // "WF"
-  static final int FORMAT = 1;
+  /** 2: statements signed with node keys (1: unsigned records, before this release). */
+  static final int FORMAT = 2;
   /** A subnet's text: "255.255.255.255/32" is the longest. */
-  private static final int MAX_SUBNET_CHARS = 18;
+  static final int MAX_SUBNET_CHARS = 18;
 
-  private final NodeRecordCodec codec = new NodeRecordCodec();
   private final int maxListEntries;
 
   /** @param maxListEntries the longest list one message may carry (the member's cap on what it keeps) */
@@ -38,37 +40,35 @@ final class Wire {
   /** Anything the mesh sends. */
   sealed interface Msg permits Announce, SyncRequest, Sync, AllocRequest, AllocGrant, Forget, Agreed {}
 
-  /** A node's own record (multicast by its owner). */
+  /** A node's own record (multicast by its owner), signed by it. */
   record Announce(Announcement announcement) implements Msg {}
 
   /** A joiner asks the coordinator for everything it knows. */
   record SyncRequest() implements Msg {}
 
   /**
-   * Everything a member knows: records (with state), tombstones, pending subnet grants and the subnet
-   * holdings its part of the mesh agreed (a joiner learns who the incumbents are; after a partition each
-   * half learns the other's).
+   * Everything a member knows: records (each its node's signed announcement, with the relay's own
+   * observation of whether the node is down), the operators' signed forgets, pending subnet grants and the
+   * subnet holdings its part of the mesh agreed (a joiner learns who the incumbents are; after a partition
+   * each half learns the other's).
    */
-  record Sync(List<SyncEntry> entries, List<Tombstone> tombstones, List<Reservation> reservations,
+  record Sync(List<SyncEntry> entries, List<Forgetting> forgets, List<Reservation> reservations,
       List<Holding> holdings) implements Msg {}
 
+  /** A node's signed announcement, and whether the relay sees it down (its word, not the node's). */
   record SyncEntry(Announcement announcement, boolean down, long downSinceMillis) {}
 
-  /** A joiner asks the coordinator for a subnet; {@code preferred} is its remembered one. */
-  record AllocRequest(String name, Optional<Cidr> preferred, long preferredClaimedAt, boolean pinned)
-      implements Msg {}
+  /** A joiner asks the coordinator for a subnet, signed by it. */
+  record AllocRequest(SubnetRequest request) implements Msg {}
 
   /** The coordinator's answer, multicast so every member (and any next coordinator) reserves it. */
   record AllocGrant(Reservation reservation) implements Msg {}
 
-  /** Remove a node for good. */
-  record Forget(Tombstone tombstone) implements Msg {}
+  /** Remove a node for good: an operator's forget, signed by the node it ran on. */
+  record Forget(Forgetting forgetting) implements Msg {}
 
   /** The coordinator's agreed subnet holdings (all of them), multicast whenever they change. */
   record Agreed(List<Holding> holdings) implements Msg {}
-
-  /** A node removed for good: records of this incarnation or older are ignored until {@code untilMillis}. */
-  record Tombstone(String name, long incarnation, long untilMillis) {}
 
   /** A subnet granted to a node that has not announced it yet. */
   record Reservation(String name, Cidr subnet, long claimedAtMillis, long untilMillis) {}
@@ -98,20 +98,20 @@ final class Wire {
       out.writeByte(FORMAT);
       if (msg instanceof Announce a) {
         out.writeByte(1);
-        writeAnnouncement(out, a.announcement());
+        a.announcement().statement().writeTo(out);
       } else if (msg instanceof SyncRequest) {
         out.writeByte(2);
       } else if (msg instanceof Sync s) {
         out.writeByte(3);
         out.writeInt(s.entries().size());
         for (SyncEntry e : s.entries()) {
-          writeAnnouncement(out, e.announcement());
+          e.announcement().statement().writeTo(out);
           out.writeBoolean(e.down());
           out.writeLong(e.downSinceMillis());
         }
-        out.writeInt(s.tombstones().size());
-        for (Tombstone t : s.tombstones()) {
-          writeTombstone(out, t);
+        out.writeInt(s.forgets().size());
+        for (Forgetting f : s.forgets()) {
+          f.statement().writeTo(out);
         }
         out.writeInt(s.reservations().size());
         for (Reservation r : s.reservations()) {
@@ -120,16 +120,13 @@ final class Wire {
         writeHoldings(out, s.holdings());
       } else if (msg instanceof AllocRequest r) {
         out.writeByte(4);
-        out.writeUTF(r.name());
-        out.writeUTF(r.preferred().map(Cidr::toString).orElse(""));
-        out.writeLong(r.preferredClaimedAt());
-        out.writeBoolean(r.pinned());
+        r.request().statement().writeTo(out);
       } else if (msg instanceof AllocGrant g) {
         out.writeByte(5);
         writeReservation(out, g.reservation());
       } else if (msg instanceof Forget f) {
         out.writeByte(6);
-        writeTombstone(out, f.tombstone());
+        f.forgetting().statement().writeTo(out);
       } else if (msg instanceof Agreed a) {
         out.writeByte(7);
         writeHoldings(out, a.holdings());
@@ -159,25 +156,21 @@ final class Wire {
             entries.add(new SyncEntry(readAnnouncement(in), in.readBoolean(), in.readLong()));
           }
           int t = count(in, "tombstones");
-          List<Tombstone> tombstones = new ArrayList<>(t);
+          List<Forgetting> forgets = new ArrayList<>(t);
           for (int i = 0; i < t; i++) {
-            tombstones.add(readTombstone(in));
+            forgets.add(readForgetting(in));
           }
           int r = count(in, "reservations");
           List<Reservation> reservations = new ArrayList<>(r);
           for (int i = 0; i < r; i++) {
             reservations.add(readReservation(in));
           }
-          yield new Sync(entries, tombstones, reservations, readHoldings(in));
+          yield new Sync(entries, forgets, reservations, readHoldings(in));
         }
-        case 4 -> {
-          String name = readName(in);
-          String preferred = readBounded(in, MAX_SUBNET_CHARS, "subnet");
-          yield new AllocRequest(name, preferred.isEmpty() ? Optional.empty() : Optional.of(Cidr.parse(preferred)),
-              in.readLong(), in.readBoolean());
-        }
+        case 4 -> new AllocRequest(SubnetRequest.of(Statement.readFrom(in, Statement.Kind.SUBNET_REQUEST,
+            SubnetRequest.MAX_BODY)));
         case 5 -> new AllocGrant(readReservation(in));
-        case 6 -> new Forget(readTombstone(in));
+        case 6 -> new Forget(readForgetting(in));
         case 7 -> new Agreed(readHoldings(in));
         default -> throw new IOException("unknown mesh message type " + type);
       };
@@ -204,12 +197,12 @@ final class Wire {
   }
 
   /** A node name: at most a DNS name's length ({@link NodeRules#MAX_NAME_LENGTH}) of modified UTF-8. */
-  private static String readName(DataInputStream in) throws IOException {
+  static String readName(DataInputStream in) throws IOException {
     return readBounded(in, NodeRules.MAX_NAME_LENGTH, "node name");
   }
 
   /** A writeUTF string, refused by its length prefix before it is read when longer than {@code max} bytes. */
-  private static String readBounded(DataInputStream in, int max, String what) throws IOException {
+  static String readBounded(DataInputStream in, int max, String what) throws IOException {
     in.mark(2);
     int len = in.readUnsignedShort();
     if (len > max) {
@@ -219,35 +212,12 @@ final class Wire {
     return in.readUTF();
   }
 
-  private void writeAnnouncement(DataOutputStream out, Announcement a) throws IOException {
-    byte[] json = codec.encode(a.record());
-    out.writeShort(json.length);
-    out.write(json);
-    out.writeLong(a.claimedAtMillis());
-    out.writeBoolean(a.pinned());
+  private static Announcement readAnnouncement(DataInputStream in) throws IOException {
+    return Announcement.of(Statement.readFrom(in, Statement.Kind.ANNOUNCEMENT, Announcement.MAX_BODY));
   }
 
-  private Announcement readAnnouncement(DataInputStream in) throws IOException {
-    int len = in.readUnsignedShort();
-    if (len > NodeRecordCodec.MAX_RECORD_BYTES) {
-      throw new IOException("record of " + len + " bytes (limit " + NodeRecordCodec.MAX_RECORD_BYTES + ")");
-    }
-    byte[] json = in.readNBytes(len);
-    if (json.length != len) {
-      throw new IOException("record truncated");
-    }
-    NodeRecord record = codec.decode(json);
-    return new Announcement(record, in.readLong(), in.readBoolean());
-  }
-
-  private static void writeTombstone(DataOutputStream out, Tombstone t) throws IOException {
-    out.writeUTF(t.name());
-    out.writeLong(t.incarnation());
-    out.writeLong(t.untilMillis());
-  }
-
-  private static Tombstone readTombstone(DataInputStream in) throws IOException {
-    return new Tombstone(readName(in), in.readLong(), in.readLong());
+  private static Forgetting readForgetting(DataInputStream in) throws IOException {
+    return Forgetting.of(Statement.readFrom(in, Statement.Kind.FORGET, Forgetting.MAX_BODY));
   }
 
   private static void writeReservation(DataOutputStream out, Reservation r) throws IOException {

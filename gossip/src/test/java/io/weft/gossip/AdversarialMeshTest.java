@@ -17,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,8 +49,8 @@ class AdversarialMeshTest {
     NodeRecord before = a.snapshot().peers().get("node-2").record();
 
     // A Sync from a member that is not the coordinator: node-2 at MAX incarnation on another subnet.
-    rogue.multicast(new Wire.Sync(List.of(new Wire.SyncEntry(new Announcement(stolen(before, Long.MAX_VALUE), 0, true),
-        false, 0)), List.of(new Wire.Tombstone("node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of(),
+    rogue.multicast(new Wire.Sync(List.of(new Wire.SyncEntry(rogue.sign(stolen(before, Long.MAX_VALUE), 0, true),
+        false, 0)), List.of(rogue.forget("rogue", "node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of(),
         List.of(new Holding("rogue", Cidr.parse("10.244.2.0/24")))));
     // Subnet holdings from it: node-2's subnet as the rogue's.
     rogue.multicast(new Wire.Agreed(List.of(new Holding("rogue", Cidr.parse("10.244.2.0/24")))));
@@ -59,9 +58,9 @@ class AdversarialMeshTest {
     rogue.multicast(new Wire.AllocGrant(new Wire.Reservation("node-7", Cidr.parse("10.244.2.0/24"), 0,
         Long.MAX_VALUE)));
     // A forget of node-2 that would hide it forever: MAX incarnation and expiry.
-    rogue.multicast(new Wire.Forget(new Wire.Tombstone("node-2", Long.MAX_VALUE, Long.MAX_VALUE)));
+    rogue.multicast(new Wire.Forget(rogue.forget("rogue", "node-2", Long.MAX_VALUE, Long.MAX_VALUE)));
     // Its own record at MAX incarnation (an Announce may only be about its sender).
-    rogue.multicast(new Wire.Announce(new Announcement(record("rogue", members.ip(9), "10.244.9.0/24",
+    rogue.multicast(new Wire.Announce(rogue.sign(record("rogue", members.ip(9), "10.244.9.0/24",
         Long.MAX_VALUE, 1), 0, true)));
 
     for (JGroupsMesh honest : List.of(a, b)) {
@@ -96,12 +95,14 @@ class AdversarialMeshTest {
 
     rogue.multicast(new Wire.AllocGrant(new Wire.Reservation("node-7", Cidr.parse("10.1.0.0/24"), now, now + 1000)));
     rogue.multicast(new Wire.AllocGrant(new Wire.Reservation("node-8", Cidr.parse("10.244.0.0/16"), now, now + 1000)));
-    rogue.multicast(new Wire.Sync(List.of(new Wire.SyncEntry(new Announcement(stolen(before, Long.MAX_VALUE), 0, true),
-        false, 0)), List.of(new Wire.Tombstone("node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of(), List.of()));
+    // node-2's record, moved and at MAX, signed with the rogue's key: refused for the key before its counters.
+    rogue.multicast(new Wire.Sync(List.of(new Wire.SyncEntry(rogue.sign(stolen(before, Long.MAX_VALUE), 0, true),
+        false, 0)), List.of(rogue.forget("rogue", "node-1", Long.MAX_VALUE, Long.MAX_VALUE)), List.of(), List.of()));
     // Holdings outside the cluster, even from the coordinator, are no subnets it may agree.
     rogue.multicast(new Wire.Agreed(List.of(new Holding("node-7", Cidr.parse("10.1.0.0/24")))));
     await().atMost(Members.PATIENCE).until(() -> refused(a, "bad_grant") == 2 && refused(a, "implausible") == 2
-        && refused(b, "bad_grant") == 2 && refused(b, "implausible") == 2);
+        && refused(a, "key_conflict") == 1 && refused(b, "bad_grant") == 2 && refused(b, "implausible") == 2
+        && refused(b, "key_conflict") == 1);
     assertEquals(before, a.snapshot().peers().get("node-2").record());
     assertEquals(Cidr.parse("10.244.1.0/24"), b.snapshot().peers().get("node-1").record().podSubnet());
 
@@ -127,10 +128,7 @@ class AdversarialMeshTest {
   }
 
   private JGroupsMesh honest(int i, List<InetSocketAddress> seeds) throws Exception {
-    JGroupsMesh m = members.tcpMember(i, seeds, c -> c.withSecret(SECRET));
-    m.join(LocalNode.configured("node-" + i, members.ip(i), Members.mac(i), Cidr.parse("10.244." + i + ".0/24"),
-        "0.1.0-test")).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-    return m;
+    return members.configuredMember(i, seeds, SECRET);
   }
 
   private RogueMember rogue(List<InetSocketAddress> seeds) throws Exception {
@@ -140,7 +138,7 @@ class AdversarialMeshTest {
   }
 
   private static long refused(JGroupsMesh m, String reason) {
-    return m.snapshot().counters().refusals().byReason().getOrDefault(reason, 0L);
+    return Members.refused(m, reason);
   }
 
   /** node-2's record moved to the rogue's subnet at the given incarnation. */

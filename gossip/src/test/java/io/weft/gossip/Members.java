@@ -139,6 +139,19 @@ final class Members implements AutoCloseable {
     return start(tweak.apply(tcp(i, seeds)));
   }
 
+  /** Member {@code i} over TCP with {@code secret}, joined as node-i with --pod-subnet 10.244.i.0/24. */
+  JGroupsMesh configuredMember(int i, List<InetSocketAddress> seeds, byte[] secret) throws Exception {
+    JGroupsMesh m = tcpMember(i, seeds, c -> c.withSecret(secret));
+    m.join(LocalNode.configured("node-" + i, ip(i), mac(i), io.weft.core.net.Cidr.parse("10.244." + i + ".0/24"),
+        "0.1.0-test")).get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    return m;
+  }
+
+  /** How many of {@code m}'s mesh messages were refused for {@code reason} ({@code weft_mesh_refused_messages_total}). */
+  static long refused(JGroupsMesh m, String reason) {
+    return m.snapshot().counters().refusals().byReason().getOrDefault(reason, 0L);
+  }
+
   @Override
   public void close() throws IOException {
     List<JGroupsMesh> copy;

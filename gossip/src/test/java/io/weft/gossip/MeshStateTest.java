@@ -28,8 +28,18 @@ class MeshStateTest {
   }
 
   private static Announcement announce(String name, long inc, long ver, String subnet, String ip, int mac) {
-    return new Announcement(new NodeRecord(name, name, IpAddresses.parse(ip), Members.mac(mac),
+    return Signing.announce(new NodeRecord(name, name, IpAddresses.parse(ip), Members.mac(mac),
         Cidr.parse(subnet), SubnetSource.ALLOCATED, inc, ver, "0.1.0", 0), 100, true);
+  }
+
+  /** This node's operator forgets {@code name}, as RecordExchange does. */
+  private static MeshState.Tombstoned forget(MeshState s, String name, long now) {
+    return s.forgetHere(Signing.forget("self", name, s.forgetIncarnation(name), now), now);
+  }
+
+  /** Another node's forget of {@code name} at incarnation {@code inc}. */
+  private static Forgetting forgetBy(String name, long inc) {
+    return Signing.forget("other", name, inc, 0);
   }
 
   @Test
@@ -61,8 +71,8 @@ class MeshStateTest {
   void aTombstoneKeepsLateNewsOutButLetsARestartedNodeBackIn() {
     MeshState s = state();
     s.offer(announce("b", 1, 5, "10.244.2.0/24", "192.168.1.2", 2), 0);
-    Wire.Tombstone t = s.forget("b", 0);
-    assertEquals(1, t.incarnation());
+    assertEquals(1, s.forgetIncarnation("b"));
+    forget(s, "b", 0);
     assertTrue(s.known("b").isEmpty());
     assertEquals(MeshState.Offer.TOMBSTONED, s.offer(announce("b", 1, 9, "10.244.2.0/24", "192.168.1.2", 2), 10));
     assertEquals(MeshState.Offer.CHANGED, s.offer(announce("b", 2, 1, "10.244.2.0/24", "192.168.1.2", 2), 10));
@@ -95,11 +105,11 @@ class MeshStateTest {
     s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0);
     s.reserve(new Wire.Reservation("c", Cidr.parse("10.244.3.0/24"), 5, 60_000), 0);
     Cidr preferred = Cidr.parse("10.244.50.0/24");
-    Wire.Reservation kept = s.allocate(new Wire.AllocRequest("d", Optional.of(preferred), 7, false), 0,
+    Wire.Reservation kept = s.allocate(Signing.request("d", Optional.of(preferred), 7, false), 0,
         Duration.ofSeconds(60));
     assertEquals(preferred, kept.subnet());
     assertEquals(7, kept.claimedAtMillis(), "a kept subnet keeps its original claim time");
-    Wire.Reservation taken = s.allocate(new Wire.AllocRequest("e", Optional.of(Cidr.parse("10.244.2.0/24")), 7,
+    Wire.Reservation taken = s.allocate(Signing.request("e", Optional.of(Cidr.parse("10.244.2.0/24")), 7,
         false), 0, Duration.ofSeconds(60));
     assertFalse(Set.of("10.244.1.0/24", "10.244.2.0/24", "10.244.3.0/24").contains(taken.subnet().toString()));
   }
@@ -108,7 +118,7 @@ class MeshStateTest {
   void aNodeThatRemembersNoSubnetGetsBackTheOneTheMeshRecordsForIt() {
     MeshState s = state();
     s.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0);
-    Wire.Reservation back = s.allocate(new Wire.AllocRequest("b", Optional.empty(), 500, false), 1000,
+    Wire.Reservation back = s.allocate(Signing.request("b", Optional.empty(), 500, false), 1000,
         Duration.ofSeconds(60));
     assertEquals(Cidr.parse("10.244.2.0/24"), back.subnet(), "its lease file was lost, the mesh still knows");
     assertEquals(100, back.claimedAtMillis(), "with the age of its claim");
@@ -136,7 +146,7 @@ class MeshStateTest {
     assertTrue(member.derive(0, false).holdings().isEmpty(), "a member agrees nothing itself");
     member.agreedByCoordinator(List.of(new Holding("b", Cidr.parse("10.244.2.0/24"))));
     // A newcomer claims b's subnet as CONFIGURED with the oldest claim time there is.
-    member.offer(new Announcement(new NodeRecord("rogue", "rogue", IpAddresses.parse("192.168.1.9"), Members.mac(9),
+    member.offer(Signing.announce(new NodeRecord("rogue", "rogue", IpAddresses.parse("192.168.1.9"), Members.mac(9),
         Cidr.parse("10.244.2.0/24"), SubnetSource.CONFIGURED, 1, 1, "0.1.0", 0), 0, true), 0);
     MeshState.Derived d = member.derive(0, false);
     assertTrue(d.peers().containsKey("b"), "the incumbent is still routed");
@@ -152,12 +162,12 @@ class MeshStateTest {
         "no coordinator's word takes an incumbent's subnet");
 
     // b restarts remembering its subnet: it is not a newcomer, whatever the refused claim says.
-    Wire.Reservation back = member.allocate(new Wire.AllocRequest("b", Optional.of(Cidr.parse("10.244.2.0/24")), 100,
+    Wire.Reservation back = member.allocate(Signing.request("b", Optional.of(Cidr.parse("10.244.2.0/24")), 100,
         false), 0, Duration.ofSeconds(60));
     assertEquals(Cidr.parse("10.244.2.0/24"), back.subnet());
 
     // Forgotten for good: its holding goes with its record, and the refused claim is free to win.
-    member.forget("b", 0);
+    forget(member, "b", 0);
     MeshState.Derived after = member.derive(0, true);
     assertTrue(after.conflicts().isEmpty(), after.conflicts().toString());
     assertTrue(after.holdings().contains(new Holding("rogue", Cidr.parse("10.244.2.0/24"))));
@@ -178,22 +188,22 @@ class MeshStateTest {
     assertEquals(32, s.cap());
     for (int i = 0; i < 32; i++) {
       assertEquals(MeshState.Offer.CHANGED, s.offer(announce("n" + i, 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0));
-      assertEquals(MeshState.Tombstoned.NOTHING_REMOVED, s.applyTombstone(new Wire.Tombstone("t" + i, 1, 1000), 0));
+      assertEquals(MeshState.Tombstoned.NOTHING_REMOVED, s.applyForget(forgetBy("t" + i, 1), 0));
       assertEquals(MeshState.Reserved.STORED, s.reserve(new Wire.Reservation("r" + i, Cidr.parse("10.244.3.0/24"), 1,
           1000), 0));
     }
     assertEquals(MeshState.Offer.FULL, s.offer(announce("one-more", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0));
-    assertEquals(MeshState.Tombstoned.FULL, s.applyTombstone(new Wire.Tombstone("one-more", 1, 1000), 0));
+    assertEquals(MeshState.Tombstoned.FULL, s.applyForget(forgetBy("one-more", 1), 0));
     assertEquals(MeshState.Reserved.FULL, s.reserve(new Wire.Reservation("one-more", Cidr.parse("10.244.3.0/24"), 1,
         1000), 0));
     assertEquals(MeshState.Offer.CHANGED, s.offer(announce("n0", 2, 1, "10.244.2.0/24", "192.168.1.2", 2), 0),
         "a node already held is updated whatever the cap");
-    assertEquals(MeshState.Tombstoned.NOTHING_REMOVED, s.applyTombstone(new Wire.Tombstone("t0", 5, 1000), 0),
+    assertEquals(MeshState.Tombstoned.NOTHING_REMOVED, s.applyForget(forgetBy("t0", 5), 0),
         "a tombstone already held is updated");
-    assertEquals(MeshState.Tombstoned.REMOVED, s.applyTombstone(new Wire.Tombstone("n1", 1, 1000), 0),
+    assertEquals(MeshState.Tombstoned.REMOVED, s.applyForget(forgetBy("n1", 1), 0),
         "a tombstone that removes a record held always has room (at most one per record)");
     assertEquals(31, s.derive(0, false).peers().size() + s.derive(0, false).rejected().size());
-    s.forget("n2", 0);
+    forget(s, "n2", 0);
     assertTrue(s.known("n2").isEmpty(), "an operator's forget is never refused for the cap");
 
     List<Holding> holdings = new ArrayList<>();

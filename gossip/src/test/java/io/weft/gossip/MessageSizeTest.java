@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -101,17 +102,20 @@ class MessageSizeTest {
   /** A Sync no honest coordinator could make larger at this cap. */
   private static Wire.Sync largestSync(long now) {
     List<Wire.SyncEntry> entries = new ArrayList<>();
-    List<Wire.Tombstone> tombstones = new ArrayList<>();
+    List<Forgetting> forgets = new ArrayList<>();
+    String author = RogueMember.longName(50_000);
     List<Wire.Reservation> reservations = new ArrayList<>();
     List<Holding> holdings = new ArrayList<>();
     for (int n = 0; n < CAP; n++) {
       entries.add(entry(RogueMember.longName(n), n, now));
       Cidr subnet = Cidr.parse("10.244." + (n % 256) + ".0/24");
-      tombstones.add(new Wire.Tombstone(RogueMember.longName(10_000 + n), 1, now + 1000));
+      // Every forget at its longest: names of 253 characters and the node's key.
+      forgets.add(Forgetting.sign(Signing.key(author), author, RogueMember.longName(10_000 + n),
+          Optional.of(Signing.key(author).publicKey()), 1, now));
       reservations.add(new Wire.Reservation(RogueMember.longName(20_000 + n), subnet, now, now + 1000));
       holdings.add(new Holding(RogueMember.longName(30_000 + n), subnet));
     }
-    return new Wire.Sync(entries, tombstones, reservations, holdings);
+    return new Wire.Sync(entries, forgets, reservations, holdings);
   }
 
   /** A record with every field at its longest: name and hostname of 253 characters, a 64-character version. */
@@ -121,7 +125,7 @@ class MessageSizeTest {
           (byte) 192, (byte) 168, (byte) (n >> 8), (byte) n}), Members.mac(9),
           Cidr.parse("10.244." + (3 + n % 253) + ".0/24"), SubnetSource.ALLOCATED, now, Plausibility.MAX_VERSION,
           "v".repeat(64), now);
-      return new Wire.SyncEntry(new Announcement(r, now, true), true, now);
+      return new Wire.SyncEntry(Signing.announce(r, now, true), true, now);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

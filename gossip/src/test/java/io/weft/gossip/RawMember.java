@@ -35,11 +35,18 @@ final class RawMember implements AutoCloseable {
   static JChannel connect(Members members, int i, byte[] secret, String name, List<InetSocketAddress> seeds)
       throws Exception {
     MeshConfig config = members.tcp(i, seeds).withSecret(secret);
-    TcpTransport transport = TcpTransport.secured(config, MeshTrust.open(config.stateDir()));
+    JChannel channel = unconnected(config, MeshTrust.open(config.stateDir()), name, seeds);
+    channel.connect(config.clusterName());
+    return channel;
+  }
+
+  /** The same channel before it connects, for a member that listens from its first message on. */
+  static JChannel unconnected(MeshConfig config, MeshTrust trust, String name, List<InetSocketAddress> seeds)
+      throws Exception {
+    TcpTransport transport = TcpTransport.secured(config, trust);
     JChannel channel = new JChannel(MeshStack.build(config, transport, name, List::<Address>of, why -> { }).protocols());
     channel.addAddressGenerator(NodeAddress.generator(name));
     transport.discoverThrough(seeds);
-    channel.connect(config.clusterName());
     return channel;
   }
 

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,30 +76,77 @@ public final class KeyBindingStore {
    * it when it is bound to that key, records a conflict otherwise.
    */
   public synchronized KeyBindings.Verdict admit(String name, NodeKey key, String from, long nowMillis) {
-    KeyBindings.Verdict v = bindings.check(name, key);
-    switch (v) {
-      case FIRST_SIGHT -> {
-        bindings = bindings.bind(name, key);
-        log.info("bound node {} to key {} (first sight, from {})", name, key.fingerprint(), from);
-        save();
-      }
-      case CONFLICT -> {
-        if (conflicts.size() >= MAX_CONFLICTS && !conflicts.containsKey(name)) {
-          conflicts.remove(conflicts.keySet().iterator().next());
-        }
-        conflicts.put(name, new KeyConflict(name, bindings.keyOf(name).orElseThrow(), key, from, nowMillis));
-      }
-      case KNOWN, FULL -> {
-        // nothing to change
-      }
+    KeyBindings.Verdict v = check(name, key, from, nowMillis);
+    if (v == KeyBindings.Verdict.FIRST_SIGHT) {
+      bind(name, key, from);
+      save();
     }
     return v;
   }
 
+  /**
+   * Checks a statement's author against the name it speaks for, binding nothing yet (the statement may
+   * still be refused or stale: {@link #bindFirstSeen} binds what was kept). A conflict is recorded as a
+   * connection's is.
+   */
+  public synchronized KeyBindings.Verdict check(String name, NodeKey key, String from, long nowMillis) {
+    KeyBindings.Verdict v = bindings.check(name, key);
+    if (v == KeyBindings.Verdict.CONFLICT) {
+      conflict(new KeyConflict(name, bindings.keyOf(name).orElseThrow(), key, from, nowMillis));
+    }
+    return v;
+  }
+
+  /**
+   * Binds the names first seen in statements this node now holds (a Sync's records: one write for all);
+   * names bound meanwhile, or beyond the cap, are left as they are.
+   */
+  public synchronized void bindFirstSeen(Map<String, NodeKey> firstSeen, String from) {
+    List<String> bound = new ArrayList<>();
+    for (Map.Entry<String, NodeKey> e : firstSeen.entrySet()) {
+      if (bindings.check(e.getKey(), e.getValue()) == KeyBindings.Verdict.FIRST_SIGHT) {
+        bindings = bindings.bind(e.getKey(), e.getValue());
+        bound.add(e.getKey() + " to " + e.getValue().fingerprint());
+      }
+    }
+    if (bound.isEmpty()) {
+      return;
+    }
+    // One line for a whole Sync: a flood of made-up names costs the log one line per message.
+    log.info("bound {} node(s) on first sight, from {}: {}{}", bound.size(), from,
+        String.join(", ", bound.subList(0, Math.min(3, bound.size()))), bound.size() > 3 ? ", …" : "");
+    save();
+  }
+
+  /** Records a conflict (shown in {@code meshctl status} for a while); the newest per name is kept. */
+  public synchronized void conflict(KeyConflict c) {
+    if (conflicts.size() >= MAX_CONFLICTS && !conflicts.containsKey(c.node())) {
+      conflicts.remove(conflicts.keySet().iterator().next());
+    }
+    conflicts.put(c.node(), c);
+  }
+
+  private void bind(String name, NodeKey key, String from) {
+    bindings = bindings.bind(name, key);
+    log.info("bound node {} to key {} (first sight, from {})", name, key.fingerprint(), from);
+  }
+
   /** Forgets the node's binding (meshctl forget): its next key is bound on first sight. */
   public synchronized void forget(String name) {
+    forget(name, Optional.empty());
+  }
+
+  /**
+   * Forgets the node's binding if it is to {@code key} (empty: to whatever key): a forget unbinds the key
+   * its author knew, never a binding made since to a reinstalled node's new key.
+   */
+  public synchronized void forget(String name, Optional<NodeKey> key) {
+    Optional<NodeKey> bound = bindings.keyOf(name);
+    if (key.isPresent() && bound.isPresent() && !bound.equals(key)) {
+      return;
+    }
     conflicts.remove(name);
-    if (bindings.keyOf(name).isPresent()) {
+    if (bound.isPresent()) {
       bindings = bindings.forget(name);
       log.info("forgot the key binding of node {}", name);
       save();

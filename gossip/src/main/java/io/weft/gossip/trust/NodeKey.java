@@ -23,6 +23,8 @@ import java.util.Base64;
 public final class NodeKey {
   public static final int LENGTH = 32;
   private final byte[] encoded;
+  /** The JDK's form of the key, decoded once (a Sync's records are verified by the hundred). */
+  private volatile PublicKey decoded;
 
   private NodeKey(byte[] encoded) {
     this.encoded = encoded;
@@ -76,6 +78,15 @@ public final class NodeKey {
   }
 
   private PublicKey publicKey() throws GeneralSecurityException {
+    PublicKey k = decoded;
+    if (k == null) {
+      k = decode();
+      decoded = k;
+    }
+    return k;
+  }
+
+  private PublicKey decode() throws GeneralSecurityException {
     byte[] be = new byte[LENGTH];
     for (int i = 0; i < LENGTH; i++) {
       be[i] = encoded[LENGTH - 1 - i];
