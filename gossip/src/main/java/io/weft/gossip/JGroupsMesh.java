@@ -335,7 +335,8 @@ public final class JGroupsMesh implements Mesh {
         b == null ? MeshSnapshot.FailureDetection.ZERO : b.failureDetector().counters(),
         b == null ? MeshSnapshot.MergeDetection.ZERO : b.mergeProbe().counters(),
         (r == null ? MeshSnapshot.Refusals.NONE : r.refusals())
-            .plus(b == null ? MeshSnapshot.Refusals.NONE : b.sizeGuard().refusals()));
+            .plus(b == null ? MeshSnapshot.Refusals.NONE : b.sizeGuard().refusals())
+            .plus(b == null ? MeshSnapshot.Refusals.NONE : b.requestGuard().refusals()));
   }
 
   /** The channel as the parts see it: sends and the current view's coordinator. Event loop only. */

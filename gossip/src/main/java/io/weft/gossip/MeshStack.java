@@ -37,8 +37,8 @@ import org.jgroups.stack.Protocol;
  *       suspects after 1.5 s) and VERIFY_SUSPECT2 (0.5 s): a hung member is removed in about 2-2.5 s;
  *       O(1) messages per member; no extra port</li>
  *   <li>NAKACK2, UNICAST3: reliable, ordered multicast and unicast; STABLE: garbage collection</li>
- *   <li>GMS: membership; a joiner that heard of a coordinator keeps retrying JOIN rather than
- *       starting a mesh of its own</li>
+ *   <li>{@link MembershipRequestGuard}: a JOIN or LEAVE request only for its own sender; GMS: membership;
+ *       a joiner that heard of a coordinator keeps retrying JOIN rather than starting a mesh of its own</li>
  *   <li>UFC, MFC: flow control; {@link MessageSizeGuard}: no message from a member, reassembled, over
  *       {@link #maxMessageBytes}, and no more than twice that half-received from one member; FRAG4:
  *       fragmentation (60,000-byte fragments)</li>
@@ -64,7 +64,7 @@ final class MeshStack {
 
   /** The protocols, and the Weft protocols the mesh reads counters from. */
   record Built(List<Protocol> protocols, MergeProbe mergeProbe, RingFailureDetector failureDetector,
-      MessageSizeGuard sizeGuard) {}
+      MessageSizeGuard sizeGuard, MembershipRequestGuard requestGuard) {}
 
   /**
    * The largest mesh message, in bytes, a member accepts from another: a Sync at the cap with every entry of
@@ -105,8 +105,11 @@ final class MeshStack {
         .setXmitTableNumRows(5).setXmitTableMsgsPerRow(100));
     p.add(new UNICAST3().setXmitInterval(500).setXmitTableNumRows(5).setXmitTableMsgsPerRow(100));
     p.add(new STABLE().setDesiredAverageGossip(20_000).setMaxBytes(1_000_000));
-    p.add(new GMS().setJoinTimeout(t.joinTimeout().toMillis()).printLocalAddress(false)
-        .setMaxJoinAttempts(0).setViewAckCollectionTimeout(1000).setMergeTimeout(4000));
+    GMS gms = new GMS().setJoinTimeout(t.joinTimeout().toMillis()).printLocalAddress(false)
+        .setMaxJoinAttempts(0).setViewAckCollectionTimeout(1000).setMergeTimeout(4000);
+    MembershipRequestGuard requests = new MembershipRequestGuard(gms.getId(), new MessageRefusals(nodeName));
+    p.add(requests);
+    p.add(gms);
     p.add(new ViewSafeUFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     p.add(new MFC().setMaxCredits(2_000_000).setMinThreshold(0.4));
     FRAG4 frag = new FRAG4().setFragSize(FRAG_SIZE);
@@ -114,7 +117,7 @@ final class MeshStack {
         new MessageRefusals(nodeName));
     p.add(guard);
     p.add(frag);
-    return new Built(p, merge, ring, guard);
+    return new Built(p, merge, ring, guard, requests);
   }
 
   /**
@@ -153,6 +156,9 @@ final class MeshStack {
     }
     if (ClassConfigurator.getProtocolId(MessageSizeGuard.class) == 0) {
       ClassConfigurator.addProtocol(MessageSizeGuard.PROTOCOL_ID, MessageSizeGuard.class);
+    }
+    if (ClassConfigurator.getProtocolId(MembershipRequestGuard.class) == 0) {
+      ClassConfigurator.addProtocol(MembershipRequestGuard.PROTOCOL_ID, MembershipRequestGuard.class);
     }
     if (ClassConfigurator.getProtocolId(MergeProbe.class) == 0) {
       ClassConfigurator.addProtocol(MergeProbe.PROTOCOL_ID, MergeProbe.class);

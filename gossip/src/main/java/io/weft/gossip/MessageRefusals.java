@@ -31,7 +31,9 @@ final class MessageRefusals {
     /** A signed statement (record, subnet request, forget) whose signature does not verify. */
     BAD_SIGNATURE("bad_signature"),
     /** A statement signed with a key other than the one its node's name is bound to (also a key conflict). */
-    KEY_CONFLICT("key_conflict");
+    KEY_CONFLICT("key_conflict"),
+    /** A join or leave request naming a member other than its sender ({@link MembershipRequestGuard}). */
+    NOT_SENDER("not_sender");
 
     private final String label;
 

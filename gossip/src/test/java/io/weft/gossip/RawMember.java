@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
+import org.jgroups.EmptyMessage;
+import org.jgroups.Header;
 import org.jgroups.JChannel;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.FRAG4;
@@ -13,7 +15,8 @@ import org.jgroups.protocols.FragHeader;
 /**
  * A member that holds the secret and its own node key, joined through the real handshake and stack like
  * {@link RogueMember}, that multicasts raw bytes: a message of any size (its own FRAG4 cuts it up as an honest
- * member's would), or single fragments with whatever FRAG4 header a test makes up.
+ * member's would), or single fragments with whatever FRAG4 header a test makes up, or a message of any other
+ * protocol's made-up header (a GMS request in another member's name).
  */
 final class RawMember implements AutoCloseable {
   private final JChannel channel;
@@ -60,6 +63,18 @@ final class RawMember implements AutoCloseable {
     BytesMessage m = new BytesMessage(null, payload);
     m.putHeader(ClassConfigurator.getProtocolId(FRAG4.class), new FragHeader(id, fragId, numFrags));
     channel.send(m);
+  }
+
+  /** A header-only message to {@code dest}, carrying whatever header of protocol {@code protocolId} a test makes up. */
+  void sendHeader(Address dest, short protocolId, Header header) throws Exception {
+    channel.send(new EmptyMessage(dest).putHeader(protocolId, header));
+  }
+
+  /** The current view's member named {@code name}. */
+  Address member(String name) {
+    return channel.getView().getMembers().stream()
+        .filter(a -> NodeAddress.nodeName(a).filter(name::equals).isPresent()).findFirst()
+        .orElseThrow(() -> new AssertionError(name + " is not in " + channel.getView()));
   }
 
   @Override

@@ -147,7 +147,9 @@ public final class AgentMetrics implements ReconcileObserver {
         .help("Mesh messages refused for what their sender may not say, by reason (not_coordinator: a Sync or"
             + " grant from a member that is not the coordinator; over_cap: more than this node keeps; implausible:"
             + " a counter, time or expiry no honest node sends; bad_grant: a subnet outside the cluster CIDR; too_large: a"
-            + " message larger than any honest member sends, dropped before it is reassembled)")
+            + " message larger than any honest member sends, dropped before it is reassembled; bad_signature: a"
+            + " signed record, subnet request or forget that does not verify; key_conflict: one signed by a key other"
+            + " than its node's; not_sender: a join or leave request in another member's name)")
         .labelNames("reason").callback(cb -> {
           Map<String, Long> byReason = mesh.get().counters().refusals().byReason();
           for (String reason : MeshSnapshot.Refusals.REASONS) {
