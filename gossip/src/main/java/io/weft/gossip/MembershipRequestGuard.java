@@ -1,11 +1,8 @@
 package io.weft.gossip;
 
-import java.util.Iterator;
 import org.jgroups.Address;
 import org.jgroups.Message;
 import org.jgroups.protocols.pbcast.GMS.GmsHeader;
-import org.jgroups.stack.Protocol;
-import org.jgroups.util.MessageBatch;
 
 /**
  * A member may ask to join or to leave only for itself. GMS takes a JOIN or LEAVE request for whichever
@@ -14,7 +11,7 @@ import org.jgroups.util.MessageBatch;
  * directly below GMS; a request whose named member is not its sender is dropped and counted ({@code not_sender}).
  * Stateless apart from the counters; JGroups calls it from many threads.
  */
-final class MembershipRequestGuard extends Protocol {
+final class MembershipRequestGuard extends UpFilter {
   static final short PROTOCOL_ID = 1788;
 
   private final short gmsId;
@@ -32,23 +29,7 @@ final class MembershipRequestGuard extends Protocol {
   }
 
   @Override
-  public Object up(Message msg) {
-    return admit(msg) ? up_prot.up(msg) : null;
-  }
-
-  @Override
-  public void up(MessageBatch batch) {
-    for (Iterator<Message> it = batch.iterator(); it.hasNext(); ) {
-      if (!admit(it.next())) {
-        it.remove();
-      }
-    }
-    if (!batch.isEmpty()) {
-      up_prot.up(batch);
-    }
-  }
-
-  private boolean admit(Message msg) {
+  boolean admit(Message msg) {
     GmsHeader h = msg.getHeader(gmsId);
     if (h == null) {
       return true;

@@ -12,8 +12,6 @@ import org.jgroups.Message;
 import org.jgroups.View;
 import org.jgroups.annotations.ManagedAttribute;
 import org.jgroups.protocols.FragHeader;
-import org.jgroups.stack.Protocol;
-import org.jgroups.util.MessageBatch;
 
 /**
  * Bounds what one member's message can cost this one before Weft reads it. Sits directly below FRAG4, which
@@ -35,7 +33,7 @@ import org.jgroups.util.MessageBatch;
  *
  * <p>Thread-safe: JGroups delivers different senders' messages on different threads.
  */
-final class MessageSizeGuard extends Protocol {
+final class MessageSizeGuard extends UpFilter {
   static final short PROTOCOL_ID = 1787;
 
   private final short fragId;
@@ -76,23 +74,6 @@ final class MessageSizeGuard extends Protocol {
   }
 
   @Override
-  public Object up(Message msg) {
-    return admit(msg) ? up_prot.up(msg) : null;
-  }
-
-  @Override
-  public void up(MessageBatch batch) {
-    for (Iterator<Message> it = batch.iterator(); it.hasNext(); ) {
-      if (!admit(it.next())) {
-        it.remove();
-      }
-    }
-    if (!batch.isEmpty()) {
-      up_prot.up(batch);
-    }
-  }
-
-  @Override
   public Object up(Event evt) {
     if (evt.getType() == Event.VIEW_CHANGE) {
       retainMembers(evt.getArg());
@@ -112,7 +93,8 @@ final class MessageSizeGuard extends Protocol {
     pending.keySet().removeIf(a -> !view.containsMember(a));
   }
 
-  private boolean admit(Message msg) {
+  @Override
+  boolean admit(Message msg) {
     FragHeader h = msg.getHeader(fragId);
     if (h == null) {
       return true;
