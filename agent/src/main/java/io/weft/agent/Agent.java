@@ -4,6 +4,7 @@ import io.weft.agent.api.ApiHandler;
 import io.weft.agent.api.ApiServer;
 import io.weft.agent.cni.CniApi;
 import io.weft.agent.cni.CniEndpoint;
+import io.weft.agent.cni.PodNamespace;
 import io.weft.agent.cni.protocol.CniPlugin;
 import io.weft.agent.converge.ConvergeSettings;
 import io.weft.agent.converge.Converger;
@@ -193,7 +194,7 @@ public final class Agent implements AutoCloseable {
       }
     });
 
-    CniEndpoint endpoint = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, bridge,
+    CniEndpoint endpoint = new CniEndpoint(NetlinkDataplane::current, NetlinkDataplane::in, PodNamespace.ofThisProcess(), bridge,
         () -> Optional.ofNullable(m.snapshot().self()).map(NodeRecord::podSubnet), () -> podMtu(config),
         config.stateDir(), Clock.systemUTC());
     cni = endpoint;

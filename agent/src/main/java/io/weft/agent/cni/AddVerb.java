@@ -36,7 +36,7 @@ record AddVerb(CniNode cni) implements CniVerb {
       throw new CniError(CniError.INVALID_ENVIRONMENT, "ADD needs a network namespace");
     }
     Path netns = Path.of(r.netns());
-    PodNamespace.check(netns);
+    cni.namespaceCheck().check(netns);
     String host = key.hostInterfaceName();
     Optional<MacAddress> mac = PodAddressing.requestedMac(r);
     Link bridge = readyBridge(node, subnet);

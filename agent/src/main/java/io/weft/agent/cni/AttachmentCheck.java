@@ -33,6 +33,8 @@ final class AttachmentCheck {
       problems.add("network namespace " + r.netns() + " is missing");
       return problems;
     }
+    // The same check as ADD's before anything is opened: CHECK must not read the node's own interfaces.
+    cni.namespaceCheck().check(Path.of(r.netns()));
     try (Dataplane pod = cni.pods().open(Path.of(r.netns()))) {
       inThePod(pod, r, a.address(), subnet, problems);
     }

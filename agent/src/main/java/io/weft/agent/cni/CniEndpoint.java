@@ -57,19 +57,20 @@ public final class CniEndpoint implements CniPlugin.Agent, AutoCloseable {
   /**
    * @param nodeHandles opens a handle on the node's namespace (one per verb, closed after it)
    * @param pods      opens handles in pod namespaces
+   * @param namespaceCheck what a pod's namespace file must be ({@link PodNamespace#ofThisProcess()} in the agent)
    * @param bridge    the node bridge ({@code --bridge}, {@code v-net-0}) and its owner
    * @param podSubnet this node's /24 once the mesh has agreed it
    * @param podMtu    the node's pod MTU, for configs that name none (read on the API worker)
    * @param stateDir  where IPAM keeps its allocations ({@code --state-dir})
    */
-  public CniEndpoint(Supplier<Dataplane> nodeHandles, PodNamespaces pods, OwnedBridge bridge,
-      Supplier<Optional<Cidr>> podSubnet, IntSupplier podMtu, Path stateDir, Clock clock) {
+  public CniEndpoint(Supplier<Dataplane> nodeHandles, PodNamespaces pods, PodNamespace namespaceCheck,
+      OwnedBridge bridge, Supplier<Optional<Cidr>> podSubnet, IntSupplier podMtu, Path stateDir, Clock clock) {
     this.nodeHandles = nodeHandles;
     this.podSubnet = podSubnet;
     this.podMtu = podMtu;
     this.ipam = new IpamThread(stateDir, clock, podSubnet, new HostVeths(nodeHandles));
     this.deletes = new VethDeletes(nodeHandles);
-    CniNode node = new CniNode(podSubnet, bridge, ipam, deletes, pods);
+    CniNode node = new CniNode(podSubnet, bridge, ipam, deletes, pods, namespaceCheck);
     verbs.put(CniCommand.ADD, new AddVerb(node));
     verbs.put(CniCommand.DEL, new DelVerb(node));
     verbs.put(CniCommand.CHECK, new CheckVerb(node));

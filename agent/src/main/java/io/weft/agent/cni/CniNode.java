@@ -9,10 +9,11 @@ import java.util.function.Supplier;
 
 /**
  * What the verbs share about this node: its pod subnet, its bridge (owned by the loop), its IPAM (owned by
- * the IPAM thread), the veth deletes still running and a way into pod namespaces.
+ * the IPAM thread), the veth deletes still running, a way into pod namespaces and the check a pod's namespace
+ * file passes before anything is opened in it.
  */
 record CniNode(Supplier<Optional<Cidr>> podSubnet, OwnedBridge bridge, IpamThread ipam, VethDeletes deletes,
-    PodNamespaces pods) {
+    PodNamespaces pods, PodNamespace namespaceCheck) {
 
   /** The node's pod subnet, or code 11: a verb before the mesh agreed it is to be retried. */
   Cidr requireSubnet() {

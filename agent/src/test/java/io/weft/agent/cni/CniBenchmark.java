@@ -59,7 +59,7 @@ public final class CniBenchmark {
     String refConf = "{\"cniVersion\":\"1.0.0\",\"name\":\"bench\",\"type\":\"bridge\",\"bridge\":\"cni0\",\"isGateway\":true,"
         + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.244.2.0/24\",\"dataDir\":\"" + dir.resolve("host-local") + "\"}}";
     try (NetlinkDataplane node = NetlinkDataplane.in(Netns.path(NODE));
-        CniEndpoint endpoint = new CniEndpoint(() -> NetlinkDataplane.in(Netns.path(NODE)), NetlinkDataplane::in,
+        CniEndpoint endpoint = new CniEndpoint(() -> NetlinkDataplane.in(Netns.path(NODE)), NetlinkDataplane::in, PodNamespace.ofThisProcess(),
             LoopBridge.on(node, () -> Optional.of(Cidr.parse("10.244.1.0/24")), 1500), () -> Optional.of(Cidr.parse("10.244.1.0/24")), () -> 1500, dir.resolve("state"), Clock.systemUTC());
         ApiServer server = ApiServer.on(socket).route("POST", "/v1/cni", new CniApi(new CniPlugin(endpoint)))
             .workers(parallel).start()) {

@@ -55,7 +55,7 @@ class CniEndpointTest {
 
   @BeforeEach
   void start() {
-    endpoint = new CniEndpoint(() -> node, this::pod, LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, namespaceCheck(), LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
   }
 
   @AfterEach
@@ -71,6 +71,18 @@ class CniEndpointTest {
       pod.links().setDown("eth0");
     }
     return pod;
+  }
+
+  /**
+   * The fake pod namespaces are plain files in the test's directory, so the "own namespace" the check compares
+   * them with is one more such file there (same file system, another inode).
+   */
+  private PodNamespace namespaceCheck() {
+    try {
+      return new PodNamespace(netns("agent-itself"));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private Path netns(String name) throws Exception {
@@ -127,6 +139,20 @@ class CniEndpointTest {
     List<Allocation> allocations = endpoint.allocations();
     assertEquals(1, allocations.size());
     assertEquals("default/c1", allocations.get(0).pod());
+  }
+
+  @Test
+  void aNamespaceFileThatIsNoNamespaceOrTheAgentsOwnIsRefusedBeforeAnythingIsMade() throws Exception {
+    // A regular file on another file system than the namespace files (nsfs in the agent).
+    CniError plain = callFails(request(CniCommand.ADD, "c1", Path.of("/proc/self/status")));
+    assertEquals(CniError.INVALID_ENVIRONMENT, plain.code());
+    assertTrue(plain.getMessage().contains("is not a network namespace"), plain.getMessage());
+    CniError own = callFails(request(CniCommand.ADD, "c2", netns("agent-itself")));
+    assertEquals(CniError.INVALID_ENVIRONMENT, own.code());
+    assertTrue(own.getMessage().contains("the weft agent's own network namespace"), own.getMessage());
+    assertEquals(List.of(), endpoint.allocations(), "no address handed out");
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty());
+    assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c2", "eth0")).isEmpty());
   }
 
   @Test
@@ -282,7 +308,7 @@ class CniEndpointTest {
         return false; // an owner that never gets to it
       }
     };
-    endpoint = new CniEndpoint(() -> node, this::pod, absent, subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, namespaceCheck(), absent, subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
     CniError e = callFails(request(CniCommand.ADD, "c1", netns("p1")));
     assertEquals(CniError.TRY_AGAIN_LATER, e.code());
     assertTrue(e.getMessage().startsWith("bridge v-net-0 is not ready yet"), e.getMessage());
@@ -367,7 +393,7 @@ class CniEndpointTest {
     assertEquals(List.of(Map.of("address", address + "/24", "gateway", "10.244.5.1", "interface", 2L)), added.get("ips"));
     endpoint.close();
     Files.writeString(tmp.resolve("state/ipam/10.244.5.0_24/" + address), "{\"containerId\":\"c1\",\"ifn");
-    endpoint = new CniEndpoint(() -> node, this::pod, LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, namespaceCheck(), LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
 
     assertEquals(List.of(), endpoint.allocations());
     IpamHealth health = endpoint.ipamHealth();
@@ -393,7 +419,7 @@ class CniEndpointTest {
     call(request(CniCommand.ADD, "c2", netns("p2")));
     endpoint.close();
     Files.writeString(tmp.resolve("state/ipam/10.244.5.0_24/10.244.5.2"), "garbage");
-    endpoint = new CniEndpoint(() -> node, this::pod, LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
+    endpoint = new CniEndpoint(() -> node, this::pod, namespaceCheck(), LoopBridge.on(node, subnet::get, 1450), subnet::get, () -> 1450, tmp.resolve("state"), Clock.systemUTC());
     assertEquals(1, endpoint.allocations().size());
     assertEquals(1, endpoint.ipamHealth().unknownOwners().size());
 

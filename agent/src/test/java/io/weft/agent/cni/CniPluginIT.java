@@ -72,7 +72,7 @@ class CniPluginIT {
     dir = Files.createTempDirectory("wcni2-");
     socket = dir.resolve("run/weft.sock");
     node = NetlinkDataplane.in(Netns.path(NODE));
-    endpoint = new CniEndpoint(() -> NetlinkDataplane.in(Netns.path(NODE)), NetlinkDataplane::in,
+    endpoint = new CniEndpoint(() -> NetlinkDataplane.in(Netns.path(NODE)), NetlinkDataplane::in, PodNamespace.ofThisProcess(),
         LoopBridge.on(node, () -> Optional.of(SUBNET), 1500), () -> Optional.of(SUBNET), () -> 1500,
         dir.resolve("state"), Clock.systemUTC());
     server = ApiServer.on(socket).route("POST", "/v1/cni", new CniApi(new CniPlugin(endpoint))).workers(8).start();
@@ -231,7 +231,17 @@ class CniPluginIT {
     } finally {
       Files.deleteIfExists(fifo);
     }
-    assertTrue(node.links().byName(host("ns-self")).isEmpty() && node.links().byName(host("ns-fifo")).isEmpty());
+    // A plain file where a namespace file should be: not on nsfs, so no namespace.
+    Path plain = Path.of("/var/run/netns/wcni2-plain");
+    Files.deleteIfExists(plain);
+    Files.createFile(plain);
+    try {
+      error(weft(withNetns(env("ADD", "ns-plain", null, "eth0"), plain.toString()), config("1.0.0", "")), 4);
+    } finally {
+      Files.deleteIfExists(plain);
+    }
+    assertTrue(node.links().byName(host("ns-self")).isEmpty() && node.links().byName(host("ns-fifo")).isEmpty()
+        && node.links().byName(host("ns-plain")).isEmpty());
   }
 
   private static Map<String, String> withNetns(Map<String, String> env, String netns) {
