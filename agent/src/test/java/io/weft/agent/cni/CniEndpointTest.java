@@ -11,8 +11,11 @@ import io.weft.agent.ipam.Allocation;
 import io.weft.agent.ipam.AttachmentKey;
 import io.weft.agent.ipam.Ipam;
 import io.weft.agent.api.ApiRequest;
+import io.weft.agent.api.ApiResponse;
 import io.weft.agent.cni.protocol.CniCommand;
 import io.weft.agent.cni.protocol.CniError;
+import io.weft.agent.cni.protocol.CniPlugin;
+import io.weft.agent.cni.protocol.Json;
 import io.weft.agent.cni.protocol.CniResult;
 import io.weft.agent.cni.protocol.CniRequest;
 import io.weft.agent.cni.protocol.NetworkConfig;
@@ -153,6 +156,22 @@ class CniEndpointTest {
     assertEquals(List.of(), endpoint.allocations(), "no address handed out");
     assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c1", "eth0")).isEmpty());
     assertTrue(node.links().byName(CniEndpoint.hostInterfaceName("c2", "eth0")).isEmpty());
+  }
+
+  @Test
+  void aNetworkConfigThatIsNotUtf8IsRefusedWithTheDecodingCode() throws Exception {
+    // What the forwarder sends: CNI_* variables, NUL-terminated, an empty one, then stdin as it came.
+    byte[] vars = ("CNI_COMMAND=ADD\0CNI_CONTAINERID=c1\0CNI_NETNS=" + netns("p1") + "\0CNI_IFNAME=eth0\0\0")
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] config = {'{', '"', 'n', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    byte[] body = new byte[vars.length + config.length];
+    System.arraycopy(vars, 0, body, 0, vars.length);
+    System.arraycopy(config, 0, body, vars.length, config.length);
+    ApiResponse r = new CniApi(new CniPlugin(endpoint)).handle(new ApiRequest("POST", "/v1/cni", Map.of(), body));
+    assertEquals("1", r.headers().get(CniApi.EXIT_HEADER));
+    Map<String, Object> error = Json.parseObject(new String(r.body(), StandardCharsets.UTF_8));
+    assertEquals((long) CniError.DECODING_FAILURE, error.get("code"), error.toString());
+    assertEquals(List.of(), endpoint.allocations());
   }
 
   @Test
