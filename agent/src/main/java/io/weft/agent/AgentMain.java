@@ -1,5 +1,6 @@
 package io.weft.agent;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.agent.cleanup.CleanupCommand;
 import io.weft.dataplane.NetlinkDataplane;
 import io.weft.gossip.JGroupsMesh;
@@ -34,10 +35,13 @@ public final class AgentMain {
       init.setDaemon(true);
       init.setUncaughtExceptionHandler((t, e) -> { /* the main thread opens netlink again and reports it */ });
       init.start();
-      // Likewise logback's start and a first JGroups stack build (100-300 ms cold, about 10 ms for the
-      // join's own build after it), on the other core while the configuration is read.
+      // Likewise logback's start, Jackson's (its first mapper formats dates: 20-30 ms of locale data, which
+      // the node key and subnet lease files otherwise pay on the main thread) and a first JGroups stack build
+      // (100-300 ms cold, about 10 ms for the join's own build after it), on the other core while the
+      // configuration is read.
       Thread warm = new Thread(() -> {
         LoggerFactory.getILoggerFactory();
+        new ObjectMapper();
         try {
           JGroupsMesh.warmUp();
         } catch (Exception e) {

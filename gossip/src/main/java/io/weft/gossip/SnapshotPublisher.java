@@ -12,15 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns mesh changes into immutable snapshots and pushes them: a change marks the mesh dirty, and one
- * snapshot is taken at most every debounce interval on the event loop, kept for {@link #latest()} (a
- * volatile read, any thread) and handed to every listener in order. Each new problem (conflict,
+ * Turns mesh changes into immutable snapshots and pushes them: a change after a quiet spell is published
+ * at once (a joiner's record reaches the converger without waiting), a change within the debounce interval
+ * after a publication waits for the interval's end, so a burst is one snapshot. Taken on the event loop,
+ * kept for {@link #latest()} (a volatile read, any thread) and handed to every listener in order. Each new problem (conflict,
  * duplicate, rejected record) is logged once, when it appears. Owned by the event loop, except
  * {@link #latest()} and {@link #add}.
  */
 final class SnapshotPublisher {
   private static final Logger log = LoggerFactory.getLogger(SnapshotPublisher.class);
-  /** A burst of changes (a join, a merge) is one snapshot. */
+  /** A burst of changes (a join, a merge) is at most two snapshots: its first change and the rest. */
   private static final Duration DEBOUNCE = Duration.ofMillis(50);
 
   private final MeshEventLoop loop;
@@ -31,6 +32,8 @@ final class SnapshotPublisher {
   // Owned by the event loop.
   private boolean dirty;
   private boolean scheduled;
+  /** System.nanoTime() of the last publication; the debounce interval counts from it. */
+  private long publishedAtNanos = System.nanoTime() - DEBOUNCE.toNanos();
   private Set<String> reportedProblems = Set.of();
 
   /**
@@ -62,22 +65,26 @@ final class SnapshotPublisher {
     });
   }
 
-  /** Something a snapshot shows changed: one snapshot follows within the debounce interval. */
+  /** Something a snapshot shows changed: one snapshot follows at once or at the debounce interval's end. */
   void changed() {
     dirty = true;
-    if (!scheduled) {
-      scheduled = loop.schedule(DEBOUNCE, () -> {
-        scheduled = false;
-        if (dirty) {
-          publishNow();
-        }
-      }) != null;
+    if (scheduled) {
+      return;
     }
+    // Queued even when due at once: the change's own event finishes first (a Sync's records are one snapshot).
+    Duration wait = DEBOUNCE.minusNanos(System.nanoTime() - publishedAtNanos);
+    scheduled = loop.schedule(wait.isNegative() ? Duration.ZERO : wait, () -> {
+      scheduled = false;
+      if (dirty) {
+        publishNow();
+      }
+    }) != null;
   }
 
   /** Takes and pushes a snapshot now (the join's completion must be visible to the caller it wakes). */
   void publishNow() {
     dirty = false;
+    publishedAtNanos = System.nanoTime();
     MeshSnapshot s = take.get();
     reportProblems(s);
     latest = s;

@@ -255,8 +255,12 @@ public final class Converger implements AutoCloseable {
           List.of("reconcile failed: " + e.getMessage()), 0, List.of(), adoptionReport(List.of()), failures, retryAt,
           previous.paths(), previous.podMtu(), previous.egress()));
     }
-    lastReconcileEndMillis = nowMillis.getAsLong();
-    scheduleNext(lastReconcileEndMillis);
+    long end = nowMillis.getAsLong();
+    if (latest.self() != null) {
+      // A pass before the join wrote nothing: it opens no coalesce window, so the join's own pass runs at once.
+      lastReconcileEndMillis = end;
+    }
+    scheduleNext(end);
   }
 
   private String takeTrigger() {

@@ -378,6 +378,21 @@ class ConvergerTest {
   }
 
   @Test
+  void passesBeforeTheJoinDoNotHoldBackTheJoinsOwnPass() {
+    ConvergeSettings s = settings();
+    start(new ConvergeSettings(s.clusterCidr(), s.bridge(), s.peerGrace(), s.adoptGrace(), s.resyncInterval(),
+        Duration.ofSeconds(30), s.retryMin(), s.retryMax(), s.tunnel(), s.egress()), r -> { });
+    // Mesh changes before this node has a record (views, Sync records) each run a pass that writes nothing.
+    mesh.touch();
+    await().until(() -> loop.latest().number() >= 1);
+    mesh.touch();
+    await().until(() -> loop.latest().number() >= 2);
+    mesh.set(SELF, true, Peer.up(B, now.get()));
+    // Not 30 s later (the coalesce window after a pass that wrote routes): at once.
+    await().atMost(Duration.ofSeconds(5)).until(() -> weftRoutes().equals(List.of(UNREACHABLE, TO_B)));
+  }
+
+  @Test
   void ourOwnChangesDoNotTriggerMoreReconciles() {
     start();
     mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
