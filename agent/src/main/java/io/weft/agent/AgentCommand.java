@@ -68,6 +68,8 @@ public final class AgentCommand implements Callable<Integer> {
     int run(AgentConfig config) throws Exception;
   }
 
+  static final String DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
+
   private final HostFacts host;
   private final Runner runner;
 
@@ -93,7 +95,7 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Mesh TCP port (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--cluster-cidr", paramLabel = "CIDR", defaultValue = "10.244.0.0/16", converter = FlagTypes.ClusterCidr.class,
+  @Option(names = "--cluster-cidr", paramLabel = "CIDR", defaultValue = DEFAULT_CLUSTER_CIDR, converter = FlagTypes.ClusterCidr.class,
       description = "The pod network (default: ${DEFAULT-VALUE}).")
   Cidr clusterCidr;
 

@@ -2,6 +2,7 @@ package io.weft.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.agent.cleanup.CleanupCommand;
+import io.weft.core.net.Cidr;
 import io.weft.dataplane.NetlinkDataplane;
 import io.weft.gossip.JGroupsMesh;
 import java.io.PrintWriter;
@@ -35,11 +36,13 @@ public final class AgentMain {
       init.setDaemon(true);
       init.setUncaughtExceptionHandler((t, e) -> { /* the main thread opens netlink again and reports it */ });
       init.start();
-      // Likewise logback's start, Jackson's (its first mapper formats dates: 20-30 ms of locale data, which
+      // Likewise, on the other core while the configuration is read and in the order the main thread needs
+      // them: the IP address library (its first parse, about 15 ms, would otherwise be the default
+      // --cluster-cidr's), logback, Jackson (its first mapper formats dates: 20-30 ms of locale data, which
       // the node key and subnet lease files otherwise pay on the main thread) and a first JGroups stack build
-      // (100-300 ms cold, about 10 ms for the join's own build after it), on the other core while the
-      // configuration is read.
+      // (100-300 ms cold, about 10 ms for the join's own build after it).
       Thread warm = new Thread(() -> {
+        Cidr.parse(AgentCommand.DEFAULT_CLUSTER_CIDR);
         LoggerFactory.getILoggerFactory();
         new ObjectMapper();
         try {
