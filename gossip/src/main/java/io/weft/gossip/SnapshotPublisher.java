@@ -15,13 +15,13 @@ import org.slf4j.LoggerFactory;
  * Turns mesh changes into immutable snapshots and pushes them: a change after a quiet spell is published
  * at once (a joiner's record reaches the converger without waiting), a change within the debounce interval
  * after a publication waits for the interval's end, so a burst is one snapshot. Taken on the event loop,
- * kept for {@link #latest()} (a volatile read, any thread) and handed to every listener in order. Each new problem (conflict,
- * duplicate, rejected record) is logged once, when it appears. Owned by the event loop, except
- * {@link #latest()} and {@link #add}.
+ * kept for {@link #latest()} (a volatile read, any thread) and handed to every listener in order. Each new
+ * problem (conflict, duplicate, rejected record) is logged once, when it appears. Owned by the event loop,
+ * except {@link #latest()} and {@link #add}.
  */
 final class SnapshotPublisher {
   private static final Logger log = LoggerFactory.getLogger(SnapshotPublisher.class);
-  /** A burst of changes (a join, a merge) is at most two snapshots: its first change and the rest. */
+  /** A burst of changes (a join, a merge) is two snapshots at most: its first change, then the rest. */
   private static final Duration DEBOUNCE = Duration.ofMillis(50);
 
   private final MeshEventLoop loop;
