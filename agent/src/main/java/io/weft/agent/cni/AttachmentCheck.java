@@ -29,13 +29,14 @@ final class AttachmentCheck {
       }
     }
     onTheNode(node, cni.bridge().name(), host, problems);
-    if (r.netns() == null || !Files.exists(Path.of(r.netns()))) {
+    Path netns = r.netns() == null ? null : Path.of(r.netns());
+    if (netns == null || !Files.exists(netns)) {
       problems.add("network namespace " + r.netns() + " is missing");
       return problems;
     }
     // The same check as ADD's before anything is opened: CHECK must not read the node's own interfaces.
-    cni.namespaceCheck().check(Path.of(r.netns()));
-    try (Dataplane pod = cni.pods().open(Path.of(r.netns()))) {
+    cni.namespaceCheck().check(netns);
+    try (Dataplane pod = cni.pods().open(netns)) {
       inThePod(pod, r, a.address(), subnet, problems);
     }
     return problems;
