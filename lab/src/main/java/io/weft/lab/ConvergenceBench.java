@@ -164,6 +164,7 @@ public final class ConvergenceBench {
       try (RouteWatch watch = RouteWatch.start(lab.nodes())) {
         Instant t0 = Instant.now();
         joiner.startAgent(seeds.get(), lab.secretFile(), List.of());
+        awaitRoutesBothWays(lab, joiner, watch, t0);
         lab.awaitReady(joiner, Lab.READY_TIMEOUT);
         lab.awaitConverged(Lab.CONVERGE_TIMEOUT);
         Instant done = routedBothWays(lab, joiner, watch, t0);
@@ -204,22 +205,59 @@ public final class ConvergenceBench {
     }
   }
 
+  /**
+   * Waits for the kernel route events of a join without asking any agent anything: the joiner's subnet
+   * comes from its log ("joined the mesh as ... with pod subnet ..."), the routes from the watch. A status
+   * request (HTTP on the agent's socket, JSON, cold code in a starting JVM) or an {@code ip} process per
+   * node each poll would take CPU from the join it measures; the full check follows once it is over.
+   */
+  private static void awaitRoutesBothWays(Lab lab, LabNode joiner, RouteWatch watch, Instant since) {
+    long deadline = System.nanoTime() + Lab.CONVERGE_TIMEOUT.toNanos();
+    Optional<String> mine = Optional.empty();
+    while (System.nanoTime() < deadline && joiner.isAgentRunning()) {
+      if (mine.isEmpty()) {
+        mine = joinedSubnet(lastRun(joiner.logFile()));
+      }
+      if (mine.isPresent() && routedBothWays(lab, joiner, mine.get(), watch, since).isPresent()) {
+        return;
+      }
+      Lab.pause(Duration.ofMillis(10));
+    }
+    // Not routed (yet): the checks that follow say what is missing.
+  }
+
+  /** The subnet of the agent's "joined the mesh as NAME with pod subnet S (how)" line. */
+  static Optional<String> joinedSubnet(List<String> log) {
+    String marker = " with pod subnet ";
+    return log.stream().filter(l -> l.contains("Agent: joined the mesh as") && l.contains(marker)).findFirst()
+        .map(l -> l.substring(l.indexOf(marker) + marker.length()).split(" ")[0]);
+  }
+
   /** The last kernel route event that completed "routes both ways" for {@code joiner}. */
   private static Instant routedBothWays(Lab lab, LabNode joiner, RouteWatch watch, Instant since) {
     String mine = joiner.podSubnet().orElseThrow(() -> new LabException(joiner + " reports no subnet"));
+    return routedBothWays(lab, joiner, mine, watch, since)
+        .orElseThrow(() -> new LabException("no route event for " + mine + " on some node, or on " + joiner
+            + " for some node's subnet"));
+  }
+
+  /** As above for the joiner's subnet {@code mine}; empty while an event is missing. */
+  private static Optional<Instant> routedBothWays(Lab lab, LabNode joiner, String mine, RouteWatch watch,
+      Instant since) {
     Instant last = since;
     for (LabNode other : lab.nodes()) {
       if (other == joiner || !other.isAgentRunning()) {
         continue;
       }
       String theirs = other.subnet().orElseThrow(() -> new LabException(other + " reports no subnet"));
-      Instant a = watch.added(other, mine, since)
-          .orElseThrow(() -> new LabException("no route event for " + mine + " on " + other));
-      Instant b = watch.added(joiner, theirs, since)
-          .orElseThrow(() -> new LabException("no route event for " + theirs + " on " + joiner));
-      last = max(last, max(a, b));
+      Optional<Instant> a = watch.added(other, mine, since);
+      Optional<Instant> b = watch.added(joiner, theirs, since);
+      if (a.isEmpty() || b.isEmpty()) {
+        return Optional.empty();
+      }
+      last = max(last, max(a.get(), b.get()));
     }
-    return last;
+    return Optional.of(last);
   }
 
   /** Out again, and forgotten, so every join meets the same N-node mesh. */

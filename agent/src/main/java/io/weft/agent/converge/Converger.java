@@ -72,6 +72,8 @@ public final class Converger implements AutoCloseable {
   private static final Pattern POD_VETH = Pattern.compile("weft[0-9a-f]{8}");
   /** How often rules in a backend without change notices are re-read: the drift-repair bound. */
   private static final long FILTER_POLL_MILLIS = 1000;
+  /** The periodic full pass's reason; it also re-reads the packet filter. */
+  private static final String RESYNC = "resync";
   /** An uplink whose MTU cannot be read is assumed to have Ethernet's. */
   private static final int DEFAULT_UPLINK_MTU = 1500;
 
@@ -108,6 +110,8 @@ public final class Converger implements AutoCloseable {
   private int failures;
   /** A packet filter backend in use sends no change notices: its rules are re-read every second. */
   private boolean pollFilter;
+  /** The packet filter may have changed since the last pass read it (see {@link EgressRules}). */
+  private boolean filterNews = true;
   private long retryAt;
   private Map<RouteKey, Route> desired = Map.of();
   private Set<RouteKey> installedBefore = Set.of();
@@ -241,6 +245,9 @@ public final class Converger implements AutoCloseable {
     if (triggers.isEmpty()) {
       triggers.add(pendingReason);
     }
+    if (pendingReason.equals(RESYNC)) {
+      filterNews = true;
+    }
     long now = nowMillis.getAsLong();
     try {
       reconcile(now);
@@ -264,7 +271,7 @@ public final class Converger implements AutoCloseable {
   }
 
   private String takeTrigger() {
-    String t = triggers.isEmpty() ? "resync" : String.join(", ", triggers);
+    String t = triggers.isEmpty() ? RESYNC : String.join(", ", triggers);
     triggers.clear();
     return t;
   }
@@ -350,7 +357,8 @@ public final class Converger implements AutoCloseable {
     }
     // The packet filter last: writing it may start an iptables process (tens of ms). A previous run's
     // rules stay meanwhile.
-    EgressRules.Outcome egressOutcome = egress.reconcile(self);
+    EgressRules.Outcome egressOutcome = egress.reconcile(self, filterNews);
+    filterNews = false;
     egressOutcome.result().errors().forEach(e -> errors.add(ReconcileReport.EGRESS_ERROR + e));
     pollFilter = egressOutcome.result().needsPolling();
     List<RouteStatus> rows = routes.statusAfter(failed);
@@ -444,7 +452,7 @@ public final class Converger implements AutoCloseable {
 
   private void scheduleNext(long now) {
     long next = now + settings.resyncInterval().toMillis();
-    String reason = "resync";
+    String reason = RESYNC;
     if (failures > 0 && retryAt < next) {
       next = retryAt;
       reason = "retry";
@@ -531,7 +539,10 @@ public final class Converger implements AutoCloseable {
 
     @Override
     public void onPacketFilterChanged() {
-      post(() -> input("packet filter changed"));
+      post(() -> {
+        filterNews = true;
+        input("packet filter changed");
+      });
     }
 
     @Override
@@ -544,7 +555,10 @@ public final class Converger implements AutoCloseable {
 
     @Override
     public void onResyncNeeded(String reason) {
-      post(() -> input("resync: " + reason));
+      post(() -> {
+        filterNews = true;
+        input("resync: " + reason);
+      });
     }
   }
 }

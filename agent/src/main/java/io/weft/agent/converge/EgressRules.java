@@ -12,9 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The forwarding and masquerade rules, converged on the loop thread like the routes: each reconcile
- * compares the packet filter with this node's {@link EgressPlan} and writes only what differs. A write
- * after a pass that had found everything in place is drift repaired (someone deleted or changed a rule).
+ * The forwarding and masquerade rules, converged on the loop thread like the routes: a reconcile compares
+ * the packet filter with this node's {@link EgressPlan} and writes only what differs. A write after a pass
+ * that had found everything in place is drift repaired (someone deleted or changed a rule).
+ *
+ * <p>Reading the filter starts a process per iptables backend and one {@code nft list ruleset}, tens of
+ * milliseconds of CPU on every node for every mesh change. So a pass leaves the filter alone when nothing
+ * can have changed it: the plan is the one the last read found in place, every backend in use announces its
+ * changes (nf_tables; legacy iptables is read every pass) and the caller has seen no announcement, lost
+ * event or resync since.
  */
 final class EgressRules {
   private static final Logger log = LoggerFactory.getLogger(EgressRules.class);
@@ -24,6 +30,9 @@ final class EgressRules {
   private final EgressSettings settings;
   /** Owned by the loop thread: the last pass found every rule in place. */
   private boolean wasInPlace;
+  /** Owned by the loop thread: the plan and the outcome of the last read of the filter. */
+  private EgressPlan lastPlan;
+  private Outcome lastRead;
 
   EgressRules(PacketFilter filter, Cidr clusterCidr, EgressSettings settings) {
     this.filter = Objects.requireNonNull(filter, "filter");
@@ -46,8 +55,16 @@ final class EgressRules {
     }
   }
 
-  Outcome reconcile(NodeRecord self) {
+  /**
+   * @param mayHaveChanged the filter may differ from the last read: a change notice, lost events or a resync
+   *                       came since (the first pass passes true)
+   */
+  Outcome reconcile(NodeRecord self, boolean mayHaveChanged) {
     EgressPlan plan = new EgressPlan(self.podSubnet(), clusterCidr, settings.noMasquerade(), settings.masquerade());
+    if (!mayHaveChanged && wasInPlace && plan.equals(lastPlan) && !lastRead.result().needsPolling()) {
+      FilterResult held = lastRead.result();
+      return new Outcome(new FilterResult(held.backends(), 0, held.errors(), held.nftDrops()), 0);
+    }
     FilterResult r = filter.converge(plan);
     int repairs = r.changes() > 0 && wasInPlace ? 1 : 0;
     if (r.changes() > 0) {
@@ -58,6 +75,8 @@ final class EgressRules {
     }
     Outcome o = new Outcome(r, repairs);
     wasInPlace = o.inPlace(settings.masquerade());
+    lastPlan = plan;
+    lastRead = o;
     return o;
   }
 

@@ -297,6 +297,24 @@ class ConvergerTest {
   }
 
   @Test
+  void aMeshChangeLeavesAnUnchangedPacketFilterUnreadAndAChangeNoticeHasItReadAgain() {
+    startConvergedWithB();
+    await().until(() -> loop.latest().egress().inPlace());
+    int reads = kernel.filterPasses();
+    long passes = loop.latest().number();
+
+    mesh.set(SELF, true, Peer.up(B, now.get()), Peer.up(C, now.get()));
+    awaitRoutes(UNREACHABLE, TO_B, TO_C);
+    await().until(() -> loop.latest().number() > passes && loop.latest().converged());
+    assertEquals(reads, kernel.filterPasses(), "a new peer changes nothing in this node's packet filter");
+    assertTrue(loop.latest().egress().inPlace(), "still reported as found");
+
+    kernel.removeFilterRulesExternally();
+    await().until(() -> kernel.filterPlan().isPresent());
+    assertTrue(kernel.filterPasses() > reads);
+  }
+
+  @Test
   void aDownPeerKeepsItsRouteForThePeerGraceThenLosesIt() {
     ConvergeSettings s = settings();
     // A grace long enough that the reconcile of the mesh change runs inside it even on a loaded runner.

@@ -216,6 +216,11 @@ public final class InMemoryDataplane implements Dataplane {
     return Optional.ofNullable(filter.held);
   }
 
+  /** How often the packet filter was converged or removed (each a read of every backend on a real host). */
+  public synchronized int filterPasses() {
+    return filter.passes;
+  }
+
   /** Someone deletes Weft's rules by hand; listeners hear of it as nf_tables would tell them. */
   public void removeFilterRulesExternally() {
     synchronized (this) {
@@ -527,10 +532,12 @@ public final class InMemoryDataplane implements Dataplane {
   /** A packet filter that holds one plan, as one backend with change notifications. */
   private final class MemoryFilter implements PacketFilter {
     private EgressPlan held;
+    private int passes;
 
     @Override
     public FilterResult converge(EgressPlan plan) {
       synchronized (InMemoryDataplane.this) {
+        passes++;
         int changes = plan.equals(held) ? 0 : 1;
         held = plan;
         return new FilterResult(List.of(new BackendState("memory", true, "ACCEPT", true, plan.masquerade(), List.of())),
@@ -541,6 +548,7 @@ public final class InMemoryDataplane implements Dataplane {
     @Override
     public FilterResult remove() {
       synchronized (InMemoryDataplane.this) {
+        passes++;
         int changes = held == null ? 0 : 1;
         held = null;
         return new FilterResult(List.of(), changes, List.of(), List.of());
