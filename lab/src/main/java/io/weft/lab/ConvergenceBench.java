@@ -50,6 +50,8 @@ public final class ConvergenceBench {
   private static final Duration IDLE = Duration.ofSeconds(30);
   /** On the lab LAN, answered by nobody: a seed whose host is gone (connects time out, no refusal). */
   private static final String DEAD_SEED = "192.168.1.250";
+  /** The agent's log line when it has its subnet: "Agent: joined the mesh as NAME with pod subnet S (how)". */
+  private static final String JOINED_LINE = "Agent: joined the mesh as";
 
   private final Progress progress = Progress.timed(System.err);
   private final List<String> rows = new ArrayList<>();
@@ -229,7 +231,7 @@ public final class ConvergenceBench {
   /** The subnet of the agent's "joined the mesh as NAME with pod subnet S (how)" line. */
   static Optional<String> joinedSubnet(List<String> log) {
     String marker = " with pod subnet ";
-    return log.stream().filter(l -> l.contains("Agent: joined the mesh as") && l.contains(marker)).findFirst()
+    return log.stream().filter(l -> l.contains(JOINED_LINE) && l.contains(marker)).findFirst()
         .map(l -> l.substring(l.indexOf(marker) + marker.length()).split(" ")[0]);
   }
 
@@ -489,7 +491,7 @@ public final class ConvergenceBench {
 
   /** When the agent logged "joined the mesh" (its log has local times of day). */
   static Optional<Instant> joinedAt(List<String> log) {
-    return log.stream().filter(l -> l.contains("Agent: joined the mesh as")).findFirst()
+    return log.stream().filter(l -> l.contains(JOINED_LINE)).findFirst()
         .map(l -> LocalTime.parse(l.substring(0, 12)).atDate(LocalDate.now()).atZone(ZoneId.systemDefault()).toInstant());
   }
 

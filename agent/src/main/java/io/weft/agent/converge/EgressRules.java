@@ -28,9 +28,7 @@ final class EgressRules {
   private final PacketFilter filter;
   private final Cidr clusterCidr;
   private final EgressSettings settings;
-  /** Owned by the loop thread: the last pass found every rule in place. */
-  private boolean wasInPlace;
-  /** Owned by the loop thread: the plan and the outcome of the last read of the filter. */
+  /** Owned by the loop thread: the plan and the outcome of the last read of the filter (null before it). */
   private EgressPlan lastPlan;
   private Outcome lastRead;
 
@@ -61,6 +59,7 @@ final class EgressRules {
    */
   Outcome reconcile(NodeRecord self, boolean mayHaveChanged) {
     EgressPlan plan = new EgressPlan(self.podSubnet(), clusterCidr, settings.noMasquerade(), settings.masquerade());
+    boolean wasInPlace = lastRead != null && lastRead.inPlace(settings.masquerade());
     if (!mayHaveChanged && wasInPlace && plan.equals(lastPlan) && !lastRead.result().needsPolling()) {
       FilterResult held = lastRead.result();
       return new Outcome(new FilterResult(held.backends(), 0, held.errors(), held.nftDrops()), 0);
@@ -74,7 +73,6 @@ final class EgressRules {
               + (settings.noMasquerade().isEmpty() ? "" : " except to " + settings.noMasquerade()) : ", no masquerade");
     }
     Outcome o = new Outcome(r, repairs);
-    wasInPlace = o.inPlace(settings.masquerade());
     lastPlan = plan;
     lastRead = o;
     return o;
