@@ -36,7 +36,8 @@ import org.jgroups.stack.Protocol;
  *   <li>RingFailureDetector instead of FD_ALL3 (each member heartbeats 2 successors every 0.5 s,
  *       suspects after 1.5 s) and VERIFY_SUSPECT2 (0.5 s): a hung member is removed in about 2-2.5 s;
  *       O(1) messages per member; no extra port</li>
- *   <li>NAKACK2, UNICAST3: reliable, ordered multicast and unicast; STABLE: garbage collection</li>
+ *   <li>NAKACK2, UNICAST3: reliable, ordered multicast and unicast ({@link LeaverDroppingUNICAST3}: nothing
+ *       is resent to a member that left the view); STABLE: garbage collection</li>
  *   <li>{@link MembershipRequestGuard}: a JOIN or LEAVE request only for its own sender; GMS: membership;
  *       a joiner that heard of a coordinator keeps retrying JOIN rather than starting a mesh of its own</li>
  *   <li>UFC, MFC: flow control; {@link MessageSizeGuard}: no message from a member, reassembled, over
@@ -103,7 +104,7 @@ final class MeshStack {
     // member that installed a view late and dropped the last message still sees the gap.
     p.add(new NAKACK2().useMcastXmit(false).setXmitInterval(500).resendLastSeqno(true).setResendLastSeqnoMaxTimes(3)
         .setXmitTableNumRows(5).setXmitTableMsgsPerRow(100));
-    p.add(new UNICAST3().setXmitInterval(500).setXmitTableNumRows(5).setXmitTableMsgsPerRow(100));
+    p.add(new LeaverDroppingUNICAST3().setXmitInterval(500).setXmitTableNumRows(5).setXmitTableMsgsPerRow(100));
     p.add(new STABLE().setDesiredAverageGossip(20_000).setMaxBytes(1_000_000));
     GMS gms = new GMS().setJoinTimeout(t.joinTimeout().toMillis()).printLocalAddress(false)
         .setMaxJoinAttempts(0).setViewAckCollectionTimeout(1000).setMergeTimeout(4000);
@@ -159,6 +160,9 @@ final class MeshStack {
     }
     if (ClassConfigurator.getProtocolId(MembershipRequestGuard.class) == 0) {
       ClassConfigurator.addProtocol(MembershipRequestGuard.PROTOCOL_ID, MembershipRequestGuard.class);
+    }
+    if (ClassConfigurator.getProtocolId(LeaverDroppingUNICAST3.class) == 0) {
+      ClassConfigurator.addProtocol(LeaverDroppingUNICAST3.PROTOCOL_ID, LeaverDroppingUNICAST3.class);
     }
     if (ClassConfigurator.getProtocolId(MergeProbe.class) == 0) {
       ClassConfigurator.addProtocol(MergeProbe.PROTOCOL_ID, MergeProbe.class);
