@@ -2,6 +2,7 @@ package io.weft.gossip;
 
 import io.weft.gossip.Wire.SyncRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -105,7 +106,7 @@ final class Membership {
   /** Remembers the current view's members (housekeeping, a clean stop). */
   void rememberMembers() {
     if (view != null) {
-      peers.remember(channel, view);
+      peers.remember(channel, rememberable(view));
     }
   }
 
@@ -178,9 +179,22 @@ final class Membership {
 
   /** Remembers the view's members, looking again while some of their addresses are not yet known. */
   private void rememberOnceResolved(View v, int rechecksLeft) {
-    if (closed.getAsBoolean() || view != v || peers.remember(channel, v) || rechecksLeft == 0) {
+    if (closed.getAsBoolean() || view != v || peers.remember(channel, rememberable(v)) || rechecksLeft == 0) {
       return;
     }
     loop.schedule(PEER_ADDRESS_RECHECK, () -> rememberOnceResolved(v, rechecksLeft - 1));
+  }
+
+  /**
+   * The view's members but the forgotten ones. A node forgotten (meshctl forget) while it was dead stays in
+   * the view until failure detection removes it, a second or two; a node that joined or restarted
+   * meanwhile saw it there, wrote it to its peers file and then, at its next start, held the adoption of
+   * its routes for the whole adoption grace waiting for a peer that never comes (seen in the lab:
+   * TunnelIT's restart right after a forget). A forgotten node that comes back, with a newer incarnation,
+   * has a record again and is remembered at the next view.
+   */
+  private List<Address> rememberable(View v) {
+    return v.getMembers().stream().filter(a -> NodeAddress.nodeName(a)
+        .map(name -> state.forgetting(name).isEmpty() || state.known(name).isPresent()).orElse(true)).toList();
   }
 }

@@ -4,14 +4,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
-import org.jgroups.View;
 import org.jgroups.protocols.TP;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,8 @@ final class PeerMemory {
   private volatile List<InetSocketAddress> candidates = List.of();
   // Owned by the event loop.
   private Set<InetSocketAddress> written = Set.of();
+  /** The node IP of each member of the last view remembered, by node name (owned by the event loop). */
+  private Map<String, InetAddress> memberIps = Map.of();
 
   /** @param changed told (on the loop) when the candidates change: the snapshot's expected peers follow them */
   PeerMemory(MeshConfig config, StateStore store, MeshTransport transport, Runnable changed) {
@@ -99,26 +102,30 @@ final class PeerMemory {
   }
 
   /**
-   * Adds the socket addresses of the view's other members to the peers file (written only when one is
+   * Adds the socket addresses of a view's other members to the peers file (written only when one is
    * new), so a restart finds the mesh through any of them when every seed is down.
    *
+   * @param members the view's members to remember (the caller leaves out forgotten nodes)
    * @return whether every other member's address was known
    */
-  boolean remember(JChannel channel, View v) {
+  boolean remember(JChannel channel, Collection<Address> members) {
     if (!transport.remembersPeers() || channel == null || channel.getAddress() == null) {
       return true;
     }
     TP tp = channel.getProtocolStack().getTransport();
     List<InetSocketAddress> peers = new ArrayList<>();
     boolean complete = true;
-    for (Address a : v.getMembers()) {
+    Map<String, InetAddress> ips = new HashMap<>();
+    for (Address a : members) {
       if (a.equals(channel.getAddress())) {
         continue;
       }
       Optional<InetSocketAddress> socket = transport.socketAddress(tp, a);
       socket.ifPresent(peers::add);
+      socket.ifPresent(sa -> NodeAddress.nodeName(a).ifPresent(name -> ips.put(name, sa.getAddress())));
       complete &= socket.isPresent();
     }
+    memberIps = Map.copyOf(ips);
     if (peers.isEmpty() || written.containsAll(peers)) {
       return complete;
     }
@@ -140,13 +147,19 @@ final class PeerMemory {
   /**
    * A node forgotten for good (meshctl forget) is no longer a peer to rejoin through, to probe for merges
    * or to wait for at the next start: its address leaves the remembered peers and the merge candidates.
-   * Known only while its record is (a node that starts after the forget learns the tombstone without the
-   * address; its wait is bounded by the adoption grace).
+   * The address is its record's, else that of the view member of that name (a node that joined while the
+   * forgotten one, dead, was still in the view learns the forget before any record of it). A node that
+   * starts after the forget and never saw it learns the tombstone without the address; its wait is bounded
+   * by the adoption grace.
+   *
+   * @param recordIp the node IP its record gives, if this node holds one
    */
-  void forget(String localName, String nodeName, InetAddress ip) {
-    if (!transport.remembersPeers()) {
+  void forget(String localName, String nodeName, Optional<InetAddress> recordIp) {
+    Optional<InetAddress> known = recordIp.or(() -> Optional.ofNullable(memberIps.get(nodeName)));
+    if (!transport.remembersPeers() || known.isEmpty()) {
       return;
     }
+    InetAddress ip = known.get();
     List<InetSocketAddress> remembered = store.readPeers();
     List<InetSocketAddress> kept = remembered.stream().filter(a -> !ip.equals(a.getAddress())).toList();
     if (kept.size() != remembered.size()) {

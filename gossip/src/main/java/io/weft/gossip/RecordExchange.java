@@ -18,7 +18,6 @@ import io.weft.gossip.trust.MeshTrust;
 import io.weft.gossip.trust.NodeIdentity;
 import io.weft.gossip.trust.NodeKey;
 import io.weft.gossip.trust.Statement;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -517,8 +516,7 @@ final class RecordExchange {
 
   /** A forgotten node is no longer expected: its address leaves the peers file and the merge candidates. */
   private void stopExpecting(String nodeName) {
-    Optional<InetAddress> ip = state.known(nodeName).map(k -> k.announcement().record().nodeIp());
-    ip.ifPresent(a -> peers.forget(localName, nodeName, a));
+    peers.forget(localName, nodeName, state.known(nodeName).map(k -> k.announcement().record().nodeIp()));
   }
 
   private void dropMalformed(Address src, String why) {

@@ -1,6 +1,7 @@
 package io.weft.gossip;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +115,30 @@ class SeedRetryTest {
     await().atMost(Members.PATIENCE).until(() -> !remembered(1).contains(node3) && !remembered(2).contains(node3)
         && !a.snapshot().expectedPeers().contains(members.ip(3)) && !b.snapshot().expectedPeers().contains(members.ip(3)));
     assertTrue(remembered(2).contains(members.ip(1).getHostAddress() + ":" + members.port), "the others stay remembered");
+  }
+
+  @Test
+  void aNodeThatJoinsWhileAForgottenNodeIsStillInTheViewNeitherRemembersNorExpectsIt() throws Exception {
+    // Failure detection slow enough that the hung, forgotten node is still a view member when node-4 joins.
+    UnaryOperator<MeshConfig> slowDetection = c -> c.withTiming(c.timing()
+        .withFailureDetection(Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofMillis(500)));
+    JGroupsMesh a = members.tcpMember(1, List.of(), slowDetection);
+    JGroupsMesh b = members.tcpMember(2, List.of(members.seed(1)), slowDetection);
+    JGroupsMesh c = members.tcpMember(3, List.of(members.seed(1)), slowDetection);
+    a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    b.join(members.node(2)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    c.join(members.node(3)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    await().atMost(Members.PATIENCE).until(() -> a.snapshot().peers().containsKey("node-3"));
+    members.faults(c).hang(true);
+    a.forget("node-3");
+    await().atMost(Members.PATIENCE).until(() -> !b.snapshot().peers().containsKey("node-3"));
+
+    JGroupsMesh d = members.tcpMember(4, List.of(members.seed(1)), slowDetection);
+    d.join(members.node(4)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    String node1 = members.ip(1).getHostAddress() + ":" + members.port;
+    await().atMost(Members.PATIENCE).until(() -> remembered(4).contains(node1) && d.snapshot().viewSize() == 4);
+    assertFalse(remembered(4).contains(members.ip(3).getHostAddress() + ":" + members.port), remembered(4));
+    assertFalse(d.snapshot().expectedPeers().contains(members.ip(3)), d.snapshot().expectedPeers().toString());
   }
 
   private String remembered(int i) throws java.io.IOException {
