@@ -454,7 +454,8 @@ final class MeshState {
   /**
    * Validates, resolves subnet claims (incumbents first, core's {@link SubnetAllocator#resolve}), and
    * finds duplicates: what a snapshot shows. Moves the holdings on: a holding whose node no longer
-   * claims that subnet (forgotten, expired, moved) is dropped, and the coordinator agrees the winners.
+   * claims that subnet (forgotten, expired, moved) is dropped, one whose node is in the view but not yet
+   * known here is kept, and the coordinator agrees the winners.
    * A holding that lost (a partition's other half held the subnet too) is kept: every member that has
    * both settles them by the same tie rule, so the outcome depends only on which holdings and claims a
    * member has, never on the order they came in.
@@ -481,7 +482,12 @@ final class MeshState {
     }
     Set<Holding> claimed = claims.stream().map(Holding::of).collect(Collectors.toSet());
     Set<Holding> standing = new HashSet<>(holdings);
-    standing.retainAll(claimed);
+    // A holding of a view member whose record has not come yet is news on its way, not a claim gone: the
+    // coordinator's holdings can overtake the member's own Announce, which comes over another connection
+    // (a new one, handshake first). Dropped, it never came back, and that member's subnet had no
+    // incumbent here: a rogue configured with it won on this node by the tie rule (lab: RogueAgentIT).
+    standing.removeIf(h -> !claimed.contains(h)
+        && !(upNames.contains(h.nodeName()) && !known.containsKey(h.nodeName())));
     Resolution resolution = allocator.resolve(claims, standing);
     if (coordinator) {
       standing.addAll(resolution.agreed());

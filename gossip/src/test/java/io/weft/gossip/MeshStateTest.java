@@ -180,6 +180,28 @@ class MeshStateTest {
   }
 
   @Test
+  void theCoordinatorsHoldingOfAViewMemberWhoseRecordComesLaterStillMakesItTheIncumbent() {
+    MeshState member = state();
+    Holding held = new Holding("b", Cidr.parse("10.244.2.0/24"));
+    member.view(Set.of("b"), 0);
+    // The coordinator's holdings overtake b's own Announce (another connection).
+    member.agreedByCoordinator(List.of(held));
+    assertEquals(Set.of(held), member.derive(0, false).holdings(), "b is in the view: its record is on its way");
+    member.offer(announce("b", 1, 1, "10.244.2.0/24", "192.168.1.2", 2), 0);
+    member.offer(Signing.announce(new NodeRecord("rogue", "rogue", IpAddresses.parse("192.168.1.9"), Members.mac(9),
+        Cidr.parse("10.244.2.0/24"), SubnetSource.CONFIGURED, 1, 1, "0.1.0", 0), 0, true), 0);
+    MeshState.Derived d = member.derive(0, false);
+    assertEquals(1, d.conflicts().size(), d.conflicts().toString());
+    assertEquals("b", d.conflicts().get(0).winner());
+    assertEquals("subnet_held", d.conflicts().get(0).code(), "the incumbent, not a tie");
+
+    // A holding of a node neither known nor in the view is a claim gone.
+    MeshState other = state();
+    other.agreedByCoordinator(List.of(held));
+    assertTrue(other.derive(0, false).holdings().isEmpty());
+  }
+
+  @Test
   void recordsTombstonesReservationsAndHoldingsStopAtTheCapButNewsOfHeldNodesStillComesIn() {
     // A /20 holds 16 pod subnets: the cap is 32 of each.
     MeshState s = new MeshState("self", Cidr.parse("10.244.0.0/20"), 24, false, Duration.ofSeconds(10),
