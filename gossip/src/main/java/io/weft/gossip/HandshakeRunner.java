@@ -11,6 +11,7 @@ import io.weft.gossip.trust.HandshakeRefused.Reason;
 import io.weft.gossip.trust.KeyBindingStore;
 import io.weft.gossip.trust.Handshake.Verdict;
 import io.weft.gossip.trust.KeyBindings;
+import io.weft.gossip.trust.KeyConflict;
 import io.weft.gossip.trust.NodeKey;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -136,6 +137,15 @@ final class HandshakeRunner {
 
   /** The refusal when the peer's name is bound to another key here (or cannot be bound), else empty. */
   private Optional<HandshakeRefused> admit(Established e, String peer) {
+    if (e.peerName().equals(credentials.nodeName())) {
+      // This node's own name is bound to this node's key, always: another node started with this node's
+      // --node-name (a copied config, a rogue) was bound to it here on first sight, unreported.
+      NodeKey own = credentials.identity().publicKey();
+      bindings.conflict(new KeyConflict(e.peerName(), own, e.peerKey(), peer, System.currentTimeMillis()));
+      return Optional.of(new HandshakeRefused(Reason.KEY_CONFLICT, "a node presented this node's own name "
+          + e.peerName() + " with key " + e.peerKey().fingerprint() + " (this node's is " + own.fingerprint()
+          + "): give that node its own --node-name"));
+    }
     KeyBindings.Verdict v = bindings.admit(e.peerName(), e.peerKey(), peer, System.currentTimeMillis());
     if (v == KeyBindings.Verdict.CONFLICT) {
       return Optional.of(new HandshakeRefused(Reason.KEY_CONFLICT, "node " + e.peerName() + " presented key "

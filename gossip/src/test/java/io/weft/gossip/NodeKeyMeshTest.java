@@ -29,6 +29,23 @@ class NodeKeyMeshTest {
   }
 
   @Test
+  void aNodeThatPresentsThisNodesOwnNameIsRefusedAndReportedNeverBound() throws Exception {
+    JGroupsMesh a = members.tcpMember(1, List.of(), c -> c.withSecret(SECRET));
+    a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    // Another node started with node-1's --node-name (its own state dir, so its own key).
+    JGroupsMesh impostor = members.tcpMember(3, List.of(members.seed(1)), c -> c.withSecret(SECRET));
+    impostor.join(LocalNode.allocated("node-1", members.ip(3), Members.mac(3), "0.1.0"));
+
+    await().atMost(Members.PATIENCE).until(() -> !members.trust(1).bindings().conflicts().isEmpty());
+    KeyConflict conflict = members.trust(1).bindings().conflicts().get(0);
+    assertEquals("node-1", conflict.node());
+    assertEquals(members.trust(1).identity().publicKey(), conflict.boundKey());
+    assertEquals(members.trust(3).identity().publicKey(), conflict.presented());
+    assertTrue(members.trust(1).bindings().bindings().keyOf("node-1").isEmpty(), "its own name is bound to nobody");
+    assertEquals(1, a.snapshot().viewSize());
+  }
+
+  @Test
   void aNewKeyForAKnownNameIsRefusedAndReportedUntilTheNodeIsForgotten() throws Exception {
     JGroupsMesh a = members.tcpMember(1, List.of(), c -> c.withSecret(SECRET));
     a.join(members.node(1)).get(Members.PATIENCE.toSeconds(), TimeUnit.SECONDS);
