@@ -1,7 +1,6 @@
 package io.weft.gossip;
 
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.jgroups.Address;
 import org.jgroups.Event;
@@ -22,8 +21,6 @@ import org.jgroups.protocols.UNICAST3;
  */
 final class LeaverDroppingUNICAST3 extends UNICAST3 {
   static final short PROTOCOL_ID = 1789;
-  /** The members of the last view passed down; views are installed one at a time. */
-  private volatile List<Address> viewMembers = List.of();
 
   @Override
   public Object down(Event evt) {
@@ -31,10 +28,10 @@ final class LeaverDroppingUNICAST3 extends UNICAST3 {
       return super.down(evt);
     }
     View view = evt.getArg();
-    Object ret = super.down(evt);
-    Set<Address> left = new HashSet<>(viewMembers);
+    // UNICAST3's own member list still holds the previous view's members until super.down replaces it.
+    Set<Address> left = new HashSet<>(members);
     view.getMembers().forEach(left::remove);
-    viewMembers = view.getMembers();
+    Object ret = super.down(evt);
     if (!left.isEmpty()) {
       removeSendConnection(left::contains);
       left.forEach(this::removeReceiveConnection);
